@@ -1,0 +1,89 @@
+# upci: the module and its lab. `make help` lists the targets.
+include ci/versions
+
+UPCI_CACHE ?= /var/cache/upci
+export UPCI_CACHE
+KSRC := $(UPCI_CACHE)/linux-source-$(word 1,$(subst ., ,$(KVER))).$(word 2,$(subst ., ,$(KVER)))
+SELFTESTS := $(KSRC)/tools/testing/selftests
+
+B := build
+CC ?= gcc
+WARN := -Wall -Wextra -Werror
+HOST_CFLAGS := -std=c11 -O2 -g $(WARN) -DUPCI_KVER='"$(KVER)"'
+# kselftest_harness.h needs GNU C (typeof, statement expressions)
+GUEST_CFLAGS := -std=gnu11 -O2 $(WARN) -static -I$(SELFTESTS) -Itests/lib
+UNIT_CFLAGS := -std=gnu11 -O0 -g $(WARN) -I$(SELFTESTS) -Iharness -DUPCI_KVER='"$(KVER)"'
+
+HARNESS_LIB_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c))
+HARNESS_LIB_OBJS := $(HARNESS_LIB_SRCS:harness/%.c=$(B)/obj/%.o)
+HARNESS_HDRS := $(wildcard harness/*.h)
+
+GUEST_LIB_SRCS := $(wildcard tests/lib/*.c)
+GUEST_LIB_HDRS := $(wildcard tests/lib/*.h)
+GUEST_TESTS := $(patsubst tests/guest/%.c,$(B)/guest/%,$(filter-out tests/guest/upcilab_guest.c,$(wildcard tests/guest/*.c)))
+GUEST_BINS := $(GUEST_TESTS) $(B)/guest/upcilab-guest
+
+UNIT_TESTS := $(patsubst tests/host/%.c,$(B)/unit/%,$(wildcard tests/host/test_*.c))
+
+UPCILAB := $(B)/upcilab
+UPCILAB_FLAGS ?=
+
+.PHONY: all deps harness guest unit run test clean help
+.DELETE_ON_ERROR:
+
+all: harness guest
+
+help:
+	@echo "make run    boot the default scenario: PCI/IOMMU group table and test results"
+	@echo "make test   host unit tests, then every scenario (what CI runs)"
+	@echo "make unit   host unit tests only (no VM)"
+	@echo "make deps   install what the lab needs (ci/install-deps.sh, as root)"
+	@echo "make clean  remove build/ (the cache in \$$UPCI_CACHE stays)"
+	@echo "UPCILAB_FLAGS='-v' adds flags to upcilab, e.g. --driver or --accel tcg"
+
+deps:
+	@ci/install-deps.sh
+
+# The headers come from the unpacked kernel source: install it first.
+$(SELFTESTS)/kselftest_harness.h:
+	@ci/install-deps.sh
+
+harness: $(UPCILAB)
+
+$(B)/obj/%.o: harness/%.c $(HARNESS_HDRS) ci/versions
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(B)/libupcilab.a: $(HARNESS_LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(UPCILAB): $(B)/obj/main.o $(B)/libupcilab.a
+	$(CC) $(HOST_CFLAGS) $^ -ljansson -o $@
+
+guest: $(GUEST_BINS)
+
+$(B)/guest/upcilab-guest: tests/guest/upcilab_guest.c $(GUEST_LIB_SRCS) $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) $< $(GUEST_LIB_SRCS) -o $@
+
+$(B)/guest/%: tests/guest/%.c $(GUEST_LIB_SRCS) $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) $< $(GUEST_LIB_SRCS) -o $@
+
+$(B)/unit/%: tests/host/%.c $(B)/libupcilab.a $(SELFTESTS)/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) $< $(B)/libupcilab.a -ljansson -o $@
+
+unit: $(UNIT_TESTS) $(UPCILAB)
+	@tests/host/run-unit-tests.sh $(UNIT_TESTS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(UPCILAB) $(UPCILAB_FLAGS) --table run default
+
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	$(UPCILAB) $(UPCILAB_FLAGS) run
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The guest image: a busybox initramfs holding the modules the scenario's
+ * driver needs, the static test binaries, the expectation files derived from
+ * the topology, and an init that runs the scenario's steps.
+ */
+#ifndef UPCILAB_IMAGE_H
+#define UPCILAB_IMAGE_H
+
+#include "scenario.h"
+#include "util.h"
+
+struct image_spec {
+	const struct scenario *scn;
+	const char *driver;		/* the driver under test */
+	const char *kernel_dir;		/* the unpacked kernel package */
+	const char *kver;
+	const char *guest_dir;		/* static test binaries, upcilab-guest */
+	const char *kmod_dir;		/* modules built from kmod/ */
+	const char *busybox;
+	const char *stage_dir;		/* scratch; emptied first */
+	const char *out;		/* the cpio archive */
+};
+
+int image_build(const struct image_spec *spec, struct buf *err);
+
+/* The /init script; @modules are module file names in load order. */
+char *image_init_script(const struct scenario *scn, const char *driver,
+			const struct strv *modules);
+
+/* /etc/upcilab/devices: "<id> <path> <model>" per scenario device. */
+char *image_devices_file(const struct scenario *scn);
+
+#endif

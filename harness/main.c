@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * upcilab: boots scenario VMs and reports what their guest tests say.
+ * Everything is checked before the first VM boots, so a typo in the tenth
+ * scenario does not cost nine VM runs.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "drivers.h"
+#include "image.h"
+#include "kvm_probe.h"
+#include "qemu_cmd.h"
+#include "report.h"
+#include "scenario.h"
+#include "vm.h"
+
+#ifndef UPCI_KVER
+#error "UPCI_KVER must name the pinned kernel (see ci/versions)"
+#endif
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+#define EXIT_INTERRUPTED 130
+#define POWEROFF_GRACE_S 15
+
+struct config {
+	const char *scenario_dir;
+	const char *guest_dir;
+	const char *kmod_dir;
+	const char *results_dir;
+	const char *work_dir;
+	char *kernel_dir;
+	const char *qemu;
+	const char *busybox;
+	const char *driver;	/* overrides the scenarios' drivers */
+	const char *append;
+	const char *accel;	/* auto, kvm, tcg */
+	bool kvm;
+	bool verbose;
+	bool table;
+	bool tty;
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: upcilab [OPTIONS] COMMAND [ARGS]\n"
+	      "\n"
+	      "Commands:\n"
+	      "  run [SCENARIO...]   boot each scenario (default: all) and run its tests\n"
+	      "  list                list the scenarios with their drivers and tests\n"
+	      "  shell SCENARIO      boot a scenario with an interactive console;\n"
+	      "                      the tests are not run (they are in /tests)\n"
+	      "\n"
+	      "A SCENARIO is a name in the scenario directory or a path to a file.\n"
+	      "\n"
+	      "Options:\n"
+	      "  -d, --driver NAME   driver under test for every scenario:\n"
+	      "                      vfio-pci, upci or none (default: the scenario's)\n"
+	      "  -a, --accel MODE    auto (default: KVM if QEMU can use it), kvm or tcg\n"
+	      "  -A, --append ARGS   extra guest kernel parameters\n"
+	      "  -t, --table         print each VM's PCI device / IOMMU group table\n"
+	      "  -v, --verbose       show every test case and echo the guest console\n"
+	      "      --scenarios DIR scenario directory (default tests/scenarios)\n"
+	      "      --guest DIR     guest test binaries (default build/guest)\n"
+	      "      --kmod DIR      modules built from kmod/ (default build/kmod)\n"
+	      "      --results DIR   results directory (default build/results)\n"
+	      "      --work DIR      scratch directory (default build/run)\n"
+	      "      --kernel DIR    unpacked kernel package (default $UPCI_CACHE/kernel-" UPCI_KVER ")\n"
+	      "      --qemu PATH     emulator (default qemu-system-x86_64)\n"
+	      "  -h, --help          this text\n"
+	      "\n"
+	      "Exit status: 0 all passed, 1 a test failed or a VM broke, 2 bad usage or\n"
+	      "input, 130 interrupted. Results: DIR/results.ktap, DIR/junit.xml and\n"
+	      "one directory per VM with its console, results and QEMU logs.\n",
+	      out);
+}
+
+static const char *cache_dir(void)
+{
+	const char *c = getenv("UPCI_CACHE");
+
+	return c && *c ? c : "/var/cache/upci";
+}
+
+static char *scenario_path(const struct config *cfg, const char *arg)
+{
+	if (strchr(arg, '/') || access(arg, F_OK) == 0)
+		return xstrdup(arg);
+	return xasprintf("%s/%s.scenario", cfg->scenario_dir, arg);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int all_scenarios(const struct config *cfg, struct strv *paths)
+{
+	DIR *d = opendir(cfg->scenario_dir);
+	struct dirent *e;
+
+	if (!d) {
+		fprintf(stderr, "upcilab: cannot open %s: %s\n", cfg->scenario_dir,
+			strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (len > 9 && !strcmp(e->d_name + len - 9, ".scenario"))
+			strv_addf(paths, "%s/%s", cfg->scenario_dir, e->d_name);
+	}
+	closedir(d);
+	if (paths->n)
+		qsort(paths->v, paths->n, sizeof(*paths->v), cmp_str);
+	return 0;
+}
+
+/* Parse every scenario and check what it refers to exists. */
+static int load_all(const struct config *cfg, const struct strv *paths,
+		    struct scenario *scns)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < paths->n; i++) {
+		struct buf err = { 0 };
+		struct scenario *s = &scns[i];
+
+		if (scenario_load(paths->v[i], s, &err) == 0) {
+			for (size_t t = 0; t < s->ntests; t++) {
+				char *bin = xasprintf("%s/%s", cfg->guest_dir,
+						      s->tests[t].name);
+
+				if (!is_executable(bin))
+					buf_addf(&err, "%s:%d: no guest test binary %s (is it built?)\n",
+						 s->path, s->tests[t].line, bin);
+				free(bin);
+			}
+		}
+		if (err.len) {
+			fputs(err.s, stderr);
+			bad++;
+		}
+		buf_free(&err);
+	}
+	return bad ? -1 : 0;
+}
+
+static int check_host(const struct config *cfg)
+{
+	char *dep = xasprintf("%s/lib/modules/%s/modules.dep", cfg->kernel_dir,
+			      UPCI_KVER);
+	int ret = 0;
+
+	if (access(dep, R_OK)) {
+		fprintf(stderr, "upcilab: the pinned kernel is not unpacked (%s missing): run ci/install-deps.sh\n",
+			dep);
+		ret = -1;
+	}
+	free(dep);
+	if (!is_executable(cfg->busybox)) {
+		fprintf(stderr, "upcilab: %s not found: install busybox-static (ci/install-deps.sh)\n",
+			cfg->busybox);
+		ret = -1;
+	}
+	return ret;
+}
+
+static void pick_accel(struct config *cfg)
+{
+	const char *why = NULL;
+
+	if (!strcmp(cfg->accel, "tcg"))
+		return;
+	mkdir_p(cfg->work_dir);
+	cfg->kvm = kvm_usable(cfg->qemu, cfg->work_dir, &why);
+	if (!cfg->kvm && !strcmp(cfg->accel, "kvm"))
+		fprintf(stderr, "upcilab: --accel kvm: %s; using TCG\n", why);
+	if (cfg->verbose)
+		fprintf(stderr, "upcilab: accelerator: %s%s%s\n",
+			cfg->kvm ? "kvm" : "tcg", cfg->kvm ? "" : " (", cfg->kvm ? "" : why);
+}
+
+struct progress_ctx {
+	const struct config *cfg;
+	const char *label;
+	double t0;
+};
+
+static void show_progress(void *ctx, const char *what)
+{
+	struct progress_ctx *p = ctx;
+
+	if (p->cfg->tty)
+		fprintf(stderr, "\r\033[K  ... %s: %s [%.0fs]", p->label, what,
+			now_s() - p->t0);
+	else if (p->cfg->verbose)
+		fprintf(stderr, "  ... %s: %s\n", p->label, what);
+}
+
+static void fail_all(struct vm_result *res, const struct scenario *scn,
+		     const char *label, const char *why)
+{
+	*res = (struct vm_result){ .boot_s = -1, .error = xstrdup(why) };
+	res->root = node_new(label);
+	for (size_t i = 0; i < scn->ntests; i++)
+		node_set(node_add(res->root, scn->tests[i].name), RES_FAIL, why);
+}
+
+struct vm_paths {
+	char *run, *log, *console, *ktap, *qmp, *initrd, *stage;
+	char *console_log, *ktap_log, *qemu_log;
+};
+
+static void vm_paths_make(const struct config *cfg, const char *label,
+			  struct vm_paths *p)
+{
+	char *flat = xstrdup(label);
+
+	for (char *c = flat; *c; c++)
+		if (*c == '/')
+			*c = '-';
+	p->run = xasprintf("%s/%s", cfg->work_dir, flat);
+	p->log = xasprintf("%s/%s", cfg->results_dir, flat);
+	p->console = xasprintf("%s/console", p->run);
+	p->ktap = xasprintf("%s/ktap", p->run);
+	p->qmp = xasprintf("%s/qmp.sock", p->run);
+	p->initrd = xasprintf("%s/initramfs.cpio", p->run);
+	p->stage = xasprintf("%s/root", p->run);
+	p->console_log = xasprintf("%s/console.log", p->log);
+	p->ktap_log = xasprintf("%s/ktap.log", p->log);
+	p->qemu_log = xasprintf("%s/qemu.log", p->log);
+	free(flat);
+	rm_rf(p->run);
+	mkdir_p(p->run);
+	mkdir_p(p->log);
+}
+
+static void vm_paths_free(struct vm_paths *p)
+{
+	char **all[] = { &p->run, &p->log, &p->console, &p->ktap, &p->qmp,
+			 &p->initrd, &p->stage, &p->console_log, &p->ktap_log,
+			 &p->qemu_log };
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		free(*all[i]);
+}
+
+static int build_image(const struct config *cfg, const struct scenario *scn,
+		       const char *driver, const struct vm_paths *p,
+		       struct buf *err)
+{
+	struct image_spec is = {
+		.scn = scn, .driver = driver, .kernel_dir = cfg->kernel_dir,
+		.kver = UPCI_KVER, .guest_dir = cfg->guest_dir,
+		.kmod_dir = cfg->kmod_dir, .busybox = cfg->busybox,
+		.stage_dir = p->stage, .out = p->initrd,
+	};
+
+	return image_build(&is, err);
+}
+
+static void qemu_argv(const struct config *cfg, const struct scenario *scn,
+		      const struct vm_paths *p, bool interactive,
+		      struct strv *argv)
+{
+	/* the uncompressed ELF boots through PVH, skipping decompression */
+	char *kernel = xasprintf("%s/vmlinux", cfg->kernel_dir);
+	struct qemu_opts o = {
+		.qemu = cfg->qemu, .kernel = kernel, .initrd = p->initrd,
+		.append = cfg->append, .console_fifo = p->console,
+		.ktap_fifo = interactive ? p->ktap_log : p->ktap,
+		.qmp_sock = interactive ? NULL : p->qmp, .kvm = cfg->kvm,
+		.interactive = interactive,
+	};
+
+	if (access(kernel, R_OK)) {
+		free(kernel);
+		kernel = xasprintf("%s/boot/vmlinuz-%s", cfg->kernel_dir, UPCI_KVER);
+		o.kernel = kernel;
+	}
+	qemu_build_argv(scn, &o, argv);
+	free(kernel);
+}
+
+static void run_one(const struct config *cfg, const struct scenario *scn,
+		    const char *driver, struct report_vm *out)
+{
+	struct progress_ctx pc = { .cfg = cfg, .t0 = now_s() };
+	struct vm_paths p;
+	struct buf err = { 0 };
+	struct vm_spec spec = { 0 };
+
+	out->label = xasprintf("%s/%s", scn->name, driver);
+	pc.label = out->label;
+	vm_paths_make(cfg, out->label, &p);
+	out->log_dir = xstrdup(p.log);
+	show_progress(&pc, "building the image");
+	if (build_image(cfg, scn, driver, &p, &err)) {
+		char *why = xasprintf("building the guest image failed: %s", err.s);
+
+		*strrchr(why, '\n') = '\0';
+		fail_all(&out->res, scn, out->label, why);
+		free(why);
+		goto out;
+	}
+	if (vm_make_fifos(p.console) || vm_make_fifos(p.ktap)) {
+		fail_all(&out->res, scn, out->label, "cannot create the serial FIFOs");
+		goto out;
+	}
+	qemu_argv(cfg, scn, &p, false, &spec.argv);
+	spec.console_fifo = p.console;
+	spec.ktap_fifo = p.ktap;
+	spec.qmp_sock = p.qmp;
+	spec.console_log = p.console_log;
+	spec.ktap_log = p.ktap_log;
+	spec.qemu_log = p.qemu_log;
+	spec.tests = scn->tests;
+	spec.ntests = scn->ntests;
+	spec.vm_timeout_s = scenario_vm_timeout(scn);
+	spec.poweroff_grace_s = POWEROFF_GRACE_S;
+	spec.echo_console = cfg->verbose && !cfg->tty;
+	spec.progress = show_progress;
+	spec.progress_ctx = &pc;
+	if (cfg->verbose) {
+		char *cmd = strv_join(&spec.argv, " ");
+
+		fprintf(stderr, "  ... %s: %s\n", out->label, cmd);
+		free(cmd);
+	}
+	vm_run(&spec, out->label, &out->res);
+	strv_free(&spec.argv);
+out:
+	if (cfg->tty)
+		fputs("\r\033[K", stderr);
+	buf_free(&err);
+	vm_paths_free(&p);
+}
+
+static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
+{
+	struct report_vm *vms = NULL;
+	size_t nvms = 0;
+	bool interrupted = false, broken = false;
+	struct tally t;
+	char *path;
+
+	if (check_host(cfg))
+		return EXIT_USAGE;
+	pick_accel(cfg);
+	mkdir_p(cfg->results_dir);
+	for (size_t i = 0; i < n && !interrupted; i++) {
+		const struct scenario *s = &scns[i];
+		size_t nd = cfg->driver ? 1 : s->ndrivers;
+
+		for (size_t d = 0; d < nd && !interrupted; d++) {
+			struct report_vm *vm;
+
+			vms = xrealloc(vms, (nvms + 1) * sizeof(*vms));
+			vm = &vms[nvms++];
+			*vm = (struct report_vm){ 0 };
+			run_one(cfg, s, cfg->driver ? cfg->driver : s->drivers[d], vm);
+			report_vm(stdout, vm, cfg->verbose);
+			if (cfg->table)
+				report_pci_table(stdout, vm, s);
+			fflush(stdout);
+			interrupted = vm->res.interrupted;
+			broken |= vm->res.error != NULL;
+		}
+	}
+	path = xasprintf("%s/results.ktap", cfg->results_dir);
+	if (report_write_ktap(path, vms, nvms))
+		fprintf(stderr, "upcilab: cannot write %s\n", path);
+	free(path);
+	path = xasprintf("%s/junit.xml", cfg->results_dir);
+	if (report_write_junit(path, vms, nvms))
+		fprintf(stderr, "upcilab: cannot write %s\n", path);
+	free(path);
+	t = report_tally(vms, nvms);
+	printf("%d passed, %d failed, %d skipped\n", t.pass, t.fail, t.skip);
+	for (size_t i = 0; i < nvms; i++) {
+		vm_result_free(&vms[i].res);
+		free(vms[i].label);
+		free(vms[i].log_dir);
+	}
+	free(vms);
+	if (interrupted)
+		return EXIT_INTERRUPTED;
+	return t.fail || broken ? EXIT_FAILED : 0;
+}
+
+static int cmd_list(struct scenario *scns, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct scenario *s = &scns[i];
+
+		printf("%-20s", s->name);
+		for (size_t d = 0; d < s->ndrivers; d++)
+			printf("%s%s", d ? "," : " drivers=", s->drivers[d]);
+		printf(" devices=%zu tests=", s->ndevs);
+		for (size_t t = 0; t < s->ntests; t++)
+			printf("%s%s", t ? "," : "", s->tests[t].name);
+		printf("\n%20s %s\n", "", s->description ? s->description : "");
+	}
+	return 0;
+}
+
+static int cmd_shell(struct config *cfg, struct scenario *scn)
+{
+	const char *driver = cfg->driver ? cfg->driver : scn->drivers[0];
+	char *label = xasprintf("%s/%s", scn->name, driver);
+	struct strv argv = { 0 };
+	struct buf err = { 0 };
+	struct vm_paths p;
+
+	if (check_host(cfg))
+		return EXIT_USAGE;
+	pick_accel(cfg);
+	vm_paths_make(cfg, label, &p);
+	if (build_image(cfg, scn, driver, &p, &err)) {
+		fprintf(stderr, "upcilab: building the guest image failed:\n%s", err.s);
+		return EXIT_FAILED;
+	}
+	qemu_argv(cfg, scn, &p, true, &argv);
+	fprintf(stderr, "upcilab: %s: Ctrl-A X quits QEMU; the test results channel goes to %s\n",
+		label, p.ktap_log);
+	execvp(argv.v[0], argv.v);
+	fprintf(stderr, "upcilab: cannot run %s: %s\n", argv.v[0], strerror(errno));
+	return EXIT_FAILED;
+}
+
+static int parse_options(int argc, char **argv, struct config *cfg)
+{
+	enum { OPT_SCN = 256, OPT_GUEST, OPT_KMOD, OPT_RESULTS, OPT_WORK,
+	       OPT_KERNEL, OPT_QEMU };
+	static const struct option opts[] = {
+		{ "driver", required_argument, NULL, 'd' },
+		{ "accel", required_argument, NULL, 'a' },
+		{ "append", required_argument, NULL, 'A' },
+		{ "table", no_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "scenarios", required_argument, NULL, OPT_SCN },
+		{ "guest", required_argument, NULL, OPT_GUEST },
+		{ "kmod", required_argument, NULL, OPT_KMOD },
+		{ "results", required_argument, NULL, OPT_RESULTS },
+		{ "work", required_argument, NULL, OPT_WORK },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "qemu", required_argument, NULL, OPT_QEMU },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+d:a:A:tvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (!driver_lookup(optarg)) {
+				fprintf(stderr, "upcilab: unknown driver '%s' (known: vfio-pci, upci, none)\n",
+					optarg);
+				return -1;
+			}
+			cfg->driver = optarg;
+			break;
+		case 'a':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") &&
+			    strcmp(optarg, "tcg")) {
+				fprintf(stderr, "upcilab: --accel takes auto, kvm or tcg, not '%s'\n",
+					optarg);
+				return -1;
+			}
+			cfg->accel = optarg;
+			break;
+		case 'A':
+			if (strpbrk(optarg, "\"'\\\n")) {
+				fprintf(stderr, "upcilab: --append must not contain quotes, backslashes or newlines\n");
+				return -1;
+			}
+			cfg->append = optarg;
+			break;
+		case 't':
+			cfg->table = true;
+			break;
+		case 'v':
+			cfg->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case OPT_SCN:
+			cfg->scenario_dir = optarg;
+			break;
+		case OPT_GUEST:
+			cfg->guest_dir = optarg;
+			break;
+		case OPT_KMOD:
+			cfg->kmod_dir = optarg;
+			break;
+		case OPT_RESULTS:
+			cfg->results_dir = optarg;
+			break;
+		case OPT_WORK:
+			cfg->work_dir = optarg;
+			break;
+		case OPT_KERNEL:
+			free(cfg->kernel_dir);
+			cfg->kernel_dir = xstrdup(optarg);
+			break;
+		case OPT_QEMU:
+			cfg->qemu = optarg;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = {
+		.scenario_dir = "tests/scenarios", .guest_dir = "build/guest",
+		.kmod_dir = "build/kmod", .results_dir = "build/results",
+		.work_dir = "build/run", .qemu = "qemu-system-x86_64",
+		.busybox = "/bin/busybox", .accel = "auto",
+		.tty = isatty(STDERR_FILENO),
+	};
+	struct strv paths = { 0 };
+	struct scenario *scns;
+	const char *cmd;
+	int ret;
+
+	cfg.kernel_dir = xasprintf("%s/kernel-%s", cache_dir(), UPCI_KVER);
+	if (parse_options(argc, argv, &cfg) || optind >= argc) {
+		if (optind >= argc)
+			usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind++];
+	if (strcmp(cmd, "run") && strcmp(cmd, "list") && strcmp(cmd, "shell")) {
+		fprintf(stderr, "upcilab: unknown command '%s' (run, list, shell; see --help)\n",
+			cmd);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "shell") && argc - optind != 1) {
+		fprintf(stderr, "upcilab: shell takes exactly one scenario\n");
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "list") && argc - optind) {
+		fprintf(stderr, "upcilab: list takes no arguments\n");
+		return EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++) {
+		char *p = scenario_path(&cfg, argv[i]);
+
+		strv_add(&paths, p);
+		free(p);
+	}
+	if (!paths.n && all_scenarios(&cfg, &paths))
+		return EXIT_USAGE;
+	if (!paths.n) {
+		fprintf(stderr, "upcilab: no scenarios in %s\n", cfg.scenario_dir);
+		return EXIT_USAGE;
+	}
+	scns = xcalloc(paths.n, sizeof(*scns));
+	if (load_all(&cfg, &paths, scns))
+		ret = EXIT_USAGE;
+	else if (!strcmp(cmd, "list"))
+		ret = cmd_list(scns, paths.n);
+	else if (!strcmp(cmd, "shell"))
+		ret = cmd_shell(&cfg, &scns[0]);
+	else
+		ret = cmd_run(&cfg, scns, paths.n);
+	for (size_t i = 0; i < paths.n; i++)
+		scenario_free(&scns[i]);
+	free(scns);
+	strv_free(&paths);
+	free(cfg.kernel_dir);
+	return ret;
+}

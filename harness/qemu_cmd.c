@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "qemu_cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "topology.h"
+
+static int depth(const struct scenario *scn, const struct scn_device *d)
+{
+	int n = 0;
+
+	for (; d->bus; d = scenario_device(scn, d->bus))
+		n++;
+	return n;
+}
+
+/* Parents first: QEMU needs a bus to exist before a device plugs into it. */
+static void add_devices(const struct scenario *scn, struct strv *argv)
+{
+	int max = 0;
+
+	for (size_t i = 0; i < scn->ndevs; i++)
+		if (depth(scn, &scn->devs[i]) > max)
+			max = depth(scn, &scn->devs[i]);
+	for (int level = 0; level <= max; level++) {
+		for (size_t i = 0; i < scn->ndevs; i++) {
+			const struct scn_device *d = &scn->devs[i];
+			struct buf b = { 0 };
+
+			if (depth(scn, d) != level)
+				continue;
+			buf_addf(&b, "%s,id=%s,bus=%s,addr=%02x.%x", d->model,
+				 d->id, d->bus ? d->bus : "pcie.0", d->slot,
+				 d->fn);
+			if (d->multifunction)
+				buf_addf(&b, ",multifunction=on");
+			for (size_t k = 0; k < d->opts.n; k++)
+				buf_addf(&b, ",%s", d->opts.v[k]);
+			strv_add(argv, "-device");
+			strv_add(argv, b.s);
+			buf_free(&b);
+		}
+	}
+}
+
+void qemu_build_argv(const struct scenario *scn, const struct qemu_opts *o,
+		     struct strv *argv)
+{
+	struct buf cmdline = { 0 };
+
+	strv_add(argv, o->qemu);
+	strv_add(argv, "-nodefaults");
+	strv_add(argv, "-no-user-config");
+	strv_add(argv, "-display");
+	strv_add(argv, "none");
+	strv_add(argv, "-no-reboot");
+	strv_add(argv, "-machine");
+	/* interrupt remapping under KVM needs the IOAPIC in QEMU */
+	strv_add(argv, o->kvm ? "q35,kernel-irqchip=split" : "q35");
+	strv_add(argv, "-accel");
+	strv_add(argv, o->kvm ? "kvm" : "tcg");
+	strv_add(argv, "-cpu");
+	strv_add(argv, o->kvm ? "host" : "max");
+	strv_add(argv, "-m");
+	strv_add(argv, scn->memory);
+	strv_add(argv, "-smp");
+	strv_addf(argv, "%d", scn->cpus);
+	strv_add(argv, "-kernel");
+	strv_add(argv, o->kernel);
+	strv_add(argv, "-initrd");
+	strv_add(argv, o->initrd);
+
+	buf_addf(&cmdline, "%s", GUEST_BASE_CMDLINE);
+	if (scn->cmdline.len)
+		buf_addf(&cmdline, " %s", scn->cmdline.s);
+	if (o->append && *o->append)
+		buf_addf(&cmdline, " %s", o->append);
+	if (o->interactive)
+		buf_addf(&cmdline, " upcilab.shell=1");
+	strv_add(argv, "-append");
+	strv_add(argv, cmdline.s);
+	buf_free(&cmdline);
+
+	if (o->interactive) {
+		strv_add(argv, "-serial");
+		strv_add(argv, "mon:stdio");
+	} else {
+		strv_add(argv, "-chardev");
+		strv_addf(argv, "pipe,id=console,path=%s", o->console_fifo);
+		strv_add(argv, "-serial");
+		strv_add(argv, "chardev:console");
+	}
+	strv_add(argv, "-chardev");
+	/* interactive runs have nobody reading a FIFO: results go to a file */
+	strv_addf(argv, "%s,id=ktap,path=%s", o->interactive ? "file" : "pipe",
+		  o->ktap_fifo);
+	strv_add(argv, "-serial");
+	strv_add(argv, "chardev:ktap");
+	if (o->qmp_sock) {
+		strv_add(argv, "-qmp");
+		strv_addf(argv, "unix:%s,server=on,wait=off", o->qmp_sock);
+	}
+	/* the vIOMMU must exist before the devices it translates for */
+	strv_add(argv, "-device");
+	strv_add(argv, "intel-iommu,intremap=on");
+	add_devices(scn, argv);
+}

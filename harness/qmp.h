@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A minimal QMP client: handshake, event reading and quit. The harness uses
+ * it to learn why a VM stopped (the SHUTDOWN event's reason) and to ask QEMU
+ * to quit before resorting to SIGKILL.
+ */
+#ifndef UPCILAB_QMP_H
+#define UPCILAB_QMP_H
+
+#include "util.h"
+
+struct qmp {
+	int fd;
+	struct buf in;
+	char *shutdown_reason;	/* from the last SHUTDOWN event, or NULL */
+};
+
+/*
+ * Connect and negotiate capabilities; waits at most @timeout_s, and gives up
+ * early when @pidfd (QEMU's, or -1) says QEMU has exited.
+ */
+int qmp_connect(struct qmp *q, const char *sock_path, int pidfd,
+		double timeout_s);
+/* Read what is available (the fd is non-blocking); -1 on EOF or error. */
+int qmp_read_events(struct qmp *q);
+int qmp_command(struct qmp *q, const char *cmd);
+void qmp_close(struct qmp *q);
+
+/* Exposed for unit tests: handle one JSON line from QEMU. */
+void qmp_handle_line(struct qmp *q, const char *line);
+
+#endif

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Scenario file parser. A scenario is line oriented: a directive, then
+ * whitespace-separated words. Everything is checked here, with the line
+ * number, so that a typo never reaches QEMU as a confusing command line.
+ * Values end up on QEMU's command line, so commas and quotes are refused.
+ */
+#define _GNU_SOURCE
+#include "scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topology.h"
+
+#define MAX_WORDS 64
+#define MAX_LINE 4096
+
+static const char *const known_drivers[] = { "vfio-pci", "upci", "none" };
+
+struct parse {
+	const char *path;
+	struct scenario *scn;
+	struct buf *err;
+	int line;
+	int nerr;
+};
+
+static void perr(struct parse *p, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void perr(struct parse *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	buf_addf(p->err, "%s:%d: %s\n", p->path, line, msg ? msg : fmt);
+	free(msg);
+	p->nerr++;
+}
+
+static bool valid_id(const char *s)
+{
+	if (!isalpha((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+/* QEMU option values: anything printable except what would split an option. */
+static bool valid_value(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isgraph((unsigned char)*s) || strchr(",\"'\\", *s))
+			return false;
+	return true;
+}
+
+static int parse_uint(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static bool valid_memory(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n > 0 && n < 7 && (!s[n] || (strchr("MG", s[n]) && !s[n + 1]));
+}
+
+/* "SS.F" with hex slot 0-1f and function 0-7. */
+static int parse_addr(const char *s, int *slot, int *fn)
+{
+	char *end;
+	long sl, f;
+
+	sl = strtol(s, &end, 16);
+	if (end == s || *end != '.' || sl < 0 || sl > 0x1f)
+		return -1;
+	s = end + 1;
+	f = strtol(s, &end, 16);
+	if (end == s || *end || f < 0 || f > 7)
+		return -1;
+	*slot = (int)sl;
+	*fn = (int)f;
+	return 0;
+}
+
+static bool need_args(struct parse *p, char **w, int nw, int min, int max)
+{
+	if (nw - 1 < min) {
+		perr(p, p->line, "'%s' needs %s", w[0],
+		     min == 1 ? "an argument" : "more arguments");
+		return false;
+	}
+	if (max >= 0 && nw - 1 > max) {
+		perr(p, p->line, "'%s' takes %d argument%s, got %d", w[0], max,
+		     max == 1 ? "" : "s", nw - 1);
+		return false;
+	}
+	return true;
+}
+
+static void set_once(struct parse *p, char **field, const char *what,
+		     const char *val)
+{
+	if (*field) {
+		perr(p, p->line, "'%s' given twice", what);
+		return;
+	}
+	*field = xstrdup(val);
+}
+
+static bool id_taken(const struct scenario *scn, const char *id)
+{
+	return scenario_device(scn, id) != NULL;
+}
+
+static void parse_device(struct parse *p, char **w, int nw)
+{
+	struct scenario *scn = p->scn;
+	struct scn_device *d;
+
+	if (!need_args(p, w, nw, 2, -1))
+		return;
+	if (!valid_id(w[1])) {
+		perr(p, p->line, "bad device id '%s': letters, digits, '-' and '_', starting with a letter",
+		     w[1]);
+		return;
+	}
+	if (id_taken(scn, w[1])) {
+		perr(p, p->line, "device id '%s' is already used", w[1]);
+		return;
+	}
+	if (!valid_id(w[2])) {
+		perr(p, p->line, "bad device model '%s'", w[2]);
+		return;
+	}
+	scn->devs = xrealloc(scn->devs, (scn->ndevs + 1) * sizeof(*scn->devs));
+	d = &scn->devs[scn->ndevs++];
+	*d = (struct scn_device){ .id = xstrdup(w[1]), .model = xstrdup(w[2]),
+				  .slot = -1, .fn = -1, .line = p->line };
+	for (int i = 3; i < nw; i++) {
+		char *eq = strchr(w[i], '=');
+		const char *key = w[i], *val;
+
+		if (!eq || eq == w[i]) {
+			perr(p, p->line, "expected key=value, got '%s'", w[i]);
+			continue;
+		}
+		*eq = '\0';
+		val = eq + 1;
+		if (!valid_id(key) || !valid_value(val)) {
+			perr(p, p->line, "bad option '%s=%s': no commas, quotes or spaces",
+			     key, val);
+		} else if (!strcmp(key, "id")) {
+			perr(p, p->line, "the device id is the second word, not an option");
+		} else if (!strcmp(key, "bus")) {
+			if (d->bus)
+				perr(p, p->line, "'bus' given twice");
+			else
+				d->bus = xstrdup(val);
+		} else if (!strcmp(key, "addr")) {
+			if (parse_addr(val, &d->slot, &d->fn))
+				perr(p, p->line, "bad addr '%s': expected SLOT.FN in hex, slot 0-1f, function 0-7",
+				     val);
+		} else if (!strcmp(key, "multifunction")) {
+			if (strcmp(val, "on") && strcmp(val, "off"))
+				perr(p, p->line, "multifunction must be on or off");
+			d->multifunction = !strcmp(val, "on");
+		} else {
+			strv_addf(&d->opts, "%s=%s", key, val);
+		}
+	}
+}
+
+static void parse_test(struct parse *p, char **w, int nw)
+{
+	struct scenario *scn = p->scn;
+	int timeout = SCN_DEFAULT_TEST_TIMEOUT;
+
+	if (!need_args(p, w, nw, 1, 2))
+		return;
+	if (!valid_id(w[1])) {
+		perr(p, p->line, "bad test name '%s'", w[1]);
+		return;
+	}
+	for (size_t i = 0; i < scn->ntests; i++) {
+		if (!strcmp(scn->tests[i].name, w[1])) {
+			perr(p, p->line, "test '%s' is listed twice (first on line %d)",
+			     w[1], scn->tests[i].line);
+			return;
+		}
+	}
+	if (nw == 3 && (!str_starts(w[2], "timeout=") ||
+			parse_uint(w[2] + 8, 1, 86400, &timeout))) {
+		perr(p, p->line, "expected timeout=SECONDS (1-86400), got '%s'", w[2]);
+		return;
+	}
+	scn->tests = xrealloc(scn->tests, (scn->ntests + 1) * sizeof(*scn->tests));
+	scn->tests[scn->ntests++] = (struct scn_test){
+		.name = xstrdup(w[1]), .timeout_s = timeout, .line = p->line };
+}
+
+static void parse_driver(struct parse *p, char **w, int nw)
+{
+	struct scenario *scn = p->scn;
+
+	if (!need_args(p, w, nw, 1, SCN_MAX_DRIVERS))
+		return;
+	if (scn->ndrivers) {
+		perr(p, p->line, "'driver' given twice");
+		return;
+	}
+	for (int i = 1; i < nw; i++) {
+		bool known = false;
+
+		for (size_t k = 0; k < ARRAY_SIZE(known_drivers); k++)
+			known |= !strcmp(w[i], known_drivers[k]);
+		if (!known) {
+			perr(p, p->line, "unknown driver '%s' (known: vfio-pci, upci, none)",
+			     w[i]);
+			continue;
+		}
+		for (size_t k = 0; k < scn->ndrivers; k++)
+			if (!strcmp(scn->drivers[k], w[i]))
+				known = false;
+		if (!known)
+			perr(p, p->line, "driver '%s' listed twice", w[i]);
+		else
+			scn->drivers[scn->ndrivers++] = xstrdup(w[i]);
+	}
+}
+
+/* bind lines are checked at the end: devices may be declared after them. */
+struct pending_bind {
+	char *id;
+	int line;
+};
+
+static void parse_line(struct parse *p, char **w, int nw, char *rest,
+		       struct pending_bind **binds, size_t *nbinds)
+{
+	struct scenario *scn = p->scn;
+	int v;
+
+	if (!strcmp(w[0], "name")) {
+		if (need_args(p, w, nw, 1, 1) && !valid_id(w[1]))
+			perr(p, p->line, "bad name '%s'", w[1]);
+		else if (nw == 2)
+			set_once(p, &scn->name, "name", w[1]);
+	} else if (!strcmp(w[0], "description")) {
+		if (need_args(p, w, nw, 1, -1))
+			set_once(p, &scn->description, "description", rest);
+	} else if (!strcmp(w[0], "driver")) {
+		parse_driver(p, w, nw);
+	} else if (!strcmp(w[0], "cmdline")) {
+		if (!need_args(p, w, nw, 1, -1))
+			return;
+		if (strpbrk(rest, "\"'\\"))
+			perr(p, p->line, "cmdline must not contain quotes or backslashes");
+		else
+			buf_addf(&scn->cmdline, "%s%s", scn->cmdline.len ? " " : "",
+				 rest);
+	} else if (!strcmp(w[0], "memory")) {
+		if (need_args(p, w, nw, 1, 1) && !valid_memory(w[1]))
+			perr(p, p->line, "bad memory size '%s': e.g. 512M or 2G", w[1]);
+		else if (nw == 2)
+			set_once(p, &scn->memory, "memory", w[1]);
+	} else if (!strcmp(w[0], "cpus")) {
+		if (need_args(p, w, nw, 1, 1) && parse_uint(w[1], 1, 8, &v))
+			perr(p, p->line, "cpus must be 1-8, got '%s'", w[1]);
+		else if (nw == 2)
+			scn->cpus = v;
+	} else if (!strcmp(w[0], "vm-timeout")) {
+		if (need_args(p, w, nw, 1, 1) && parse_uint(w[1], 1, 86400, &v))
+			perr(p, p->line, "vm-timeout must be 1-86400 seconds, got '%s'",
+			     w[1]);
+		else if (nw == 2)
+			scn->vm_timeout_s = v;
+	} else if (!strcmp(w[0], "modules")) {
+		if (!need_args(p, w, nw, 1, -1))
+			return;
+		for (int i = 1; i < nw; i++) {
+			if (valid_id(w[i]))
+				strv_add(&scn->modules, w[i]);
+			else
+				perr(p, p->line, "bad module name '%s'", w[i]);
+		}
+	} else if (!strcmp(w[0], "device")) {
+		parse_device(p, w, nw);
+	} else if (!strcmp(w[0], "bind")) {
+		if (!need_args(p, w, nw, 1, -1))
+			return;
+		for (int i = 1; i < nw; i++) {
+			*binds = xrealloc(*binds, (*nbinds + 1) * sizeof(**binds));
+			(*binds)[(*nbinds)++] = (struct pending_bind){
+				.id = xstrdup(w[i]), .line = p->line };
+		}
+	} else if (!strcmp(w[0], "test")) {
+		parse_test(p, w, nw);
+	} else {
+		perr(p, p->line, "unknown directive '%s'", w[0]);
+	}
+}
+
+static void check_binds(struct parse *p, struct pending_bind *binds,
+			size_t nbinds)
+{
+	struct scenario *scn = p->scn;
+
+	for (size_t i = 0; i < nbinds; i++) {
+		struct scn_device *d = scenario_device(scn, binds[i].id);
+
+		if (!d)
+			perr(p, binds[i].line, "bind: no device '%s'", binds[i].id);
+		else if (pci_model_lookup(d->model)->kind != MODEL_ENDPOINT)
+			perr(p, binds[i].line, "bind: '%s' is a bridge or port, not an endpoint",
+			     d->id);
+		else if (d->bind)
+			perr(p, binds[i].line, "bind: '%s' listed twice", d->id);
+		else
+			d->bind = true;
+		free(binds[i].id);
+	}
+	free(binds);
+}
+
+static void apply_defaults(const char *path, struct scenario *scn)
+{
+	if (!scn->name) {
+		const char *base = strrchr(path, '/');
+		char *dot;
+
+		scn->name = xstrdup(base ? base + 1 : path);
+		dot = strrchr(scn->name, '.');
+		if (dot && dot != scn->name)
+			*dot = '\0';
+	}
+	if (!scn->ndrivers)
+		scn->drivers[scn->ndrivers++] = xstrdup("none");
+	if (!scn->memory)
+		scn->memory = xstrdup(SCN_DEFAULT_MEMORY);
+	if (!scn->cpus)
+		scn->cpus = 1;
+}
+
+int scenario_parse(const char *path, const char *text, struct scenario *scn,
+		   struct buf *err)
+{
+	struct parse p = { .path = path, .scn = scn, .err = err };
+	struct pending_bind *binds = NULL;
+	size_t nbinds = 0;
+	const char *s = text;
+	bool has_bind;
+
+	*scn = (struct scenario){ .path = xstrdup(path) };
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+		char line[MAX_LINE], *w[MAX_WORDS], *rest = NULL, *save, *tok;
+		int nw = 0;
+
+		p.line++;
+		if (len >= sizeof(line)) {
+			perr(&p, p.line, "line longer than %d characters", MAX_LINE - 1);
+			goto next;
+		}
+		memcpy(line, s, len);
+		line[len] = '\0';
+		if (strlen(line) != len) {
+			perr(&p, p.line, "line contains a NUL byte");
+			goto next;
+		}
+		tok = str_trim(line);
+		if (!*tok || *tok == '#')
+			goto next;
+		for (tok = strtok_r(tok, " \t\r", &save); tok;
+		     tok = strtok_r(NULL, " \t\r", &save)) {
+			if (nw == MAX_WORDS) {
+				perr(&p, p.line, "more than %d words", MAX_WORDS);
+				goto next;
+			}
+			w[nw++] = tok;
+		}
+		/* free text after the directive, for description and cmdline */
+		if (nw > 1) {
+			char copy[MAX_LINE];
+
+			memcpy(copy, s, len);
+			copy[len] = '\0';
+			rest = str_trim(copy);
+			rest += strcspn(rest, " \t");
+			rest = xstrdup(str_trim(rest));
+		}
+		parse_line(&p, w, nw, rest ? rest : (char *)"", &binds, &nbinds);
+		free(rest);
+next:
+		s += len + (nl ? 1 : 0);
+	}
+	check_binds(&p, binds, nbinds);
+	apply_defaults(path, scn);
+	if (!scn->ntests)
+		perr(&p, p.line ? p.line : 1, "no 'test' line: a scenario must run at least one test");
+	has_bind = false;
+	for (size_t i = 0; i < scn->ndevs; i++)
+		has_bind |= scn->devs[i].bind;
+	if (has_bind && scn->ndrivers == 1 && !strcmp(scn->drivers[0], "none"))
+		perr(&p, p.line ? p.line : 1, "'bind' needs a 'driver' other than none");
+	if (!p.nerr && topology_resolve(scn, err))
+		p.nerr++;
+	return p.nerr ? -1 : 0;
+}
+
+int scenario_load(const char *path, struct scenario *scn, struct buf *err)
+{
+	char *text = read_file(path, NULL);
+	int ret;
+
+	if (!text) {
+		buf_addf(err, "%s: cannot read: %s\n", path, strerror(errno));
+		*scn = (struct scenario){ .path = xstrdup(path) };
+		return -1;
+	}
+	ret = scenario_parse(path, text, scn, err);
+	free(text);
+	return ret;
+}
+
+void scenario_free(struct scenario *scn)
+{
+	free(scn->path);
+	free(scn->name);
+	free(scn->description);
+	for (size_t i = 0; i < scn->ndrivers; i++)
+		free(scn->drivers[i]);
+	buf_free(&scn->cmdline);
+	free(scn->memory);
+	strv_free(&scn->modules);
+	for (size_t i = 0; i < scn->ndevs; i++) {
+		free(scn->devs[i].id);
+		free(scn->devs[i].model);
+		free(scn->devs[i].bus);
+		strv_free(&scn->devs[i].opts);
+	}
+	free(scn->devs);
+	for (size_t i = 0; i < scn->ntests; i++)
+		free(scn->tests[i].name);
+	free(scn->tests);
+	*scn = (struct scenario){ 0 };
+}
+
+struct scn_device *scenario_device(const struct scenario *scn, const char *id)
+{
+	for (size_t i = 0; i < scn->ndevs; i++)
+		if (!strcmp(scn->devs[i].id, id))
+			return &scn->devs[i];
+	return NULL;
+}
+
+int scenario_vm_timeout(const struct scenario *scn)
+{
+	int total = 120;	/* boot, module loading, binding, shutdown */
+
+	if (scn->vm_timeout_s)
+		return scn->vm_timeout_s;
+	for (size_t i = 0; i < scn->ntests; i++)
+		total += scn->tests[i].timeout_s;
+	return total;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A scenario file: one VM topology, the driver(s) under test and the guest
+ * tests to run. The format is documented in tests/scenarios/README.md.
+ */
+#ifndef UPCILAB_SCENARIO_H
+#define UPCILAB_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+#define SCN_MAX_DRIVERS 4
+#define SCN_DEFAULT_TEST_TIMEOUT 60
+#define SCN_DEFAULT_MEMORY "512M"
+
+struct scn_device {
+	char *id;
+	char *model;
+	char *bus;		/* id of the parent bridge/port; NULL: root bus */
+	int slot, fn;		/* -1 until assigned */
+	bool multifunction;
+	struct strv opts;	/* extra key=value passed to QEMU verbatim */
+	bool bind;		/* bound to the driver under test */
+	int line;
+};
+
+struct scn_test {
+	char *name;
+	int timeout_s;
+	int line;
+};
+
+struct scenario {
+	char *path;
+	char *name;
+	char *description;
+	char *drivers[SCN_MAX_DRIVERS];
+	size_t ndrivers;
+	struct buf cmdline;
+	char *memory;
+	int cpus;
+	int vm_timeout_s;	/* 0: derived from the test timeouts */
+	struct strv modules;
+	struct scn_device *devs;
+	size_t ndevs;
+	struct scn_test *tests;
+	size_t ntests;
+};
+
+/*
+ * Parse a scenario from text. On error returns -1 and writes one message per
+ * problem, each "FILE:LINE: what is wrong", into @err.
+ */
+int scenario_parse(const char *path, const char *text, struct scenario *scn,
+		   struct buf *err);
+int scenario_load(const char *path, struct scenario *scn, struct buf *err);
+void scenario_free(struct scenario *scn);
+
+struct scn_device *scenario_device(const struct scenario *scn, const char *id);
+int scenario_vm_timeout(const struct scenario *scn);
+
+#endif

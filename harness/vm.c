@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The supervisor loop. The hard part is that every way a run can end must
+ * end the same way: QEMU reaped, every test given a result, and the reason
+ * recorded. Timeouts, a guest that dies early, a harness signal and a guest
+ * that never powers off all funnel into one teardown path.
+ */
+#define _GNU_SOURCE
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ktap.h"
+#include "logscan.h"
+#include "qmp.h"
+
+#define PROTO "# upcilab: "
+#define PCI_ROW "# pci: "
+#define QUIT_GRACE_S 3.0
+
+struct stream {
+	int fd;
+	int log_fd;
+	struct buf line;
+};
+
+struct run {
+	const struct vm_spec *spec;
+	struct vm_result *res;
+	pid_t pid;
+	int pidfd, sigfd;
+	struct stream con, ktap;
+	struct qmp qmp;
+	struct logscan scan;
+	struct ktap *kp;
+	double t0, vm_deadline, test_deadline, done_deadline;
+	int cur;		/* index of the running test, -1: none */
+	int next;		/* index the next "begin" must carry */
+	bool done, exited, killed;
+	int status;
+};
+
+int vm_make_fifos(const char *base)
+{
+	static const char *const ends[] = { ".in", ".out" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(ends); i++) {
+		char *p = xasprintf("%s%s", base, ends[i]);
+		int ret = 0;
+
+		unlink(p);
+		if (mkfifo(p, 0600))
+			ret = -errno;
+		free(p);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int open_fifo(const char *base)
+{
+	char *p = xasprintf("%s.out", base);
+	/* O_RDWR: never blocks, and EOF never comes; pidfd tells us QEMU died */
+	int fd = open(p, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+	free(p);
+	return fd;
+}
+
+static void progress(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void progress(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (!r->spec->progress)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s)
+		r->spec->progress(r->spec->progress_ctx, s);
+	free(s);
+}
+
+static void set_error(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void set_error(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (r->res->error)
+		return;		/* the first cause is the one that matters */
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = xstrdup(fmt);
+	va_end(ap);
+	r->res->error = s;
+}
+
+static struct test_node *test_node(struct run *r, int i)
+{
+	return r->res->root->kids[i];
+}
+
+static void begin_test(struct run *r, int n, const char *name)
+{
+	int i = n - 1;
+
+	if (r->cur >= 0 || i != r->next || (size_t)i >= r->spec->ntests ||
+	    strcmp(name, r->spec->tests[i].name)) {
+		set_error(r, "guest protocol: unexpected 'begin %d %s'", n, name);
+		return;
+	}
+	if (r->res->boot_s < 0)
+		r->res->boot_s = now_s() - r->t0;
+	r->cur = i;
+	r->next = i + 1;
+	r->kp = ktap_new(test_node(r, i));
+	test_node(r, i)->secs = now_s();
+	r->test_deadline = now_s() + r->spec->tests[i].timeout_s;
+	progress(r, "%s (%d/%zu)", name, n, r->spec->ntests);
+}
+
+static void judge_exit(struct test_node *t, int code)
+{
+	char *why;
+
+	if (code == 0 && t->nkids) {
+		node_set(t, RES_PASS, NULL);
+		return;
+	}
+	if (code == 4) {	/* KSFT_SKIP */
+		node_set(t, RES_SKIP, t->reason);
+		return;
+	}
+	if (code == 0)
+		why = xstrdup("exited 0 but reported no TAP results");
+	else if (code > 128)
+		why = xasprintf("killed by signal %d (%s)", code - 128,
+				strsignal(code - 128));
+	else
+		why = xasprintf("exit status %d", code);
+	node_set(t, RES_FAIL, why);
+	free(why);
+}
+
+static void end_test(struct run *r, int n, const char *name, int code)
+{
+	struct test_node *t;
+
+	if (r->cur < 0 || n - 1 != r->cur ||
+	    strcmp(name, r->spec->tests[r->cur].name)) {
+		set_error(r, "guest protocol: unexpected 'end %d %s'", n, name);
+		return;
+	}
+	t = test_node(r, r->cur);
+	ktap_end(r->kp);
+	ktap_free(r->kp);
+	r->kp = NULL;
+	t->secs = now_s() - t->secs;
+	judge_exit(t, code);
+	r->cur = -1;
+}
+
+static void proto_line(struct run *r, const char *cmd)
+{
+	char name[256];
+	int n, code;
+
+	if (!strcmp(cmd, "init")) {
+		progress(r, "init after %.1fs", now_s() - r->t0);
+	} else if (str_starts(cmd, "setup-failed")) {
+		set_error(r, "guest setup failed:%s", cmd + strlen("setup-failed"));
+	} else if (sscanf(cmd, "begin %d %255s", &n, name) == 2) {
+		begin_test(r, n, name);
+	} else if (sscanf(cmd, "end %d %255s exit=%d", &n, name, &code) == 3) {
+		end_test(r, n, name, code);
+	} else if (!strcmp(cmd, "done")) {
+		r->done = true;
+		r->done_deadline = now_s() + r->spec->poweroff_grace_s;
+	}
+}
+
+static void ktap_stream_line(struct run *r, const char *line)
+{
+	if (str_starts(line, PROTO))
+		proto_line(r, line + strlen(PROTO));
+	else if (str_starts(line, PCI_ROW))
+		buf_addf(&r->res->pci_table, "%s\n", line + strlen(PCI_ROW));
+	else if (r->kp)
+		ktap_line(r->kp, line);
+}
+
+static void console_line(struct run *r, const char *line)
+{
+	logscan_line(&r->scan, line);
+	if (r->spec->echo_console)
+		fprintf(stderr, "  | %s\n", line);
+}
+
+/* Read what is there; hand over complete lines. */
+static void pump(struct run *r, struct stream *s, bool flush)
+{
+	char chunk[8192], *nl;
+	ssize_t n;
+
+	while ((n = read(s->fd, chunk, sizeof(chunk))) > 0) {
+		if (s->log_fd >= 0 && write(s->log_fd, chunk, (size_t)n) < 0) {
+			close(s->log_fd);
+			s->log_fd = -1;
+		}
+		buf_add(&s->line, chunk, (size_t)n);
+	}
+	while (s->line.len && (nl = memchr(s->line.s, '\n', s->line.len))) {
+		size_t len = (size_t)(nl - s->line.s) + 1;
+
+		*nl = '\0';
+		if (nl > s->line.s && nl[-1] == '\r')
+			nl[-1] = '\0';
+		if (s == &r->ktap)
+			ktap_stream_line(r, s->line.s);
+		else
+			console_line(r, s->line.s);
+		memmove(s->line.s, s->line.s + len, s->line.len - len + 1);
+		s->line.len -= len;
+	}
+	if (flush && s->line.len) {
+		buf_add(&s->line, "\n", 1);
+		pump(r, s, false);
+	}
+}
+
+static pid_t spawn(const struct vm_spec *spec, int log_fd)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	sigset_t none;
+
+	if (pid)
+		return pid;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);	/* the harness died before prctl() */
+	dup2(open("/dev/null", O_RDONLY), 0);
+	if (log_fd >= 0) {
+		dup2(log_fd, 1);
+		dup2(log_fd, 2);
+	}
+	execvp(spec->argv.v[0], spec->argv.v);
+	fprintf(stderr, "upcilab: cannot run %s: %s\n", spec->argv.v[0],
+		strerror(errno));
+	_exit(127);
+}
+
+static void reap(struct run *r, int options)
+{
+	int st;
+
+	if (r->exited)
+		return;
+	if (waitpid(r->pid, &st, options) == r->pid) {
+		r->exited = true;
+		r->status = st;
+	}
+}
+
+static bool wait_exit(struct run *r, double secs)
+{
+	struct pollfd p = { .fd = r->pidfd, .events = POLLIN };
+
+	if (!r->exited && poll(&p, 1, (int)(secs * 1000)) > 0)
+		reap(r, 0);
+	return r->exited;
+}
+
+static void stop_qemu(struct run *r)
+{
+	if (r->exited)
+		return;
+	if (r->qmp.fd >= 0 && !qmp_command(&r->qmp, "quit") &&
+	    wait_exit(r, QUIT_GRACE_S))
+		return;
+	kill(r->pid, SIGKILL);
+	r->killed = true;
+	reap(r, 0);
+}
+
+static double next_deadline(const struct run *r)
+{
+	double d = r->vm_deadline;
+
+	if (r->cur >= 0 && r->test_deadline < d)
+		d = r->test_deadline;
+	if (r->done && r->done_deadline < d)
+		d = r->done_deadline;
+	return d;
+}
+
+static void check_deadlines(struct run *r, bool *stop)
+{
+	double t = now_s();
+
+	if (r->cur >= 0 && t >= r->test_deadline) {
+		const char *in = r->kp ? ktap_running(r->kp) : NULL;
+
+		set_error(r, "test '%s' timed out after %ds%s%s",
+			  r->spec->tests[r->cur].name,
+			  r->spec->tests[r->cur].timeout_s, in ? " in " : "",
+			  in ? in : "");
+		*stop = true;
+	} else if (r->done && t >= r->done_deadline) {
+		*stop = true;	/* results are complete; just not powered off */
+	} else if (t >= r->vm_deadline) {
+		set_error(r, "VM timed out after %ds (%s)", r->spec->vm_timeout_s,
+			  r->next ? "between tests" : "before the first test began");
+		*stop = true;
+	}
+}
+
+static void loop(struct run *r)
+{
+	bool stop = false;
+
+	while (!stop) {
+		struct pollfd p[] = {
+			{ .fd = r->con.fd, .events = POLLIN },
+			{ .fd = r->ktap.fd, .events = POLLIN },
+			{ .fd = r->pidfd, .events = POLLIN },
+			{ .fd = r->sigfd, .events = POLLIN },
+			{ .fd = r->qmp.fd, .events = POLLIN },
+		};
+		int ms = (int)((next_deadline(r) - now_s()) * 1000) + 1;
+
+		if (poll(p, ARRAY_SIZE(p), ms < 0 ? 0 : ms) < 0 && errno != EINTR) {
+			set_error(r, "poll: %s", strerror(errno));
+			break;
+		}
+		pump(r, &r->con, false);
+		pump(r, &r->ktap, false);
+		if (r->qmp.fd >= 0 && (p[4].revents & (POLLIN | POLLHUP)) &&
+		    qmp_read_events(&r->qmp))
+			qmp_close(&r->qmp);
+		if (p[3].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
+				set_error(r, "interrupted by %s",
+					  strsignal((int)si.ssi_signo));
+				r->res->interrupted = true;
+				break;
+			}
+		}
+		if (p[2].revents & POLLIN) {
+			reap(r, 0);
+			break;
+		}
+		check_deadlines(r, &stop);
+	}
+}
+
+static void describe_exit(struct run *r)
+{
+	const char *why = r->qmp.shutdown_reason;
+
+	if (r->done || r->res->error)
+		return;
+	if (WIFEXITED(r->status))
+		set_error(r, "QEMU exited with status %d before the tests finished%s%s (see %s)",
+			  WEXITSTATUS(r->status), why ? "; shutdown reason: " : "",
+			  why ? why : "", r->spec->qemu_log);
+	else
+		set_error(r, "QEMU was killed by signal %d before the tests finished",
+			  WTERMSIG(r->status));
+}
+
+static void finish_tests(struct run *r)
+{
+	const char *why = r->res->error ? r->res->error : "VM stopped";
+
+	if (r->kp) {
+		struct test_node *t = test_node(r, r->cur);
+
+		ktap_end(r->kp);
+		ktap_free(r->kp);
+		r->kp = NULL;
+		t->secs = now_s() - t->secs;
+		node_set(t, RES_FAIL, why);
+	}
+	for (size_t i = 0; i < r->spec->ntests; i++) {
+		struct test_node *t = test_node(r, (int)i);
+		char *s;
+
+		if (t->res != RES_NONE)
+			continue;
+		s = xasprintf("not run: %s", why);
+		node_set(t, RES_FAIL, s);
+		free(s);
+	}
+	/* the VM itself fails only through an error; its tests speak for it */
+	node_set(r->res->root, r->res->error ? RES_FAIL : RES_PASS, r->res->error);
+	if (r->scan.hits) {
+		struct test_node *k = node_add(r->res->root, "guest kernel log");
+
+		node_set(k, RES_FAIL, r->scan.first);
+		buf_add(&k->diag, r->scan.excerpt.s, r->scan.excerpt.len);
+	}
+}
+
+static int setup(struct run *r, const char *name)
+{
+	const struct vm_spec *s = r->spec;
+	sigset_t mask;
+
+	r->res->root = node_new(name);
+	for (size_t i = 0; i < s->ntests; i++)
+		node_add(r->res->root, s->tests[i].name);
+	r->con.fd = open_fifo(s->console_fifo);
+	r->ktap.fd = open_fifo(s->ktap_fifo);
+	if (r->con.fd < 0 || r->ktap.fd < 0) {
+		set_error(r, "cannot open the serial FIFOs under %s: %s",
+			  s->console_fifo, strerror(errno));
+		return -1;
+	}
+	r->con.log_fd = open(s->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	r->ktap.log_fd = open(s->ktap_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	r->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	return 0;
+}
+
+int vm_run(const struct vm_spec *spec, const char *name, struct vm_result *res)
+{
+	struct run r = { .spec = spec, .res = res, .cur = -1, .pidfd = -1,
+			 .sigfd = -1, .con.fd = -1, .ktap.fd = -1,
+			 .con.log_fd = -1, .ktap.log_fd = -1 };
+	int qlog;
+
+	*res = (struct vm_result){ .boot_s = -1 };
+	r.qmp.fd = -1;
+	if (setup(&r, name))
+		goto out;
+	qlog = open(spec->qemu_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	r.t0 = now_s();
+	r.vm_deadline = r.t0 + spec->vm_timeout_s;
+	progress(&r, "booting");
+	r.pid = spawn(spec, qlog);
+	if (qlog >= 0)
+		close(qlog);
+	if (r.pid < 0) {
+		set_error(&r, "fork: %s", strerror(errno));
+		goto out;
+	}
+	r.pidfd = pidfd_open(r.pid, 0);
+	if (r.pidfd < 0) {
+		set_error(&r, "pidfd_open: %s", strerror(errno));
+		stop_qemu(&r);
+		goto out;
+	}
+	if (spec->qmp_sock && qmp_connect(&r.qmp, spec->qmp_sock, r.pidfd, 10) &&
+	    !wait_exit(&r, 0))
+		fprintf(stderr, "upcilab: %s: QMP unavailable; will stop QEMU with signals\n",
+			name);
+	if (!r.exited)
+		loop(&r);
+	stop_qemu(&r);
+	pump(&r, &r.con, true);
+	pump(&r, &r.ktap, true);
+	if (r.qmp.fd >= 0)
+		qmp_read_events(&r.qmp);
+	describe_exit(&r);
+	if (r.qmp.shutdown_reason)
+		res->shutdown_reason = xstrdup(r.qmp.shutdown_reason);
+out:
+	finish_tests(&r);
+	res->total_s = r.t0 ? now_s() - r.t0 : 0;
+	qmp_close(&r.qmp);
+	ktap_free(r.kp);
+	logscan_free(&r.scan);
+	buf_free(&r.con.line);
+	buf_free(&r.ktap.line);
+	for (int *fd = (int[]){ r.pidfd, r.sigfd, r.con.fd, r.ktap.fd,
+				 r.con.log_fd, r.ktap.log_fd, -2 };
+	     *fd != -2; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	return res->error ? -1 : 0;
+}
+
+void vm_result_free(struct vm_result *res)
+{
+	node_free(res->root);
+	free(res->error);
+	free(res->shutdown_reason);
+	buf_free(&res->pci_table);
+	*res = (struct vm_result){ 0 };
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Runs one QEMU process to completion and turns what the guest says into a
+ * result tree. It owns the process: whatever happens (timeout, guest panic,
+ * Ctrl-C, a harness error) QEMU is gone when vm_run() returns.
+ *
+ * The guest talks on two serial ports, both QEMU "pipe" chardevs (FIFOs):
+ *   console  the kernel console and the init's messages (logged, scanned);
+ *   ktap     the results channel, in the protocol below (logged, parsed).
+ * Results protocol, one line each:
+ *   # upcilab: init                   the guest's init started
+ *   # upcilab: setup-failed REASON    loading or binding failed; no tests ran
+ *   # upcilab: begin N NAME           test N starts; its TAP output follows
+ *   # upcilab: end N NAME exit=CODE   test N finished with that exit status
+ *   # upcilab: done                   all tests ran; the guest powers off
+ *   # pci: ...                        a row of the PCI device table
+ */
+#ifndef UPCILAB_VM_H
+#define UPCILAB_VM_H
+
+#include <stdbool.h>
+
+#include "results.h"
+#include "scenario.h"
+#include "util.h"
+
+struct vm_spec {
+	struct strv argv;		/* QEMU and its arguments */
+	const char *console_fifo;	/* pipe chardev base paths (.in/.out) */
+	const char *ktap_fifo;
+	const char *qmp_sock;		/* NULL: no QMP */
+	const char *console_log;
+	const char *ktap_log;
+	const char *qemu_log;		/* QEMU's own stdout and stderr */
+	const struct scn_test *tests;
+	size_t ntests;
+	int vm_timeout_s;
+	int poweroff_grace_s;		/* after "done" */
+	bool echo_console;		/* copy the console to stderr */
+	void (*progress)(void *ctx, const char *what);
+	void *progress_ctx;
+};
+
+struct vm_result {
+	struct test_node *root;		/* one kid per scenario test */
+	double boot_s;			/* QEMU start to first test; <0 unknown */
+	double total_s;
+	char *error;			/* why the VM run is a failure, or NULL */
+	char *shutdown_reason;		/* from QMP, or NULL */
+	struct buf pci_table;		/* "# pci:" rows, prefix stripped */
+	bool interrupted;		/* SIGINT/SIGTERM arrived */
+};
+
+int vm_make_fifos(const char *base);
+int vm_run(const struct vm_spec *spec, const char *name,
+	   struct vm_result *res);
+void vm_result_free(struct vm_result *res);
+
+#endif
