@@ -11,8 +11,8 @@ CC ?= gcc
 WARN := -Wall -Wextra -Werror
 HOST_CFLAGS := -std=c11 -O2 -g $(WARN) -DUPCI_KVER='"$(KVER)"'
 # kselftest_harness.h needs GNU C (typeof, statement expressions)
-GUEST_CFLAGS := -std=gnu11 -O2 $(WARN) -static -I$(SELFTESTS) -Itests/lib
-UNIT_CFLAGS := -std=gnu11 -O0 -g $(WARN) -I$(SELFTESTS) -Iharness -DUPCI_KVER='"$(KVER)"'
+GUEST_CFLAGS := -std=gnu11 -O2 $(WARN) -static -isystem $(SELFTESTS) -Itests/lib
+UNIT_CFLAGS := -std=gnu11 -O0 -g $(WARN) -isystem $(SELFTESTS) -Iharness -DUPCI_KVER='"$(KVER)"'
 
 HARNESS_LIB_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c))
 HARNESS_LIB_OBJS := $(HARNESS_LIB_SRCS:harness/%.c=$(B)/obj/%.o)

@@ -182,11 +182,14 @@ static void pick_accel(struct config *cfg)
 		return;
 	mkdir_p(cfg->work_dir);
 	cfg->kvm = kvm_usable(cfg->qemu, cfg->work_dir, &why);
-	if (!cfg->kvm && !strcmp(cfg->accel, "kvm"))
+	if (cfg->kvm) {
+		if (cfg->verbose)
+			fputs("upcilab: accelerator: kvm\n", stderr);
+	} else if (!strcmp(cfg->accel, "kvm")) {
 		fprintf(stderr, "upcilab: --accel kvm: %s; using TCG\n", why);
-	if (cfg->verbose)
-		fprintf(stderr, "upcilab: accelerator: %s%s%s\n",
-			cfg->kvm ? "kvm" : "tcg", cfg->kvm ? "" : " (", cfg->kvm ? "" : why);
+	} else if (cfg->verbose) {
+		fprintf(stderr, "upcilab: accelerator: tcg (%s)\n", why);
+	}
 }
 
 struct progress_ctx {

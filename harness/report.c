@@ -8,6 +8,7 @@
 #include "topology.h"
 
 #define DIAG_LINES_SHOWN 30
+#define CONSOLE_TAIL_LINES 12
 
 static const char *mark(enum result r)
 {
@@ -56,6 +57,30 @@ static void print_failures(FILE *out, const struct test_node *n, int depth)
 		print_failures(out, n->kids[i], depth + 1);
 }
 
+/* A VM-level error is usually explained by the guest's last words. */
+static void print_console_tail(FILE *out, const char *log_dir)
+{
+	char *path = xasprintf("%s/console.log", log_dir);
+	char *text = read_file(path, NULL);
+	const char *s;
+	int lines = 0;
+
+	free(path);
+	if (!text || !*text) {
+		free(text);
+		return;
+	}
+	s = text + strlen(text);
+	while (s > text && lines <= CONSOLE_TAIL_LINES)
+		if (*--s == '\n' && s[1])
+			lines++;
+	if (*s == '\n')
+		s++;
+	fprintf(out, "     console, last lines:\n");
+	print_indented(out, s, "       | ", CONSOLE_TAIL_LINES);
+	free(text);
+}
+
 void report_vm(FILE *out, const struct report_vm *vm, bool verbose)
 {
 	const struct vm_result *r = &vm->res;
@@ -87,8 +112,10 @@ void report_vm(FILE *out, const struct report_vm *vm, bool verbose)
 	}
 	if (!t.fail && !r->error)
 		return;
-	if (r->error)
+	if (r->error) {
 		fprintf(out, "     error: %s\n", r->error);
+		print_console_tail(out, vm->log_dir);
+	}
 	fprintf(out, "     failures:\n");
 	for (size_t i = 0; i < r->root->nkids; i++)
 		print_failures(out, r->root->kids[i], 3);
