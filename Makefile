@@ -70,7 +70,7 @@ $(B)/guest/%: tests/guest/%.c $(GUEST_LIB_SRCS) $(GUEST_LIB_HDRS) $(SELFTESTS)/k
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) $< $(GUEST_LIB_SRCS) -o $@
 
-$(B)/unit/%: tests/host/%.c $(B)/libupcilab.a $(SELFTESTS)/kselftest_harness.h
+$(B)/unit/%: tests/host/%.c tests/host/unit.h $(HARNESS_HDRS) $(B)/libupcilab.a $(SELFTESTS)/kselftest_harness.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) $< $(B)/libupcilab.a -ljansson -o $@
 

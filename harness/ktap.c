@@ -17,6 +17,7 @@ struct level {
 	int plan;			/* -1: no plan line */
 	int last_num;
 	bool seen;			/* any version/plan/result line */
+	char *skip_all;			/* reason from "1..0 # SKIP reason" */
 	struct buf diag;		/* diagnostics waiting for a result */
 };
 
@@ -30,6 +31,7 @@ static void level_reset(struct level *l)
 {
 	node_free(l->holder);
 	buf_free(&l->diag);
+	free(l->skip_all);
 	*l = (struct level){ .holder = node_new("level"), .plan = -1 };
 }
 
@@ -78,6 +80,8 @@ static void level_flush(struct level *l, struct test_node *to)
 		add_error(to, "plan 1..%d but %d results", l->plan, got);
 	if (l->diag.len)
 		buf_add(&to->diag, l->diag.s, l->diag.len);
+	if (l->skip_all && !got)
+		node_set(to, RES_SKIP, l->skip_all);
 	level_reset(l);
 }
 
@@ -160,7 +164,7 @@ static void note_running(struct ktap *k, const char *diag)
 		*strstr(k->running, " ...") = '\0';
 }
 
-static void on_result(struct ktap *k, int depth, char *body)
+static bool on_result(struct ktap *k, int depth, char *body)
 {
 	struct level *l = &k->lv[depth];
 	enum result res;
@@ -169,7 +173,7 @@ static void on_result(struct ktap *k, int depth, char *body)
 	struct test_node *n;
 
 	if (!parse_result(body, &res, &num, &name, &reason))
-		return;
+		return false;
 	if (num < 0)
 		num = l->last_num + 1;
 	if (num != l->last_num + 1)
@@ -187,6 +191,7 @@ static void on_result(struct ktap *k, int depth, char *body)
 		level_flush(&k->lv[depth + 1], n);
 	free(k->running);
 	k->running = NULL;
+	return true;
 }
 
 void ktap_line(struct ktap *k, const char *line)
@@ -209,13 +214,17 @@ void ktap_line(struct ktap *k, const char *line)
 						"(unreported subtest)"));
 		l->seen = true;
 	} else if (parse_plan(body, &plan)) {
+		const char *skip = strstr(body, "# SKIP");
+
 		l->seen = true;
 		if (l->plan >= 0)
 			add_error(l->holder, "second plan line '%s'", body);
 		else
 			l->plan = plan;
-	} else if (str_starts(body, "ok") || str_starts(body, "not ok")) {
-		on_result(k, depth, body);
+		if (!plan && skip && !l->skip_all)
+			l->skip_all = xstrdup(skip[6] ? skip + 7 : "skipped");
+	} else if (on_result(k, depth, body)) {
+		/* a result line */
 	} else if (str_starts(body, "Bail out!")) {
 		l->seen = true;
 		add_error(l->holder, "%s", body);
@@ -251,6 +260,7 @@ void ktap_free(struct ktap *k)
 	for (int i = 0; i < KTAP_MAX_DEPTH; i++) {
 		node_free(k->lv[i].holder);
 		buf_free(&k->lv[i].diag);
+		free(k->lv[i].skip_all);
 	}
 	free(k->running);
 	free(k);

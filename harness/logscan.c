@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "logscan.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,12 +36,21 @@ static const char *strip_stamp(const char *line)
 	return end;
 }
 
+/* The marker as a word of its own: "DEBUG:" is not "BUG:". */
+static bool has_marker(const char *text, const char *marker)
+{
+	for (const char *s = text; (s = strstr(s, marker)); s++)
+		if (s == text || !isalnum((unsigned char)s[-1]))
+			return true;
+	return false;
+}
+
 void logscan_line(struct logscan *ls, const char *line)
 {
 	const char *text = strip_stamp(line);
 
 	for (size_t i = 0; i < ARRAY_SIZE(problem_markers); i++) {
-		if (!strstr(text, problem_markers[i]))
+		if (!has_marker(text, problem_markers[i]))
 			continue;
 		if (!ls->first)
 			ls->first = xstrdup(text);

@@ -48,13 +48,14 @@ int qmp_read_events(struct qmp *q)
 
 	for (;;) {
 		ssize_t n = read(q->fd, chunk, sizeof(chunk));
+		int err = errno;	/* jansson may change errno while parsing */
 
 		if (n > 0) {
 			buf_add(&q->in, chunk, (size_t)n);
 			continue;
 		}
 		consume_lines(q);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		if (n < 0 && (err == EAGAIN || err == EINTR))
 			return 0;
 		return -1;
 	}
@@ -122,11 +123,16 @@ int qmp_connect(struct qmp *q, const char *sock_path, int pidfd,
 	return 0;
 }
 
-void qmp_close(struct qmp *q)
+void qmp_disconnect(struct qmp *q)
 {
 	if (q->fd >= 0)
 		close(q->fd);
 	q->fd = -1;
+}
+
+void qmp_close(struct qmp *q)
+{
+	qmp_disconnect(q);
 	buf_free(&q->in);
 	free(q->shutdown_reason);
 	q->shutdown_reason = NULL;

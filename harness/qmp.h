@@ -24,6 +24,8 @@ int qmp_connect(struct qmp *q, const char *sock_path, int pidfd,
 /* Read what is available (the fd is non-blocking); -1 on EOF or error. */
 int qmp_read_events(struct qmp *q);
 int qmp_command(struct qmp *q, const char *cmd);
+/* Close the socket but keep what was learned (the shutdown reason). */
+void qmp_disconnect(struct qmp *q);
 void qmp_close(struct qmp *q);
 
 /* Exposed for unit tests: handle one JSON line from QEMU. */

@@ -162,6 +162,17 @@ struct tally report_tally(const struct report_vm *vms, size_t n)
 	return t;
 }
 
+/* A reason may span lines; each must stay a KTAP diagnostic. */
+static void ktap_diag(FILE *f, int ind, const char *text)
+{
+	for (const char *s = text; *s;) {
+		size_t len = strcspn(s, "\n");
+
+		fprintf(f, "%*s# %.*s\n", ind, "", (int)len, s);
+		s += len + (s[len] == '\n');
+	}
+}
+
 static void ktap_node(FILE *f, const struct test_node *n, size_t num,
 		      int depth)
 {
@@ -180,7 +191,7 @@ static void ktap_node(FILE *f, const struct test_node *n, size_t num,
 	if (!n->nkids)
 		r = n->res == RES_NONE ? RES_FAIL : n->res;
 	if (r == RES_FAIL && n->reason)
-		fprintf(f, "%*s# %s\n", ind, "", n->reason);
+		ktap_diag(f, ind, n->reason);
 	fprintf(f, "%*s%s %zu %s", ind, "", r == RES_FAIL ? "not ok" : "ok",
 		num, n->name);
 	if (r == RES_SKIP)
@@ -261,6 +272,24 @@ static void junit_cases(FILE *f, const char *cls, const struct test_node *n)
 	fputs("    </testcase>\n", f);
 }
 
+/* node_tally() counts a broken VM whose tests all passed: so must JUnit. */
+static void junit_vm_case(FILE *f, const struct report_vm *vm)
+{
+	const struct test_node *root = vm->res.root;
+	struct tally t = { 0 };
+
+	for (size_t k = 0; k < root->nkids; k++)
+		node_tally(root->kids[k], &t);
+	if (t.fail || (root->res != RES_FAIL && root->res != RES_NONE))
+		return;
+	fputs("    <testcase classname=\"", f);
+	xml_escaped(f, vm->label);
+	fprintf(f, "\" name=\"(vm)\" time=\"%.3f\">\n      <failure message=\"",
+		vm->res.total_s);
+	xml_escaped(f, vm->res.error ? vm->res.error : "the VM failed");
+	fputs("\"/>\n    </testcase>\n", f);
+}
+
 int report_write_junit(const char *path, const struct report_vm *vms, size_t n)
 {
 	FILE *f = fopen(path, "we");
@@ -284,6 +313,7 @@ int report_write_junit(const char *path, const struct report_vm *vms, size_t n)
 		}
 		for (size_t k = 0; k < r->root->nkids; k++)
 			junit_cases(f, vms[i].label, r->root->kids[k]);
+		junit_vm_case(f, &vms[i]);
 		fputs("  </testsuite>\n", f);
 	}
 	fputs("</testsuites>\n", f);

@@ -23,9 +23,11 @@ struct test_node *node_add(struct test_node *parent, const char *name)
 
 void node_set(struct test_node *n, enum result res, const char *reason)
 {
+	char *copy = reason ? xstrdup(reason) : NULL;	/* may be n->reason */
+
 	n->res = res;
 	free(n->reason);
-	n->reason = reason ? xstrdup(reason) : NULL;
+	n->reason = copy;
 }
 
 void node_free(struct test_node *n)

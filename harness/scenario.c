@@ -180,7 +180,9 @@ static void parse_device(struct parse *p, char **w, int nw)
 			else
 				d->bus = xstrdup(val);
 		} else if (!strcmp(key, "addr")) {
-			if (parse_addr(val, &d->slot, &d->fn))
+			if (d->slot >= 0)
+				perr(p, p->line, "'addr' given twice");
+			else if (parse_addr(val, &d->slot, &d->fn))
 				perr(p, p->line, "bad addr '%s': expected SLOT.FN in hex, slot 0-1f, function 0-7",
 				     val);
 		} else if (!strcmp(key, "multifunction")) {
@@ -327,10 +329,13 @@ static void check_binds(struct parse *p, struct pending_bind *binds,
 			size_t nbinds)
 {
 	struct scenario *scn = p->scn;
+	bool no_driver = scn->ndrivers == 1 && !strcmp(scn->drivers[0], "none");
 
 	for (size_t i = 0; i < nbinds; i++) {
 		struct scn_device *d = scenario_device(scn, binds[i].id);
 
+		if (no_driver && (!i || binds[i].line != binds[i - 1].line))
+			perr(p, binds[i].line, "'bind' needs a 'driver' other than none");
 		if (!d)
 			perr(p, binds[i].line, "bind: no device '%s'", binds[i].id);
 		else if (pci_model_lookup(d->model)->kind != MODEL_ENDPOINT)
@@ -371,7 +376,6 @@ int scenario_parse(const char *path, const char *text, struct scenario *scn,
 	struct pending_bind *binds = NULL;
 	size_t nbinds = 0;
 	const char *s = text;
-	bool has_bind;
 
 	*scn = (struct scenario){ .path = xstrdup(path) };
 	while (*s) {
@@ -387,10 +391,6 @@ int scenario_parse(const char *path, const char *text, struct scenario *scn,
 		}
 		memcpy(line, s, len);
 		line[len] = '\0';
-		if (strlen(line) != len) {
-			perr(&p, p.line, "line contains a NUL byte");
-			goto next;
-		}
 		tok = str_trim(line);
 		if (!*tok || *tok == '#')
 			goto next;
@@ -417,15 +417,10 @@ int scenario_parse(const char *path, const char *text, struct scenario *scn,
 next:
 		s += len + (nl ? 1 : 0);
 	}
-	check_binds(&p, binds, nbinds);
 	apply_defaults(path, scn);
+	check_binds(&p, binds, nbinds);
 	if (!scn->ntests)
 		perr(&p, p.line ? p.line : 1, "no 'test' line: a scenario must run at least one test");
-	has_bind = false;
-	for (size_t i = 0; i < scn->ndevs; i++)
-		has_bind |= scn->devs[i].bind;
-	if (has_bind && scn->ndrivers == 1 && !strcmp(scn->drivers[0], "none"))
-		perr(&p, p.line ? p.line : 1, "'bind' needs a 'driver' other than none");
 	if (!p.nerr && topology_resolve(scn, err))
 		p.nerr++;
 	return p.nerr ? -1 : 0;
@@ -433,7 +428,8 @@ next:
 
 int scenario_load(const char *path, struct scenario *scn, struct buf *err)
 {
-	char *text = read_file(path, NULL);
+	size_t len;
+	char *text = read_file(path, &len);
 	int ret;
 
 	if (!text) {
@@ -442,6 +438,15 @@ int scenario_load(const char *path, struct scenario *scn, struct buf *err)
 		return -1;
 	}
 	ret = scenario_parse(path, text, scn, err);
+	if (strlen(text) != len) {
+		/* the parser stopped at the NUL: say where it is */
+		int line = 1;
+
+		for (const char *c = text; *c; c++)
+			line += *c == '\n';
+		buf_addf(err, "%s:%d: line contains a NUL byte\n", path, line);
+		ret = -1;
+	}
 	free(text);
 	return ret;
 }

@@ -43,10 +43,24 @@ const struct pci_model *pci_model_lookup(const char *name)
 	return &endpoint;
 }
 
-static bool has_opt(const struct scn_device *d, const char *kv_prefix)
+static const char *opt_value(const struct scn_device *d, const char *key)
 {
+	size_t len = strlen(key);
+
 	for (size_t i = 0; i < d->opts.n; i++)
-		if (str_starts(d->opts.v[i], kv_prefix))
+		if (!strncmp(d->opts.v[i], key, len) && d->opts.v[i][len] == '=')
+			return d->opts.v[i] + len + 1;
+	return NULL;
+}
+
+/* QEMU's boolean properties take all of these for true. */
+static bool opt_true(const struct scn_device *d, const char *key)
+{
+	static const char *const yes[] = { "on", "yes", "true", "y" };
+	const char *v = opt_value(d, key);
+
+	for (size_t i = 0; v && i < ARRAY_SIZE(yes); i++)
+		if (!strcmp(v, yes[i]))
 			return true;
 	return false;
 }
@@ -55,7 +69,7 @@ static bool dev_acs(const struct scn_device *d)
 {
 	const struct pci_model *m = pci_model_lookup(d->model);
 
-	if (m->kind == MODEL_ROOT_PORT && has_opt(d, "disable-acs=on"))
+	if (m->kind == MODEL_ROOT_PORT && opt_true(d, "disable-acs"))
 		return false;
 	return m->acs;
 }
@@ -121,12 +135,13 @@ static int check_bus(const struct scenario *scn, struct scn_device *d,
 			 scenario_device(scn, d->bus)->model);
 		return -1;
 	}
-	for (int depth = 0; p->bus; depth++) {
+	for (int depth = 0; p && p->bus; depth++) {
 		if (depth == MAX_DEPTH) {
 			buf_addf(err, "%s:%d: bus chain of '%s' loops or is deeper than %d\n",
 				 scn->path, d->line, d->id, MAX_DEPTH);
 			return -1;
 		}
+		/* an unknown bus further up is reported on its own line */
 		p = scenario_device(scn, p->bus);
 	}
 	return 0;
@@ -186,6 +201,17 @@ static int check_functions(const struct scenario *scn, struct buf *err)
 	return ret;
 }
 
+static bool chassis_taken(const struct scenario *scn, int chassis)
+{
+	for (size_t i = 0; i < scn->ndevs; i++) {
+		const char *v = opt_value(&scn->devs[i], "chassis");
+
+		if (v && atoi(v) == chassis)
+			return true;
+	}
+	return false;
+}
+
 /* QEMU refuses two root ports with the same chassis/slot pair. */
 static void number_ports(struct scenario *scn)
 {
@@ -194,11 +220,12 @@ static void number_ports(struct scenario *scn)
 	for (size_t i = 0; i < scn->ndevs; i++) {
 		struct scn_device *d = &scn->devs[i];
 
-		if (pci_model_lookup(d->model)->kind != MODEL_ROOT_PORT)
+		if (pci_model_lookup(d->model)->kind != MODEL_ROOT_PORT ||
+		    opt_value(d, "chassis"))
 			continue;
-		if (!has_opt(d, "chassis="))
-			strv_addf(&d->opts, "chassis=%d", chassis);
-		chassis++;
+		while (chassis_taken(scn, chassis))
+			chassis++;
+		strv_addf(&d->opts, "chassis=%d", chassis);
 	}
 }
 
@@ -264,33 +291,72 @@ static bool acs_path(const struct scenario *scn, const struct scn_device *d)
 	return true;
 }
 
-static const char *group_reason(const struct scenario *scn, size_t *uf,
-				size_t root)
+static int depth_of(const struct scenario *scn, const struct scn_device *d)
 {
-	const struct scn_device *only = NULL;
-	size_t members = 0;
-	bool bridge = false, open_port = false;
+	int n = 0;
 
-	for (size_t i = 0; i < scn->ndevs; i++) {
-		const struct scn_device *d = &scn->devs[i];
-		enum model_kind k = pci_model_lookup(d->model)->kind;
+	for (d = parent_of(scn, d); d; d = parent_of(scn, d))
+		n++;
+	return n;
+}
 
-		if (uf_find(uf, i) != root)
-			continue;
-		members++;
-		only = d;
-		bridge |= k == MODEL_PCI_BRIDGE;
-		open_port |= k == MODEL_ROOT_PORT && !dev_acs(d);
-	}
-	if (bridge)
+/* Top of the topology first, so a group's line starts with its bridge/port. */
+static int cmp_members(const struct scenario *scn, const struct scn_device *a,
+		       const struct scn_device *b)
+{
+	char *pa, *pb;
+	int ret = depth_of(scn, a) - depth_of(scn, b);
+
+	if (ret)
+		return ret;
+	pa = topology_path(scn, a);
+	pb = topology_path(scn, b);
+	ret = strcmp(pa, pb);
+	free(pa);
+	free(pb);
+	return ret;
+}
+
+/* A group is what its topmost member makes it. */
+static const char *group_reason(const struct scenario *scn,
+				const struct scn_device *top, size_t members)
+{
+	const struct pci_model *m = pci_model_lookup(top->model);
+
+	if (m->kind == MODEL_PCI_BRIDGE)
 		return "bridge";
-	if (open_port)
-		return "port-no-acs";
+	if (m->kind == MODEL_ROOT_PORT)
+		return dev_acs(top) ? "port" : "port-no-acs";
 	if (members > 1)
 		return "multifunction";
-	if (pci_model_lookup(only->model)->kind == MODEL_ROOT_PORT)
-		return "port";
-	return only->bus ? "port-below" : "alone";
+	return parent_of(scn, top) ? "port-below" : "alone";
+}
+
+static void add_group_line(const struct scenario *scn, size_t *uf, size_t root,
+			   struct buf *b)
+{
+	const struct scn_device **m = xcalloc(scn->ndevs, sizeof(*m));
+	size_t n = 0;
+
+	for (size_t j = root; j < scn->ndevs; j++)
+		if (uf_find(uf, j) == root)
+			m[n++] = &scn->devs[j];
+	for (size_t i = 1; i < n; i++)	/* insertion sort: groups are small */
+		for (size_t j = i; j > 0 && cmp_members(scn, m[j - 1], m[j]) > 0; j--) {
+			const struct scn_device *t = m[j];
+
+			m[j] = m[j - 1];
+			m[j - 1] = t;
+		}
+	buf_addf(b, "%s", group_reason(scn, m[0], n));
+	for (size_t i = 0; i < n; i++) {
+		char *path = topology_path(scn, m[i]);
+
+		buf_addf(b, " %s", path);
+		free(path);
+	}
+	buf_add(b, "\n", 1);
+	free(m);
 }
 
 char *topology_expected_groups(const struct scenario *scn)
@@ -317,21 +383,9 @@ char *topology_expected_groups(const struct scenario *scn)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(q35_builtin_groups); i++)
 		buf_addf(&b, "%s\n", q35_builtin_groups[i]);
-	for (size_t i = 0; i < scn->ndevs; i++) {
-		if (uf_find(uf, i) != i)
-			continue;
-		buf_addf(&b, "%s", group_reason(scn, uf, i));
-		for (size_t j = i; j < scn->ndevs; j++) {
-			char *path;
-
-			if (uf_find(uf, j) != i)
-				continue;
-			path = topology_path(scn, &scn->devs[j]);
-			buf_addf(&b, " %s", path);
-			free(path);
-		}
-		buf_add(&b, "\n", 1);
-	}
+	for (size_t i = 0; i < scn->ndevs; i++)
+		if (uf_find(uf, i) == i)
+			add_group_line(scn, uf, i, &b);
 	free(uf);
 	return b.s;
 }

@@ -7,7 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

@@ -148,7 +148,8 @@ static void judge_exit(struct test_node *t, int code)
 		node_set(t, RES_PASS, NULL);
 		return;
 	}
-	if (code == 4) {	/* KSFT_SKIP */
+	/* KSFT_SKIP, or a clean exit after "1..0 # SKIP reason" */
+	if (code == 4 || (code == 0 && t->res == RES_SKIP)) {
 		node_set(t, RES_SKIP, t->reason);
 		return;
 	}
@@ -360,7 +361,7 @@ static void loop(struct run *r)
 		pump(r, &r->ktap, false);
 		if (r->qmp.fd >= 0 && (p[4].revents & (POLLIN | POLLHUP)) &&
 		    qmp_read_events(&r->qmp))
-			qmp_close(&r->qmp);
+			qmp_disconnect(&r->qmp);
 		if (p[3].revents & POLLIN) {
 			struct signalfd_siginfo si;
 

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest image: the generated /init (modules, binds, tests, power off),
+ * the devices file, and image_build() on a fake kernel tree.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "image.h"
+#include "scenario.h"
+
+#include "kselftest_harness.h"
+#include "unit.h"
+
+/* Bridge with a bound device behind it, a bound root device, one unbound. */
+static const char lab[] =
+	"driver vfio-pci upci\n"
+	"device pbr  pcie-pci-bridge addr=02.0\n"
+	"device edu0 edu bus=pbr addr=01.0\n"
+	"device edu1 edu bus=pbr addr=02.0\n"
+	"device edu2 edu addr=03.0\n"
+	"bind edu2 edu0\n"
+	"test first\n"
+	"test second timeout=5\n"
+	"test third\n";
+
+static void parse(struct __test_metadata *_metadata, const char *text,
+		  struct scenario *scn)
+{
+	struct buf err = { 0 };
+	int ret = scenario_parse("img.scenario", text, scn, &err);
+
+	if (ret)
+		TH_LOG("%s", err.s);
+	buf_free(&err);
+	ASSERT_EQ(0, ret);
+}
+
+/* The lines of @script that start with @prefix, joined with '|'. */
+static char *lines_starting(const char *script, const char *prefix)
+{
+	struct buf b = { 0 };
+
+	buf_add(&b, "", 0);
+	for (const char *s = script; *s;) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+
+		if (str_starts(s, prefix) && len >= strlen(prefix)) {
+			if (b.len)
+				buf_add(&b, "|", 1);
+			buf_add(&b, s, len);
+		}
+		s += len + (nl ? 1 : 0);
+	}
+	return b.s;
+}
+
+static void expect_lines(struct __test_metadata *_metadata, const char *script,
+			 const char *prefix, const char *want)
+{
+	char *got = lines_starting(script, prefix);
+
+	if (strcmp(want, got))
+		TH_LOG("'%s' lines: want [%s], got [%s]", prefix, want, got);
+	EXPECT_STREQ(want, got);
+	free(got);
+}
+
+static char *init_for(struct __test_metadata *_metadata, const char *text,
+		      const char *driver, const char *mods)
+{
+	struct scenario scn;
+	struct strv modules = { 0 };
+	char *copy = xstrdup(mods), *save, *tok, *script;
+
+	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		strv_add(&modules, tok);
+	free(copy);
+	parse(_metadata, text, &scn);
+	script = image_init_script(&scn, driver, &modules);
+	strv_free(&modules);
+	scenario_free(&scn);
+	return script;
+}
+
+TEST(init_loads_modules_in_the_given_order)
+{
+	char *s = init_for(_metadata, lab, "vfio-pci",
+			   "iommufd.ko vfio.ko vfio_iommu_type1.ko vfio_pci.ko");
+
+	expect_lines(_metadata, s, "load ",
+		     "load iommufd.ko|load vfio.ko|load vfio_iommu_type1.ko|load vfio_pci.ko");
+	/* modules before binds before tests */
+	EXPECT_LT(offset_of(s, "\nload vfio_pci.ko\n"), offset_of(s, "\nbind "));
+	EXPECT_LT(offset_of(s, "\nbind "), offset_of(s, "\nrun 1 "));
+	free(s);
+}
+
+TEST(init_binds_only_bound_devices_by_slot_path)
+{
+	char *s = init_for(_metadata, lab, "vfio-pci", "");
+
+	/* declaration order of the devices, not of the bind line */
+	expect_lines(_metadata, s, "bind ", "bind 02.0/01.0 vfio-pci|bind 03.0 vfio-pci");
+	EXPECT_EQ(NULL, strstr(s, "bind 02.0/02.0"));
+	EXPECT_EQ(NULL, strstr(s, "bind 02.0 "));
+	free(s);
+}
+
+TEST(init_binds_to_the_drivers_bind_name)
+{
+	char *s = init_for(_metadata, lab, "upci", "upci.ko");
+
+	expect_lines(_metadata, s, "bind ", "bind 02.0/01.0 upci|bind 03.0 upci");
+	free(s);
+}
+
+TEST(init_with_driver_none_binds_nothing)
+{
+	/* --driver none overrides a scenario that binds */
+	char *s = init_for(_metadata, lab, "none", "");
+
+	expect_lines(_metadata, s, "bind ", "");
+	expect_lines(_metadata, s, "load ", "");
+	free(s);
+}
+
+TEST(init_with_unknown_driver_binds_nothing)
+{
+	char *s = init_for(_metadata, lab, "nouveau", "");
+
+	expect_lines(_metadata, s, "bind ", "");
+	free(s);
+}
+
+TEST(init_without_bind_lines_binds_nothing)
+{
+	char *s = init_for(_metadata, "driver vfio-pci\ndevice d edu\ntest t\n",
+			   "vfio-pci", "vfio_pci.ko");
+
+	expect_lines(_metadata, s, "bind ", "");
+	expect_lines(_metadata, s, "load ", "load vfio_pci.ko");
+	free(s);
+}
+
+TEST(init_runs_tests_numbered_from_1_in_order)
+{
+	char *s = init_for(_metadata, lab, "vfio-pci", "");
+
+	expect_lines(_metadata, s, "run ", "run 1 first|run 2 second|run 3 third");
+	free(s);
+}
+
+TEST(init_starts_with_busybox_and_ends_with_done_and_poweroff)
+{
+	char *s = init_for(_metadata, lab, "vfio-pci", "a.ko");
+	const char *tail = "say '# upcilab: done'\npoweroff -f\n";
+
+	EXPECT_TRUE(str_starts(s, "#!/bin/busybox sh\n"));
+	ASSERT_GE(strlen(s), strlen(tail));
+	EXPECT_STREQ(tail, s + strlen(s) - strlen(tail));
+	/* init is announced before anything can fail */
+	EXPECT_LT(offset_of(s, "say '# upcilab: init'"), offset_of(s, "\nload a.ko"));
+	EXPECT_LT(offset_of(s, "\nrun 3 third\n"), offset_of(s, tail));
+	free(s);
+}
+
+/* The init must speak the protocol vm.c parses (see vm.h). */
+TEST(init_speaks_the_results_protocol)
+{
+	char *s = init_for(_metadata, lab, "vfio-pci", "");
+
+	EXPECT_NE(NULL, strstr(s, "say \"# upcilab: begin $1 $2\""));
+	EXPECT_NE(NULL, strstr(s, "say \"# upcilab: end $1 $2 exit=$?\""));
+	EXPECT_NE(NULL, strstr(s, "say \"# upcilab: setup-failed $*\""));
+	EXPECT_NE(NULL, strstr(s, "K=/dev/ttyS1\n"));
+	EXPECT_NE(NULL, strstr(s, "\"/tests/$2\" >$K 2>&1"));
+	free(s);
+}
+
+TEST(init_is_valid_shell)
+{
+	char *dir = make_tmpdir("img");
+	char *path = xasprintf("%s/init", dir);
+	char *s = init_for(_metadata, lab, "vfio-pci", "a.ko b.ko");
+	char *cmd = xasprintf("sh -n '%s'", path);
+	int st;
+
+	ASSERT_EQ(0, write_file(path, s, strlen(s), 0755));
+	st = system(cmd);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) TH_LOG("sh -n: %d", st);
+	unlink(path);
+	rmdir(dir);
+	free(cmd);
+	free(s);
+	free(path);
+	free(dir);
+}
+
+TEST(devices_file_lists_id_path_model)
+{
+	struct scenario scn;
+	char *s;
+
+	parse(_metadata, lab, &scn);
+	s = image_devices_file(&scn);
+	EXPECT_STREQ("# id path model (generated from img.scenario)\n"
+		     "pbr 02.0 pcie-pci-bridge\n"
+		     "edu0 02.0/01.0 edu\n"
+		     "edu1 02.0/02.0 edu\n"
+		     "edu2 03.0 edu\n", s);
+	free(s);
+	scenario_free(&scn);
+}
+
+TEST(devices_file_of_a_scenario_without_devices)
+{
+	struct scenario scn;
+	char *s;
+
+	parse(_metadata, "test t\n", &scn);
+	s = image_devices_file(&scn);
+	EXPECT_STREQ("# id path model (generated from img.scenario)\n", s);
+	free(s);
+	scenario_free(&scn);
+}
+
+/* ---- image_build() on a fake kernel tree ---- */
+
+FIXTURE(build) {
+	char *dir;
+	struct scenario scn;
+	struct image_spec spec;
+	struct buf err;
+	char *kernel, *guest, *kmod, *busybox, *stage, *out;
+};
+
+static void put(struct __test_metadata *_metadata, const char *dir,
+		const char *rel, const char *text, int mode)
+{
+	char *p = xasprintf("%s/%s", dir, rel);
+	char *slash = strrchr(p, '/');
+
+	*slash = '\0';
+	ASSERT_EQ(0, mkdir_p(p));
+	*slash = '/';
+	ASSERT_EQ(0, write_file(p, text, strlen(text), mode));
+	free(p);
+}
+
+FIXTURE_SETUP(build)
+{
+	static const char depfile[] =
+		"kernel/drivers/vfio/vfio.ko.xz:\n"
+		"kernel/drivers/vfio/vfio_iommu_type1.ko: kernel/drivers/vfio/vfio.ko.xz\n"
+		"kernel/drivers/vfio/pci/vfio-pci.ko: kernel/drivers/vfio/vfio.ko.xz\n";
+	char *mods, *cmd;
+	struct buf err = { 0 };
+
+	*self = (FIXTURE_DATA(build)){ 0 };
+	self->dir = make_tmpdir("build");
+	ASSERT_NE(NULL, self->dir);
+	self->kernel = xasprintf("%s/kernel", self->dir);
+	self->guest = xasprintf("%s/guest", self->dir);
+	self->kmod = xasprintf("%s/kmod", self->dir);
+	self->busybox = xasprintf("%s/busybox", self->dir);
+	self->stage = xasprintf("%s/stage", self->dir);
+	self->out = xasprintf("%s/initramfs.cpio", self->dir);
+	mods = xasprintf("%s/lib/modules/%s", self->kernel, UPCI_KVER);
+	put(_metadata, mods, "modules.dep", depfile, 0644);
+	put(_metadata, mods, "kernel/drivers/vfio/vfio_iommu_type1.ko", "TYPE1", 0644);
+	put(_metadata, mods, "kernel/drivers/vfio/pci/vfio-pci.ko", "VFIOPCI", 0644);
+	put(_metadata, mods, "kernel/drivers/vfio/vfio.ko", "VFIO", 0644);
+	cmd = xasprintf("xz '%s/kernel/drivers/vfio/vfio.ko'", mods);
+	ASSERT_EQ(0, system(cmd));
+	free(cmd);
+	free(mods);
+	put(_metadata, self->dir, "busybox", "#!/bin/true\n", 0755);
+	put(_metadata, self->guest, "upcilab-guest", "guest", 0755);
+	put(_metadata, self->guest, "t1", "test one", 0755);
+	ASSERT_EQ(0, scenario_parse("b.scenario",
+				    "driver vfio-pci\ndevice d edu\nbind d\ntest t1\n",
+				    &self->scn, &err));
+	buf_free(&err);
+	self->spec = (struct image_spec){
+		.scn = &self->scn, .driver = "vfio-pci",
+		.kernel_dir = self->kernel, .kver = UPCI_KVER,
+		.guest_dir = self->guest, .kmod_dir = self->kmod,
+		.busybox = self->busybox, .stage_dir = self->stage,
+		.out = self->out,
+	};
+}
+
+FIXTURE_TEARDOWN(build)
+{
+	if (self->dir)
+		rm_rf(self->dir);
+	scenario_free(&self->scn);
+	buf_free(&self->err);
+	free(self->dir);
+	free(self->kernel);
+	free(self->guest);
+	free(self->kmod);
+	free(self->busybox);
+	free(self->stage);
+	free(self->out);
+}
+
+static char *staged(FIXTURE_DATA(build) *self, const char *rel)
+{
+	char *p = xasprintf("%s/%s", self->stage, rel);
+	char *text = read_file(p, NULL);
+
+	free(p);
+	return text;
+}
+
+TEST_F(build, packs_modules_tests_and_expectations)
+{
+	char *init, *mod, *groups, *list, *cmd;
+
+	ASSERT_EQ(0, image_build(&self->spec, &self->err)) TH_LOG("%s", self->err.s);
+	init = staged(self, "init");
+	ASSERT_NE(NULL, init);
+	expect_lines(_metadata, init, "load ",
+		     "load vfio.ko|load vfio_iommu_type1.ko|load vfio_pci.ko");
+	expect_lines(_metadata, init, "bind ", "bind 01.0 vfio-pci");
+	/* the xz module was unpacked, the plain one copied */
+	mod = staged(self, "lib/modules/vfio.ko");
+	EXPECT_STREQ("VFIO", mod ? mod : "(missing)");
+	free(mod);
+	mod = staged(self, "lib/modules/vfio_pci.ko");
+	EXPECT_STREQ("VFIOPCI", mod ? mod : "(missing)");
+	free(mod);
+	groups = staged(self, "etc/upcilab/groups");
+	EXPECT_TRUE(has_line(groups, "alone 01.0"));
+	free(groups);
+	mod = staged(self, "tests/t1");
+	EXPECT_STREQ("test one", mod ? mod : "(missing)");
+	free(mod);
+	free(init);
+	/* the archive holds the staged tree */
+	list = xasprintf("%s/list", self->dir);
+	cmd = xasprintf("cpio -it --quiet < '%s' > '%s'", self->out, list);
+	EXPECT_EQ(0, system(cmd));
+	free(cmd);
+	init = read_file(list, NULL);
+	EXPECT_TRUE(has_line(init, "init"));
+	EXPECT_TRUE(has_line(init, "bin/upcilab-guest"));
+	EXPECT_TRUE(has_line(init, "etc/upcilab/devices"));
+	EXPECT_TRUE(has_line(init, "lib/modules/vfio_iommu_type1.ko"));
+	free(init);
+	free(list);
+}
+
+TEST_F(build, missing_busybox_is_named)
+{
+	self->spec.busybox = "/nonexistent/busybox";
+	EXPECT_EQ(-1, image_build(&self->spec, &self->err));
+	EXPECT_NE(NULL, strstr(self->err.s, "/nonexistent/busybox"));
+}
+
+TEST_F(build, missing_test_binary_is_named)
+{
+	char *p = xasprintf("%s/t1", self->guest);
+
+	unlink(p);
+	EXPECT_EQ(-1, image_build(&self->spec, &self->err));
+	EXPECT_NE(NULL, strstr(self->err.s, p));
+	free(p);
+}
+
+TEST_F(build, missing_modules_dep_says_how_to_fix_it)
+{
+	self->spec.kernel_dir = "/nonexistent/kernel";
+	EXPECT_EQ(-1, image_build(&self->spec, &self->err));
+	EXPECT_NE(NULL, strstr(self->err.s, "/nonexistent/kernel/lib/modules/" UPCI_KVER "/modules.dep"));
+	EXPECT_NE(NULL, strstr(self->err.s, "ci/install-deps.sh"));
+}
+
+TEST_F(build, unbuilt_upci_module_is_named)
+{
+	self->spec.driver = "upci";
+	EXPECT_EQ(-1, image_build(&self->spec, &self->err));
+	EXPECT_NE(NULL, strstr(self->err.s, "upci.ko, which is not built"));
+}
+
+TEST_F(build, unknown_scenario_module_is_named)
+{
+	strv_add(&self->scn.modules, "e1000e");
+	EXPECT_EQ(-1, image_build(&self->spec, &self->err));
+	EXPECT_NE(NULL, strstr(self->err.s, "'e1000e' is not in modules.dep"));
+}
+
+TEST_HARNESS_MAIN
