@@ -128,7 +128,7 @@ void report_pci_table(FILE *out, const struct report_vm *vm,
 {
 	const char *s = vm->res.pci_table.s;
 
-	fprintf(out, "       %-13s %-12s %-8s %-16s %-9s %-6s %s\n", "BDF", "path",
+	fprintf(out, "       %-13s %-16s %-8s %-16s %-9s %-6s %s\n", "BDF", "path",
 		"id", "model", "ven:dev", "group", "driver");
 	while (s && *s) {
 		char bdf[32], path[64], ids[16], group[32], driver[64];
@@ -146,7 +146,7 @@ void report_pci_table(FILE *out, const struct report_vm *vm,
 				}
 				free(p);
 			}
-			fprintf(out, "       %-13s %-12s %-8s %-16s %-9s %-6s %s\n",
+			fprintf(out, "       %-13s %-16s %-8s %-16s %-9s %-6s %s\n",
 				bdf, path, id, model, ids, group, driver);
 		}
 		s = nl ? nl + 1 : s + strlen(s);
