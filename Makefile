@@ -75,7 +75,7 @@ $(B)/unit/%: tests/host/%.c tests/host/unit.h $(HARNESS_HDRS) $(B)/libupcilab.a 
 	$(CC) $(UNIT_CFLAGS) $< $(B)/libupcilab.a -ljansson -o $@
 
 unit: $(UNIT_TESTS) $(UPCILAB)
-	@tests/host/run-unit-tests.sh $(UNIT_TESTS)
+	@tests/host/run-unit-tests.sh $(UNIT_TESTS) tests/host/test_install_deps.sh tests/host/test_cli.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -73,7 +73,8 @@ apt_update() {
 	local log
 	log=$(mktemp)
 	if ! apt-get update >"$log" 2>&1; then
-		die "cannot reach the Debian archive: apt-get update failed: $(grep -E '^(E|Err):' "$log" | head -1)"
+		# apt's E: line carries the cause; Err: lines only name the source
+		die "cannot reach the Debian archive: apt-get update failed: $(grep -E '^E:' "$log" | head -1 || tail -1 "$log")"
 	fi
 	rm -f "$log"
 	apt_updated=1

@@ -124,9 +124,9 @@ static int all_scenarios(const struct config *cfg, struct strv *paths)
 	return 0;
 }
 
-/* Parse every scenario and check what it refers to exists. */
+/* Parse every scenario; to boot them, their test binaries must exist too. */
 static int load_all(const struct config *cfg, const struct strv *paths,
-		    struct scenario *scns)
+		    struct scenario *scns, bool need_binaries)
 {
 	int bad = 0;
 
@@ -134,7 +134,7 @@ static int load_all(const struct config *cfg, const struct strv *paths,
 		struct buf err = { 0 };
 		struct scenario *s = &scns[i];
 
-		if (scenario_load(paths->v[i], s, &err) == 0) {
+		if (scenario_load(paths->v[i], s, &err) == 0 && need_binaries) {
 			for (size_t t = 0; t < s->ntests; t++) {
 				char *bin = xasprintf("%s/%s", cfg->guest_dir,
 						      s->tests[t].name);
@@ -573,7 +573,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	scns = xcalloc(paths.n, sizeof(*scns));
-	if (load_all(&cfg, &paths, scns))
+	if (load_all(&cfg, &paths, scns, strcmp(cmd, "list") != 0))
 		ret = EXIT_USAGE;
 	else if (!strcmp(cmd, "list"))
 		ret = cmd_list(scns, paths.n);

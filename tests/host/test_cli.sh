@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# upcilab's command line: every misuse gets exit status 2 and a message
+# saying what is wrong, before any VM boots. TAP out, Totals line last.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+upcilab="$top/build/upcilab"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0 n=0
+
+mkdir -p "$work/scn" "$work/guest"
+printf 'test t1\nfrobnicate\n' >"$work/scn/bad.scenario"
+printf 'test t1\n' >"$work/scn/good.scenario"
+mkdir -p "$work/only-good" && cp "$work/scn/good.scenario" "$work/only-good/"
+printf '#!/bin/sh\n' >"$work/guest/t1" && chmod +x "$work/guest/t1"
+
+# expect NAME STATUS PATTERN ARGS...: stderr+stdout must match PATTERN
+expect() {
+	local name=$1 want=$2 pattern=$3 got
+	shift 3
+	n=$((n + 1))
+	(cd "$work" && "$upcilab" "$@") >"$work/out" 2>&1
+	got=$?
+	if [ "$got" = "$want" ] && grep -qE -- "$pattern" "$work/out"; then
+		echo "ok $n $name"
+		pass=$((pass + 1))
+	else
+		echo "# exit $got (want $want), output:"
+		sed 's/^/#   /' "$work/out" | head -20
+		echo "not ok $n $name"
+		fail=$((fail + 1))
+	fi
+}
+
+S=(--scenarios "$work/scn" --guest "$work/guest")
+echo "TAP version 13"
+echo "1..17"
+expect no_command 2 '^usage: upcilab'
+expect help 0 '^usage: upcilab' --help
+expect unknown_command 2 "unknown command 'frob'" frob
+expect unknown_option 2 'unrecognized option' --frob run
+expect bad_driver 2 "unknown driver 'nope'" --driver nope run
+expect bad_accel 2 "--accel takes auto, kvm or tcg, not 'fast'" --accel fast run
+expect append_with_quote 2 'must not contain quotes' --append "a='b'" run
+expect shell_needs_one 2 'shell takes exactly one scenario' shell
+expect shell_not_two 2 'shell takes exactly one scenario' "${S[@]}" shell good good
+expect list_takes_nothing 2 'list takes no arguments' list extra
+expect missing_scenario 2 'nothere.scenario: cannot read' "${S[@]}" run nothere
+expect malformed_scenario 2 "bad.scenario:2: unknown directive 'frobnicate'" "${S[@]}" run bad
+expect missing_dir 2 'cannot open /nonexistent' --scenarios /nonexistent run
+expect missing_test_binary 2 "good.scenario:1: no guest test binary $work/empty/t1" \
+	--scenarios "$work/scn" --guest "$work/empty" run good
+expect missing_kernel 2 'the pinned kernel is not unpacked .*run ci/install-deps.sh' \
+	"${S[@]}" --kernel "$work/nokernel" run good
+expect list_without_binaries 0 '^good ' --scenarios "$work/only-good" --guest "$work/empty" list
+expect list_reports_bad_files 2 "bad.scenario:2: unknown directive" --scenarios "$work/scn" list
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+[ "$fail" = 0 ]
