@@ -150,4 +150,8 @@ main() {
 }
 
 mkdir -p "$UPCI_CACHE"
+# Two builds at once (two make invocations, a CI job and a developer) wait
+# for each other instead of tripping over apt's lock or a half-unpacked tree.
+exec 9>"$UPCI_CACHE/.install-deps.lock"
+flock 9
 main "$@"
