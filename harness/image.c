@@ -55,6 +55,8 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 	struct buf b = { 0 };
 
 	buf_add(&b, init_head, strlen(init_head));
+	/* tests that must know (device node paths, intended differences) */
+	buf_addf(&b, "export UPCILAB_DRIVER=%s\n", driver);
 	for (size_t i = 0; i < modules->n; i++)
 		buf_addf(&b, "load %s\n", modules->v[i]);
 	for (size_t i = 0; di && di->bind_name && i < scn->ndevs; i++) {

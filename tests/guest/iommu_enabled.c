@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * The Intel IOMMU is on, with both DMA remapping and interrupt remapping.
  *

@@ -1,76 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * The IOMMU groups are the ones the harness derived from the scenario.
  *
  * $UPCILAB_ETC/groups (default /etc/upcilab/groups) lists every PCI device
  * of the VM, one expected group per line: "<reason> <path> [<path>...]".
  * $UPCILAB_ETC/devices ("<id> <path> <qemu-model>") is optional and only
- * makes messages name the scenario's devices.
+ * makes messages name the scenario's devices.  lib/expect.c reads both.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <linux/pci_regs.h>
 
+#include "expect.h"
 #include "pci_topo.h"
 
 /* Keep diagnostics in the TAP stream, in order with the results. */
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
 
-#define DEFAULT_ETC	"/etc/upcilab"
-#define MAX_TOKENS	512
 /* Class and subclass of PCI-to-PCI bridges (the kernel's pci_ids.h). */
 #define PCI_CLASS_BRIDGE_PCI	0x0604
 
-enum reason {
-	ALONE,
-	BRIDGE,
-	MULTIFUNCTION,
-	PORT,
-	PORT_BELOW,
-	PORT_NO_ACS,
-	BUILTIN,
-	NR_REASONS
-};
-
-static const char *const reason_names[NR_REASONS] = {
-	[ALONE]		= "alone",
-	[BRIDGE]	= "bridge",
-	[MULTIFUNCTION]	= "multifunction",
-	[PORT]		= "port",
-	[PORT_BELOW]	= "port-below",
-	[PORT_NO_ACS]	= "port-no-acs",
-	[BUILTIN]	= "builtin",
-};
-
-struct expected_dev {
-	char path[PCI_TOPO_PATH_SIZE];
-	char bdf[PCI_TOPO_BDF_SIZE];	/* empty if the path did not resolve */
-	int resolve_err;
-	int group;			/* negative errno if there is none */
-};
-
-struct expected_group {
-	int lineno;
-	enum reason reason;
-	struct expected_dev *devs;
-	size_t count;
-};
-
-struct declared_dev {
-	char id[64];
-	char path[PCI_TOPO_PATH_SIZE];
-	char model[64];
-};
-
 FIXTURE(iommu_groups) {
-	char file[256];		/* the file being parsed, then "groups" */
-	struct expected_group *lines;
-	size_t count;
-	struct declared_dev *declared;
-	size_t ndeclared;
+	struct expect exp;
 	struct pci_topo_bdfs actual;
 };
 
@@ -82,7 +36,8 @@ struct text {
 };
 
 #define LINE_FMT		"%s:%d (%s)"
-#define LINE_ARGS(self, l)	(self)->file, (l)->lineno, reason_names[(l)->reason]
+#define LINE_ARGS(self, l)	(self)->exp.groups_file, (l)->lineno, \
+				expect_reason_names[(l)->reason]
 
 static void append(char *buf, size_t size, const char *word)
 {
@@ -91,206 +46,35 @@ static void append(char *buf, size_t size, const char *word)
 	snprintf(buf + len, size - len, "%s%s", len ? " " : "", word);
 }
 
-/*
- * Split the next line that is not blank or a comment into whitespace
- * separated tokens.  Returns the token count (max + 1 if there are more),
- * or -1 at end of file.
- */
-static int next_record(FILE *f, char **line, size_t *cap, int *lineno,
-		       char **tok, int max)
-{
-	char *save;
-	int n;
-
-	while (getline(line, cap, f) > 0) {
-		++*lineno;
-		n = 0;
-		tok[0] = strtok_r(*line, " \t\r\n", &save);
-		while (tok[n] && n < max)
-			tok[++n] = strtok_r(NULL, " \t\r\n", &save);
-		/* tok has room for max + 1 entries, the last one as a probe. */
-		if (n == max && tok[max])
-			n++;
-		if (n && tok[0][0] != '#')
-			return n;
-	}
-	return -1;
-}
-
-static int parse_reason(const char *word)
-{
-	int r;
-
-	for (r = 0; r < NR_REASONS; r++) {
-		if (!strcmp(word, reason_names[r]))
-			return r;
-	}
-	return -EINVAL;
-}
-
-static int add_group_line(fixture_t *self, int lineno, char **tok, int n,
-			  char *err, size_t size)
-{
-	struct expected_group *grown, *l;
-	int i, reason = parse_reason(tok[0]);
-
-	if (reason < 0) {
-		snprintf(err, size, "%s:%d: unknown reason \"%s\"",
-			 self->file, lineno, tok[0]);
-		return -EINVAL;
-	}
-	if (n < 2 || n > MAX_TOKENS) {
-		snprintf(err, size, "%s:%d: want 1 to %d paths after \"%s\"",
-			 self->file, lineno, MAX_TOKENS - 1, tok[0]);
-		return -EINVAL;
-	}
-	for (i = 1; i < n; i++) {
-		if (pci_topo_path_valid(tok[i])) {
-			snprintf(err, size, "%s:%d: malformed path \"%s\"",
-				 self->file, lineno, tok[i]);
-			return -EINVAL;
-		}
-	}
-	grown = realloc(self->lines, (self->count + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	self->lines = grown;
-	l = &grown[self->count];
-	l->devs = calloc(n - 1, sizeof(*l->devs));
-	if (!l->devs)
-		return -ENOMEM;
-	self->count++;
-	l->lineno = lineno;
-	l->reason = reason;
-	l->count = n - 1;
-	for (i = 1; i < n; i++)
-		strcpy(l->devs[i - 1].path, tok[i]);
-	return 0;
-}
-
-static int add_declared(fixture_t *self, int lineno, char **tok, int n,
-			char *err, size_t size)
-{
-	struct declared_dev *grown, *d;
-
-	if (n != 3 || pci_topo_path_valid(tok[1])) {
-		snprintf(err, size, "%s:%d: want \"<id> <path> <qemu-model>\"",
-			 self->file, lineno);
-		return -EINVAL;
-	}
-	grown = realloc(self->declared, (self->ndeclared + 1) * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	self->declared = grown;
-	d = &grown[self->ndeclared++];
-	snprintf(d->id, sizeof(d->id), "%s", tok[0]);
-	snprintf(d->path, sizeof(d->path), "%s", tok[1]);
-	snprintf(d->model, sizeof(d->model), "%s", tok[2]);
-	return 0;
-}
-
-typedef int (*record_fn)(fixture_t *self, int lineno, char **tok, int n,
-			 char *err, size_t size);
-
-/* Parse etc/name with add(); -ENOENT if the file does not exist. */
-static int parse_file(fixture_t *self, const char *etc, const char *name,
-		      record_fn add, char *err, size_t size)
-{
-	char *line = NULL, *tok[MAX_TOKENS + 1];
-	int lineno = 0, n, ret = 0;
-	size_t cap = 0;
-	FILE *f;
-
-	if ((size_t)snprintf(self->file, sizeof(self->file), "%s/%s", etc, name) >=
-	    sizeof(self->file)) {
-		snprintf(err, size, "UPCILAB_ETC is too long: %s", etc);
-		return -ENAMETOOLONG;
-	}
-	f = fopen(self->file, "re");
-	if (!f) {
-		ret = -errno;
-		snprintf(err, size, "cannot open %s: %s", self->file, strerror(errno));
-		return ret;
-	}
-	while (!ret && (n = next_record(f, &line, &cap, &lineno, tok, MAX_TOKENS)) > 0) {
-		ret = add(self, lineno, tok, n, err, size);
-		if (ret == -ENOMEM)
-			snprintf(err, size, "%s: out of memory", self->file);
-	}
-	free(line);
-	fclose(f);
-	return ret;
-}
-
-static void resolve_expected(fixture_t *self)
-{
-	struct expected_dev *d;
-	size_t i, j;
-
-	for (i = 0; i < self->count; i++) {
-		for (j = 0; j < self->lines[i].count; j++) {
-			d = &self->lines[i].devs[j];
-			d->resolve_err = pci_topo_resolve(d->path, d->bdf);
-			if (d->resolve_err) {
-				d->bdf[0] = '\0';
-				d->group = d->resolve_err;
-			} else {
-				d->group = pci_topo_iommu_group(d->bdf);
-			}
-		}
-	}
-}
-
 FIXTURE_SETUP(iommu_groups)
 {
-	const char *etc = getenv("UPCILAB_ETC") ?: DEFAULT_ETC;
 	char err[768];
 	int ret;
 
 	if (!pci_topo_sysfs_present())
 		SKIP(return, "cannot list /sys/bus/pci/devices (sysfs not mounted?)");
 
-	ret = parse_file(self, etc, "devices", add_declared, err, sizeof(err));
-	ASSERT_TRUE(!ret || ret == -ENOENT) TH_LOG("%s", err);
-
-	ret = parse_file(self, etc, "groups", add_group_line, err, sizeof(err));
+	ret = expect_load(&self->exp, err, sizeof(err));
 	if (ret == -ENOENT)
-		SKIP(return, "no expectation file %s", self->file);
+		SKIP(return, "no expectation file %s", self->exp.groups_file);
 	ASSERT_EQ(0, ret) TH_LOG("%s", err);
-	ASSERT_LT(0, (int)self->count) TH_LOG("%s lists no group", self->file);
+	ASSERT_LT(0, (int)self->exp.ngroups) TH_LOG("%s lists no group",
+						    self->exp.groups_file);
 
-	resolve_expected(self);
 	ret = pci_topo_devices(&self->actual);
 	ASSERT_EQ(0, ret) TH_LOG("cannot list PCI devices: %s", strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(iommu_groups)
 {
-	size_t i;
-
-	for (i = 0; i < self->count; i++)
-		free(self->lines[i].devs);
-	free(self->lines);
-	free(self->declared);
+	expect_free(&self->exp);
 	pci_topo_bdfs_free(&self->actual);
 }
 
-static const struct declared_dev *find_declared(const fixture_t *self,
-						const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < self->ndeclared; i++) {
-		if (!strcmp(self->declared[i].path, path))
-			return &self->declared[i];
-	}
-	return NULL;
-}
-
 /* "path [id model] (BDF, group N)" */
-static struct text describe(const fixture_t *self, const struct expected_dev *d)
+static struct text describe(const fixture_t *self, const struct expect_dev *d)
 {
-	const struct declared_dev *decl = find_declared(self, d->path);
+	const struct expect_declared *decl = expect_declared_at(&self->exp, d->path);
 	struct text t;
 	int len;
 
@@ -308,25 +92,11 @@ static struct text describe(const fixture_t *self, const struct expected_dev *d)
 	return t;
 }
 
-static const struct expected_group *line_of_bdf(const fixture_t *self,
-						const char *bdf)
-{
-	size_t i, j;
-
-	for (i = 0; i < self->count; i++) {
-		for (j = 0; j < self->lines[i].count; j++) {
-			if (!strcmp(self->lines[i].devs[j].bdf, bdf))
-				return &self->lines[i];
-		}
-	}
-	return NULL;
-}
-
 /* "BDF (path P, vvvv:dddd, group N, driver D, listed on line L)" */
 static struct text describe_bdf(const fixture_t *self, const char *bdf)
 {
 	char path[PCI_TOPO_PATH_SIZE], driver[PCI_TOPO_NAME_SIZE], group[24];
-	const struct expected_group *l = line_of_bdf(self, bdf);
+	const struct expect_group *l = expect_group_of_bdf(&self->exp, bdf);
 	unsigned int vendor = 0xffff, device = 0xffff;
 	int len, id = pci_topo_iommu_group(bdf);
 	struct text t;
@@ -349,7 +119,7 @@ static struct text describe_bdf(const fixture_t *self, const char *bdf)
 	return t;
 }
 
-static struct text line_paths(const struct expected_group *l)
+static struct text line_paths(const struct expect_group *l)
 {
 	struct text t = { "" };
 	size_t i;
@@ -360,7 +130,7 @@ static struct text line_paths(const struct expected_group *l)
 }
 
 /* The group of the line's first device that has one, or -1. */
-static int line_group(const struct expected_group *l)
+static int line_group(const struct expect_group *l)
 {
 	size_t i;
 
@@ -371,19 +141,8 @@ static int line_group(const struct expected_group *l)
 	return -1;
 }
 
-static bool line_has_bdf(const struct expected_group *l, const char *bdf)
-{
-	size_t i;
-
-	for (i = 0; i < l->count; i++) {
-		if (!strcmp(l->devs[i].bdf, bdf))
-			return true;
-	}
-	return false;
-}
-
 #define CHECK_ARGS	struct __test_metadata *_metadata, const fixture_t *self, \
-			const struct expected_group *l
+			const struct expect_group *l
 
 static int unresolved(CHECK_ARGS)
 {
@@ -426,7 +185,7 @@ static int group_is_line(CHECK_ARGS)
 		bad++;
 	}
 	for (i = 0; i < members.count; i++) {
-		if (line_has_bdf(l, members.bdf[i]))
+		if (expect_group_has_bdf(l, members.bdf[i]))
 			continue;
 		TH_LOG(LINE_FMT ": group %d also holds %s",
 		       LINE_ARGS(self, l), group, describe_bdf(self, members.bdf[i]).s);
@@ -451,7 +210,7 @@ static int want_count(CHECK_ARGS, size_t min, size_t max)
 	return 1;
 }
 
-static int want_root_level(CHECK_ARGS, const struct expected_dev *d)
+static int want_root_level(CHECK_ARGS, const struct expect_dev *d)
 {
 	if (pci_topo_path_depth(d->path) == 1)
 		return 0;
@@ -459,8 +218,8 @@ static int want_root_level(CHECK_ARGS, const struct expected_dev *d)
 	return 1;
 }
 
-static int want_below(CHECK_ARGS, const struct expected_dev *d,
-		      const struct expected_dev *top)
+static int want_below(CHECK_ARGS, const struct expect_dev *d,
+		      const struct expect_dev *top)
 {
 	if (pci_topo_path_below(d->path, top->path))
 		return 0;
@@ -474,7 +233,7 @@ static int want_below(CHECK_ARGS, const struct expected_dev *d,
  * either reach the IOMMU with the bridge's requester ID.  PCIe ports share
  * the bridge class but not that property.
  */
-static int want_bridge(CHECK_ARGS, const struct expected_dev *d)
+static int want_bridge(CHECK_ARGS, const struct expect_dev *d)
 {
 	unsigned int class_code;
 	int ret, type;
@@ -535,7 +294,7 @@ static int want_root_port(CHECK_ARGS, const char *path, const char *bdf,
 }
 
 /* Every device actually below top is on the line. */
-static int want_all_below_listed(CHECK_ARGS, const struct expected_dev *top)
+static int want_all_below_listed(CHECK_ARGS, const struct expect_dev *top)
 {
 	char path[PCI_TOPO_PATH_SIZE];
 	int bad = 0;
@@ -544,7 +303,7 @@ static int want_all_below_listed(CHECK_ARGS, const struct expected_dev *top)
 	for (i = 0; i < self->actual.count; i++) {
 		if (pci_topo_path_of(self->actual.bdf[i], path) ||
 		    !pci_topo_path_below(path, top->path) ||
-		    line_has_bdf(l, self->actual.bdf[i]))
+		    expect_group_has_bdf(l, self->actual.bdf[i]))
 			continue;
 		TH_LOG(LINE_FMT ": %s is below %s but not on the line",
 		       LINE_ARGS(self, l), describe_bdf(self, self->actual.bdf[i]).s,
@@ -566,7 +325,7 @@ static int check_alone(CHECK_ARGS)
 /* "top" (a bridge or root port) and everything below it. */
 static int check_subtree(CHECK_ARGS)
 {
-	const struct expected_dev *top = &l->devs[0];
+	const struct expect_dev *top = &l->devs[0];
 	int bad = 0;
 	size_t i;
 
@@ -584,7 +343,7 @@ static int check_bridge(CHECK_ARGS)
 
 static int check_multifunction(CHECK_ARGS)
 {
-	const struct expected_dev *first = &l->devs[0];
+	const struct expect_dev *first = &l->devs[0];
 	size_t i, len = strlen(first->path);
 	int bad = want_count(_metadata, self, l, 2, 8), acs;
 
@@ -617,7 +376,7 @@ static int check_multifunction(CHECK_ARGS)
 
 static int check_port(CHECK_ARGS)
 {
-	const struct expected_dev *d = &l->devs[0];
+	const struct expect_dev *d = &l->devs[0];
 	int bad = want_count(_metadata, self, l, 1, 1);
 
 	if (!bad && !d->resolve_err)
@@ -649,7 +408,7 @@ static int check_port_below(CHECK_ARGS)
 
 static int check_port_no_acs(CHECK_ARGS)
 {
-	const struct expected_dev *top = &l->devs[0];
+	const struct expect_dev *top = &l->devs[0];
 	int bad = 0;
 
 	if (!top->resolve_err)
@@ -672,8 +431,8 @@ TEST_F(iommu_groups, paths_resolve)
 	int bad = 0;
 	size_t i;
 
-	for (i = 0; i < self->count; i++)
-		bad += unresolved(_metadata, self, &self->lines[i]);
+	for (i = 0; i < self->exp.ngroups; i++)
+		bad += unresolved(_metadata, self, &self->exp.groups[i]);
 	if (bad) {
 		for (i = 0; i < self->actual.count; i++)
 			TH_LOG("present: %s",
@@ -684,7 +443,7 @@ TEST_F(iommu_groups, paths_resolve)
 
 TEST_F(iommu_groups, every_device_listed_once)
 {
-	const struct expected_group *l;
+	const struct expect_group *l;
 	int bad = 0, times;
 	size_t i, j, k;
 
@@ -692,16 +451,17 @@ TEST_F(iommu_groups, every_device_listed_once)
 		const char *bdf = self->actual.bdf[i];
 
 		times = 0;
-		for (j = 0; j < self->count; j++) {
-			l = &self->lines[j];
+		for (j = 0; j < self->exp.ngroups; j++) {
+			l = &self->exp.groups[j];
 			for (k = 0; k < l->count; k++)
 				times += !strcmp(l->devs[k].bdf, bdf);
 		}
 		if (times == 1)
 			continue;
-		l = line_of_bdf(self, bdf);
+		l = expect_group_of_bdf(&self->exp, bdf);
 		if (!times)
-			TH_LOG("%s is not in %s", describe_bdf(self, bdf).s, self->file);
+			TH_LOG("%s is not in %s", describe_bdf(self, bdf).s,
+			       self->exp.groups_file);
 		else
 			TH_LOG("%s is listed %d times, first on " LINE_FMT,
 			       describe_bdf(self, bdf).s, times, LINE_ARGS(self, l));
@@ -712,13 +472,13 @@ TEST_F(iommu_groups, every_device_listed_once)
 
 TEST_F(iommu_groups, line_shares_one_group)
 {
-	const struct expected_group *l;
-	const struct expected_dev *first, *d;
+	const struct expect_group *l;
+	const struct expect_dev *first, *d;
 	int bad = 0;
 	size_t i, j;
 
-	for (i = 0; i < self->count; i++) {
-		l = &self->lines[i];
+	for (i = 0; i < self->exp.ngroups; i++) {
+		l = &self->exp.groups[i];
 		first = NULL;
 		for (j = 0; j < l->count; j++) {
 			d = &l->devs[j];
@@ -746,15 +506,15 @@ TEST_F(iommu_groups, line_shares_one_group)
 
 TEST_F(iommu_groups, lines_are_distinct_groups)
 {
-	const struct expected_group *a, *b;
+	const struct expect_group *a, *b;
 	int bad = 0, group;
 	size_t i, j;
 
-	for (i = 0; i < self->count; i++) {
-		a = &self->lines[i];
+	for (i = 0; i < self->exp.ngroups; i++) {
+		a = &self->exp.groups[i];
 		group = line_group(a);
-		for (j = i + 1; group >= 0 && j < self->count; j++) {
-			b = &self->lines[j];
+		for (j = i + 1; group >= 0 && j < self->exp.ngroups; j++) {
+			b = &self->exp.groups[j];
 			if (line_group(b) != group)
 				continue;
 			TH_LOG(LINE_FMT " [%s] and " LINE_FMT " [%s] are both group %d",
@@ -769,41 +529,43 @@ TEST_F(iommu_groups, lines_are_distinct_groups)
 #define TEST_REASON(name, which, check)				\
 TEST_F(iommu_groups, reason_##name)					\
 {									\
+	const struct expect *e = &self->exp;				\
 	int lines = 0, bad = 0;						\
 	size_t i;							\
 									\
-	for (i = 0; i < self->count; i++) {				\
-		if (self->lines[i].reason != (which))			\
+	for (i = 0; i < e->ngroups; i++) {				\
+		if (e->groups[i].reason != (which))			\
 			continue;					\
 		lines++;						\
-		bad += check(_metadata, self, &self->lines[i]);		\
+		bad += check(_metadata, self, &e->groups[i]);		\
 	}								\
 	if (!lines)							\
-		SKIP(return, "%s has no \"%s\" line", self->file,	\
-		     reason_names[which]);				\
+		SKIP(return, "%s has no \"%s\" line", e->groups_file,	\
+		     expect_reason_names[which]);			\
 	EXPECT_EQ(0, bad);						\
 }
 
-TEST_REASON(alone, ALONE, check_alone)
-TEST_REASON(bridge, BRIDGE, check_bridge)
-TEST_REASON(multifunction, MULTIFUNCTION, check_multifunction)
-TEST_REASON(port, PORT, check_port)
-TEST_REASON(port_below, PORT_BELOW, check_port_below)
-TEST_REASON(port_no_acs, PORT_NO_ACS, check_port_no_acs)
-TEST_REASON(builtin, BUILTIN, check_builtin)
+TEST_REASON(alone, EXPECT_ALONE, check_alone)
+TEST_REASON(bridge, EXPECT_BRIDGE, check_bridge)
+TEST_REASON(multifunction, EXPECT_MULTIFUNCTION, check_multifunction)
+TEST_REASON(port, EXPECT_PORT, check_port)
+TEST_REASON(port_below, EXPECT_PORT_BELOW, check_port_below)
+TEST_REASON(port_no_acs, EXPECT_PORT_NO_ACS, check_port_no_acs)
+TEST_REASON(builtin, EXPECT_BUILTIN, check_builtin)
 
 TEST_F(iommu_groups, group_members_exact)
 {
 	int bad = 0;
 	size_t i;
 
-	for (i = 0; i < self->count; i++)
-		bad += group_is_line(_metadata, self, &self->lines[i]);
+	for (i = 0; i < self->exp.ngroups; i++)
+		bad += group_is_line(_metadata, self, &self->exp.groups[i]);
 	EXPECT_EQ(0, bad);
 }
 
 TEST_F(iommu_groups, no_unexpected_groups)
 {
+	const struct expect_group *l;
 	struct pci_topo_groups groups;
 	struct pci_topo_bdfs devs;
 	int bad = 0, ret;
@@ -814,15 +576,16 @@ TEST_F(iommu_groups, no_unexpected_groups)
 	ASSERT_EQ(0, ret) TH_LOG("cannot list IOMMU groups: %s", strerror(-ret));
 	for (i = 0; i < groups.count; i++) {
 		expected = false;
-		for (j = 0; j < self->count && !expected; j++) {
-			for (k = 0; k < self->lines[j].count; k++)
-				expected |= self->lines[j].devs[k].group == groups.id[i];
+		for (j = 0; j < self->exp.ngroups && !expected; j++) {
+			l = &self->exp.groups[j];
+			for (k = 0; k < l->count; k++)
+				expected |= l->devs[k].group == groups.id[i];
 		}
 		if (expected)
 			continue;
 		bad++;
 		TH_LOG("group %d holds no device listed in %s:",
-		       groups.id[i], self->file);
+		       groups.id[i], self->exp.groups_file);
 		ret = pci_topo_group_devices(groups.id[i], &devs);
 		if (ret) {
 			TH_LOG("  (cannot list its devices: %s)", strerror(-ret));

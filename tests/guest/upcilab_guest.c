@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * upcilab-guest: the guest side of the topology path contract.
  *

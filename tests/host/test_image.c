@@ -130,6 +130,17 @@ TEST(init_with_driver_none_binds_nothing)
 	free(s);
 }
 
+TEST(init_tells_tests_the_driver_under_test)
+{
+	char *s = init_for(_metadata, lab, "vfio-pci", "vfio_pci.ko");
+
+	expect_lines(_metadata, s, "export UPCILAB_DRIVER=", "export UPCILAB_DRIVER=vfio-pci");
+	free(s);
+	s = init_for(_metadata, lab, "none", "");
+	expect_lines(_metadata, s, "export UPCILAB_DRIVER=", "export UPCILAB_DRIVER=none");
+	free(s);
+}
+
 TEST(init_with_unknown_driver_binds_nothing)
 {
 	char *s = init_for(_metadata, lab, "nouveau", "");

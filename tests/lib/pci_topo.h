@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * pci_topo: name guest PCI devices by topology path and query them in sysfs.
  *
