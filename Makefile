@@ -25,13 +25,22 @@ GUEST_BINS := $(GUEST_TESTS) $(B)/guest/upcilab-guest
 
 UNIT_TESTS := $(patsubst tests/host/%.c,$(B)/unit/%,$(wildcard tests/host/test_*.c))
 
+# upci.ko, built out of tree against the pinned kernel's headers.
+# Warnings are errors, W=1 included; sparse and checkpatch --strict must be
+# silent (make check-kmod).
+KHDR := /usr/src/linux-headers-$(KVER)
+KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild
+KBUILD := $(MAKE) -C $(KHDR) M=$(CURDIR)/kmod W=1 KCFLAGS=-Werror
+CHECKPATCH := perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \
+	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG
+
 UPCILAB := $(B)/upcilab
 UPCILAB_FLAGS ?=
 
-.PHONY: all deps harness guest unit run test clean help
+.PHONY: all deps harness guest kmod check-kmod unit run test clean help
 .DELETE_ON_ERROR:
 
-all: harness guest
+all: harness guest kmod
 
 help:
 	@echo "make run    boot the default scenario: PCI/IOMMU group table and test results"
@@ -60,6 +69,20 @@ $(B)/libupcilab.a: $(HARNESS_LIB_OBJS)
 $(UPCILAB): $(B)/obj/main.o $(B)/libupcilab.a
 	$(CC) $(HOST_CFLAGS) $^ -ljansson -o $@
 
+kmod: $(B)/kmod/upci.ko
+
+$(B)/kmod/upci.ko: $(KMOD_SRCS)
+	@mkdir -p $(@D)
+	+$(KBUILD) modules
+	cp kmod/upci.ko $@
+
+check-kmod: $(B)/kmod/upci.ko
+	@out=$$($(CHECKPATCH) -f kmod/*.c kmod/*.h 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "checkpatch --strict: not clean"; exit 1; fi
+	@out=$$($(KBUILD) C=2 CHECK=sparse modules 2>&1 | grep -E ': (warning|error):'); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "sparse: not clean"; exit 1; fi
+	@echo "check-kmod: checkpatch --strict, sparse and W=1 are clean"
+
 guest: $(GUEST_BINS)
 
 $(B)/guest/upcilab-guest: tests/guest/upcilab_guest.c $(GUEST_LIB_SRCS) $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
@@ -87,3 +110,4 @@ test: deps
 
 clean:
 	rm -rf $(B)
+	-$(KBUILD) clean >/dev/null 2>&1

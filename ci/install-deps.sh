@@ -30,6 +30,7 @@ packages=(
 	kmod              # depmod: module dependencies of the unpacked kernel
 	zstd              # extract-vmlinux: the kernel image is zstd-compressed
 	"linux-headers-$KVER" # out-of-tree module builds
+	sparse            # make check-kmod: the kernel's static checker
 )
 unpacked=(
 	"linux-image-$KVER-unsigned:$kernel_dir"
