@@ -31,7 +31,7 @@ static const char init_head[] =
 	"\techo \"upcilab: setup failed: $*\"\n"
 	"\tpoweroff -f\n"
 	"}\n"
-	"load() { insmod \"/lib/modules/$1\" || fail \"insmod $1\"; }\n"
+	"load() { insmod \"/lib/modules/$@\" || fail \"insmod $*\"; }\n"
 	"bind() { upcilab-guest bind \"$1\" \"$2\" || fail \"bind $1 to $2\"; }\n"
 	"run() {\n"
 	"\tsay \"# upcilab: begin $1 $2\"\n"
@@ -57,8 +57,15 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 	buf_add(&b, init_head, strlen(init_head));
 	/* tests that must know (device node paths, intended differences) */
 	buf_addf(&b, "export UPCILAB_DRIVER=%s\n", driver);
-	for (size_t i = 0; i < modules->n; i++)
-		buf_addf(&b, "load %s\n", modules->v[i]);
+	for (size_t i = 0; i < modules->n; i++) {
+		char *name = module_name_of(modules->v[i]);
+		char *params = scenario_modparams(scn, name);
+
+		buf_addf(&b, "load %s%s%s\n", modules->v[i], *params ? " " : "",
+			 params);
+		free(params);
+		free(name);
+	}
 	for (size_t i = 0; di && di->bind_name && i < scn->ndevs; i++) {
 		char *path;
 

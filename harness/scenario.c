@@ -253,6 +253,29 @@ static void parse_driver(struct parse *p, char **w, int nw)
 	}
 }
 
+/* modparam MODULE key=value...: arguments for that module's insmod */
+static void parse_modparam(struct parse *p, char **w, int nw)
+{
+	if (!need_args(p, w, nw, 2, -1))
+		return;
+	if (!valid_id(w[1])) {
+		perr(p, p->line, "bad module name '%s'", w[1]);
+		return;
+	}
+	for (int i = 2; i < nw; i++) {
+		char *eq = strchr(w[i], '=');
+
+		if (!eq || eq == w[i] || !eq[1] || !valid_value(eq + 1) ||
+		    strspn(w[i], "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+			    (size_t)(eq - w[i])) {
+			perr(p, p->line, "expected parameter=value for module '%s', got '%s'",
+			     w[1], w[i]);
+			continue;
+		}
+		strv_addf(&p->scn->modparams, "%s %s", w[1], w[i]);
+	}
+}
+
 /* bind lines are checked at the end: devices may be declared after them. */
 struct pending_bind {
 	char *id;
@@ -308,6 +331,8 @@ static void parse_line(struct parse *p, char **w, int nw, char *rest,
 			else
 				perr(p, p->line, "bad module name '%s'", w[i]);
 		}
+	} else if (!strcmp(w[0], "modparam")) {
+		parse_modparam(p, w, nw);
 	} else if (!strcmp(w[0], "device")) {
 		parse_device(p, w, nw);
 	} else if (!strcmp(w[0], "bind")) {
@@ -461,6 +486,7 @@ void scenario_free(struct scenario *scn)
 	buf_free(&scn->cmdline);
 	free(scn->memory);
 	strv_free(&scn->modules);
+	strv_free(&scn->modparams);
 	for (size_t i = 0; i < scn->ndevs; i++) {
 		free(scn->devs[i].id);
 		free(scn->devs[i].model);
@@ -480,6 +506,33 @@ struct scn_device *scenario_device(const struct scenario *scn, const char *id)
 		if (!strcmp(scn->devs[i].id, id))
 			return &scn->devs[i];
 	return NULL;
+}
+
+static bool same_module(const char *a, const char *b, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char x = a[i] == '-' ? '_' : a[i], y = b[i] == '-' ? '_' : b[i];
+
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+char *scenario_modparams(const struct scenario *scn, const char *module)
+{
+	size_t len = strlen(module);
+	struct buf b = { 0 };
+
+	buf_add(&b, "", 0);
+	for (size_t i = 0; i < scn->modparams.n; i++) {
+		const char *mp = scn->modparams.v[i];
+
+		if (mp[len] != ' ' || !same_module(mp, module, len))
+			continue;
+		buf_addf(&b, "%s%s", b.len ? " " : "", mp + len + 1);
+	}
+	return b.s;
 }
 
 int scenario_vm_timeout(const struct scenario *scn)

@@ -43,6 +43,7 @@ struct scenario {
 	int cpus;
 	int vm_timeout_s;	/* 0: derived from the test timeouts */
 	struct strv modules;
+	struct strv modparams;	/* "module key=value": insmod arguments */
 	struct scn_device *devs;
 	size_t ndevs;
 	struct scn_test *tests;
@@ -59,6 +60,8 @@ int scenario_load(const char *path, struct scenario *scn, struct buf *err);
 void scenario_free(struct scenario *scn);
 
 struct scn_device *scenario_device(const struct scenario *scn, const char *id);
+/* The insmod arguments for @module ("a=1 b=2"), "" when none; caller frees */
+char *scenario_modparams(const struct scenario *scn, const char *module);
 int scenario_vm_timeout(const struct scenario *scn);
 
 #endif

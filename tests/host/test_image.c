@@ -88,6 +88,18 @@ static char *init_for(struct __test_metadata *_metadata, const char *text,
 	return script;
 }
 
+TEST(init_passes_module_parameters_to_insmod)
+{
+	char *s = init_for(_metadata,
+			   "driver upci\nmodparam upci vfio_compat=1 dma_entry_limit=3\n"
+			   "device d edu\nbind d\ntest t\n",
+			   "upci", "irqbypass.ko upci.ko");
+
+	expect_lines(_metadata, s, "load ",
+		     "load irqbypass.ko|load upci.ko vfio_compat=1 dma_entry_limit=3");
+	free(s);
+}
+
 TEST(init_loads_modules_in_the_given_order)
 {
 	char *s = init_for(_metadata, lab, "vfio-pci",

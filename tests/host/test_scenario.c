@@ -553,6 +553,44 @@ TEST(bad_vm_timeout)
 				   "vm-timeout must be 1-86400 seconds");
 }
 
+TEST(modparams_are_kept_per_module)
+{
+	struct scenario scn;
+	char *p;
+
+	expect_scenario_ok(_metadata,
+			   "modparam upci vfio_compat=1 dma_entry_limit=10\n"
+			   "modparam vfio_iommu_type1 allow_unsafe_interrupts=0\n"
+			   "modparam upci extra=x\n"
+			   "test t\n", &scn);
+	p = scenario_modparams(&scn, "upci");
+	EXPECT_STREQ("vfio_compat=1 dma_entry_limit=10 extra=x", p);
+	free(p);
+	p = scenario_modparams(&scn, "vfio-iommu-type1");	/* '-' is '_' */
+	EXPECT_STREQ("allow_unsafe_interrupts=0", p);
+	free(p);
+	p = scenario_modparams(&scn, "upc");	/* a prefix is another module */
+	EXPECT_STREQ("", p);
+	free(p);
+	scenario_free(&scn);
+}
+
+TEST(modparam_errors)
+{
+	expect_scenario_error_free(_metadata, "modparam upci\ntest t\n", 1,
+				   "needs more arguments");
+	expect_scenario_error_free(_metadata, "modparam upci novalue\ntest t\n", 1,
+				   "expected parameter=value for module 'upci'");
+	expect_scenario_error_free(_metadata, "modparam upci a=b,c\ntest t\n", 1,
+				   "expected parameter=value");
+	expect_scenario_error_free(_metadata, "modparam upci Bad-Key=1\ntest t\n", 1,
+				   "expected parameter=value");
+	expect_scenario_error_free(_metadata, "modparam upci a=\ntest t\n", 1,
+				   "expected parameter=value");
+	expect_scenario_error_free(_metadata, "modparam 9x a=1\ntest t\n", 1,
+				   "bad module name '9x'");
+}
+
 TEST(several_errors_are_all_reported)
 {
 	char *err = expect_scenario_error(_metadata,
