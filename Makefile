@@ -29,7 +29,8 @@ UNIT_TESTS := $(patsubst tests/host/%.c,$(B)/unit/%,$(wildcard tests/host/test_*
 # Warnings are errors, W=1 included; sparse and checkpatch --strict must be
 # silent (make check-kmod).
 KHDR := /usr/src/linux-headers-$(KVER)
-KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild
+KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h)
+KMOD_DEPS := $(KMOD_SRCS) kmod/Kbuild
 KBUILD := $(MAKE) -C $(KHDR) M=$(CURDIR)/kmod W=1 KCFLAGS=-Werror
 CHECKPATCH := perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG
@@ -41,7 +42,7 @@ UPCILAB_FLAGS ?=
 .DELETE_ON_ERROR:
 
 # kmod joins the default build once the module has sources
-all: harness guest $(if $(wildcard kmod/*.c),kmod)
+all: harness guest $(if $(KMOD_SRCS),kmod)
 
 help:
 	@echo "make run    boot the default scenario: PCI/IOMMU group table and test results"
@@ -72,13 +73,13 @@ $(UPCILAB): $(B)/obj/main.o $(B)/libupcilab.a
 
 kmod: $(B)/kmod/upci.ko
 
-$(B)/kmod/upci.ko: $(KMOD_SRCS)
+$(B)/kmod/upci.ko: $(KMOD_DEPS)
 	@mkdir -p $(@D)
 	+$(KBUILD) modules
 	cp kmod/upci.ko $@
 
 check-kmod: $(B)/kmod/upci.ko
-	@out=$$($(CHECKPATCH) -f kmod/*.c kmod/*.h 2>&1); \
+	@out=$$($(CHECKPATCH) -f $(KMOD_SRCS) 2>&1); \
 	if [ -n "$$out" ]; then echo "$$out"; echo "checkpatch --strict: not clean"; exit 1; fi
 	@out=$$($(KBUILD) C=2 CHECK=sparse modules 2>&1 | grep -E ': (warning|error):'); \
 	if [ -n "$$out" ]; then echo "$$out"; echo "sparse: not clean"; exit 1; fi
@@ -106,7 +107,7 @@ run: deps
 	$(UPCILAB) $(UPCILAB_FLAGS) --table run default
 
 test: deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit $(if $(KMOD_SRCS),check-kmod)
 	$(UPCILAB) $(UPCILAB_FLAGS) run
 
 clean:

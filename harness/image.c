@@ -57,6 +57,8 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 	buf_add(&b, init_head, strlen(init_head));
 	/* tests that must know (device node paths, intended differences) */
 	buf_addf(&b, "export UPCILAB_DRIVER=%s\n", driver);
+	for (size_t i = 0; i < scn->env.n; i++)
+		buf_addf(&b, "export %s\n", scn->env.v[i]);
 	for (size_t i = 0; i < modules->n; i++) {
 		char *name = module_name_of(modules->v[i]);
 		char *params = scenario_modparams(scn, name);

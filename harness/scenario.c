@@ -253,6 +253,26 @@ static void parse_driver(struct parse *p, char **w, int nw)
 	}
 }
 
+/* env KEY=value...: exported by the guest's init before the tests run */
+static void parse_env(struct parse *p, char **w, int nw)
+{
+	if (!need_args(p, w, nw, 1, -1))
+		return;
+	for (int i = 1; i < nw; i++) {
+		char *eq = strchr(w[i], '=');
+		size_t klen = eq ? (size_t)(eq - w[i]) : 0;
+
+		if (!klen || !isalpha((unsigned char)w[i][0]) ||
+		    strspn(w[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != klen ||
+		    strpbrk(eq + 1, "\"'\\$`;&|<>(){}*?")) {
+			perr(p, p->line, "expected NAME=value without shell characters, got '%s'",
+			     w[i]);
+			continue;
+		}
+		strv_add(&p->scn->env, w[i]);
+	}
+}
+
 /* modparam MODULE key=value...: arguments for that module's insmod */
 static void parse_modparam(struct parse *p, char **w, int nw)
 {
@@ -331,6 +351,8 @@ static void parse_line(struct parse *p, char **w, int nw, char *rest,
 			else
 				perr(p, p->line, "bad module name '%s'", w[i]);
 		}
+	} else if (!strcmp(w[0], "env")) {
+		parse_env(p, w, nw);
 	} else if (!strcmp(w[0], "modparam")) {
 		parse_modparam(p, w, nw);
 	} else if (!strcmp(w[0], "device")) {
@@ -487,6 +509,7 @@ void scenario_free(struct scenario *scn)
 	free(scn->memory);
 	strv_free(&scn->modules);
 	strv_free(&scn->modparams);
+	strv_free(&scn->env);
 	for (size_t i = 0; i < scn->ndevs; i++) {
 		free(scn->devs[i].id);
 		free(scn->devs[i].model);

@@ -44,6 +44,7 @@ struct scenario {
 	int vm_timeout_s;	/* 0: derived from the test timeouts */
 	struct strv modules;
 	struct strv modparams;	/* "module key=value": insmod arguments */
+	struct strv env;	/* "KEY=value", exported to the tests */
 	struct scn_device *devs;
 	size_t ndevs;
 	struct scn_test *tests;

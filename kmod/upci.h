@@ -14,8 +14,10 @@
  *
  * Lifetimes: a container lives while a container fd or a group in it does.
  * A group object lives while its IOMMU group has a upci device or while its
- * node is open. A device fd keeps its group's container set: the group
- * refuses UNSET_CONTAINER while device fds are open.
+ * node is open (its refcount is group->dev's). A device fd keeps its group's
+ * container set: it holds the group's file, so the group refuses
+ * UNSET_CONTAINER while device fds are open and cannot be released under
+ * them. Unbinding a device from upci blocks until its device fd is released.
  *
  * Locking order: group->lock, then container->lock, then the type1 lock,
  * then udev->lock. Functions named __upci_* expect their object's lock held.
@@ -89,27 +91,36 @@ bool upci_container_iommu_set(struct upci_container *c);
 struct upci_device;
 
 struct upci_group {
-	struct kref kref;
-	struct iommu_group *iommu_group;
+	struct iommu_group *iommu_group; /* NULL once the last device left */
 	int id;				/* iommu_group_id() */
-	struct device dev;		/* /dev/<dir>/<id> */
+	struct device dev;		/* /dev/<dir>/<id>; the refcount */
 	struct cdev cdev;
 	struct mutex lock;		/* everything below */
 	struct list_head devices;	/* upci_device.group_next */
 	struct list_head group_next;	/* the global list of groups */
 	struct list_head container_next;
 	struct upci_container *container;
-	bool opened;			/* the node opens exclusively */
+	struct file *opened_file;	/* the node opens exclusively */
 	unsigned int device_fds;	/* open device fds */
 };
 
 int upci_groups_init(void);
 void upci_groups_exit(void);
-/* Probe/remove: find or create the group of udev->pdev and add it. */
+/* Probe: find or create the group of udev->pdev and add udev to it. */
 int upci_group_add_device(struct upci_device *udev);
+/*
+ * Remove: no new device fd for udev, then wait (uninterruptibly) until its
+ * device fd is released; the last device of a group detaches the group
+ * from its container and deletes the node.
+ */
 void upci_group_remove_device(struct upci_device *udev);
-/* A device fd closed: lets UNSET_CONTAINER proceed once none are left. */
-void upci_group_device_closed(struct upci_group *group);
+/*
+ * The device fd's release, as its very last step: the device is quiesced
+ * (no DMA, no interrupts) and no udev->lock is held. Drops the fd's hold on
+ * the group file (and so on the container and the DMA ownership) and wakes
+ * a waiting upci_group_remove_device(): udev may be freed once this returns.
+ */
+void upci_group_device_closed(struct upci_device *udev);
 
 /* ---- Devices (upci_device.c, upci_config.c, upci_rdwr.c) ---- */
 
@@ -119,6 +130,7 @@ struct upci_device {
 	struct pci_dev *pdev;
 	struct upci_group *group;
 	struct list_head group_next;
+	unsigned int group_fds;		/* upci_group.c, under group->lock */
 	struct mutex lock;		/* open state, config, BAR maps */
 	bool open;			/* a device fd exists (one at a time) */
 	struct upci_config *config;
@@ -126,20 +138,53 @@ struct upci_device {
 	struct pci_saved_state *saved_state;	/* restored on release */
 	bool reset_works;
 	struct file *file;		/* the open device fd, for zapping */
+	/* upci_device.c, upci_config.c, upci_rdwr.c */
+	struct rw_semaphore memory_lock; /* memory decode vs BAR access */
+	int msix_bar;			/* -1: no MSI-X */
+	u32 msix_offset, msix_size;	/* the MSI-X table in that BAR */
+	bool has_dyn_msix;		/* MSI-X vectors can be added live */
+	bool pci_2_3;			/* INTx can be masked at the device */
+	bool nointx;			/* broken INTx masking: INTx hidden */
+	bool needs_pm_restore;		/* D3hot loses the config state */
+	struct pci_saved_state *pm_save; /* that state, while in D3hot */
+	bool bar_mmap_supported[PCI_STD_NUM_BARS];
+	struct list_head dummy_resources; /* pages under sub-page BARs */
 };
 
-/* GET_DEVICE_FD: the device's new fd. Called with the group lock held. */
+/*
+ * GET_DEVICE_FD: the device's new fd (O_CLOEXEC), or -EBUSY while one
+ * exists. Called with the group lock held, once the group has checked its
+ * container and IOMMU; on success group.c counts the fd and makes it hold
+ * the group file until the fd's release calls upci_group_device_closed().
+ */
 int upci_device_open_fd(struct upci_device *udev);
+/*
+ * upci_pci.c allocates udev zeroed with ->pdev set; probe_init sets up the
+ * rest (udev->lock included) before upci_group_add_device(). On remove,
+ * upci_group_remove_device() returns once the device fd is released, then
+ * remove_fini undoes probe_init and upci_pci.c frees udev. Remove holds the
+ * PCI device lock: the fd's release must not wait for it (reset with
+ * pci_dev_trylock() or pci_try_reset_function(), as vfio-pci does).
+ */
 int upci_device_probe_init(struct upci_device *udev);
 void upci_device_remove_fini(struct upci_device *udev);
+/* pci_set_power_state() keeping the state; below D0: memory_lock (w) */
+int upci_set_power_state(struct upci_device *udev, pci_power_t state);
+/* D3hot, D3cold or unknown: the BARs do not decode */
+static inline bool upci_power_d3(pci_power_t state)
+{
+	return (__force int)state >= (__force int)PCI_D3hot;
+}
 
 int upci_config_init(struct upci_device *udev);
 void upci_config_free(struct upci_device *udev);
 /* Reads and writes at @pos of config space through the permission tables */
 ssize_t upci_config_rw(struct upci_device *udev, char __user *buf,
 		       size_t count, loff_t pos, bool write);
-/* Memory decode as the user sees it (memory BAR access needs it on) */
+/* Memory decode as the user sees it (BAR access needs it); memory_lock */
 bool upci_config_memory_enabled(struct upci_device *udev);
+/* The virtual interrupt pin: 0 when INTx is hidden */
+u8 upci_config_irq_pin(struct upci_device *udev);
 
 ssize_t upci_bar_rw(struct upci_device *udev, int bar, char __user *buf,
 		    size_t count, loff_t pos, bool write);
@@ -147,8 +192,14 @@ ssize_t upci_rom_read(struct upci_device *udev, char __user *buf,
 		      size_t count, loff_t pos);
 int upci_bar_mmap(struct upci_device *udev, int bar,
 		  struct vm_area_struct *vma);
-/* Invalidate every user mapping of the BARs (decode off, reset). */
+/*
+ * Invalidate every user mapping of the BARs (decode off, reset), with
+ * udev->memory_lock held for writing.
+ */
 void upci_bar_zap_mmaps(struct upci_device *udev);
+/* Open: which BARs may be mmapped. Release: unmap and release them all. */
+void upci_bars_init(struct upci_device *udev);
+void upci_bars_release(struct upci_device *udev);
 
 /* ---- The PCI driver (upci_pci.c) ---- */
 

@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/klog.h>
 #include <unistd.h>
 
+#include "klog.h"
 #include "pci_topo.h"
 
 /* Keep diagnostics in the TAP stream, in order with the results. */
@@ -26,10 +26,6 @@
 #define IOMMU_GROUPS	"/sys/kernel/iommu_groups"
 #define PCI_DEVICES	"/sys/bus/pci/devices"
 #define INTERRUPTS	"/proc/interrupts"
-
-/* klogctl() actions from syslog(2); glibc does not name them. */
-#define SYSLOG_ACTION_READ_ALL		3
-#define SYSLOG_ACTION_SIZE_BUFFER	10
 
 /* Printed by drivers/iommu/intel/iommu.c and irq_remapping.c. */
 #define DMAR_ENABLED	"DMAR: Intel(R) Virtualization Technology for Directed I/O"
@@ -236,44 +232,8 @@ TEST(pci_devices_behind_dmar)
 	EXPECT_EQ(0, bad);
 }
 
-/* The whole kernel log buffer, or NULL with errno set. */
-static char *read_kernel_log(void)
-{
-	int size, n;
-	char *buf;
-
-	size = klogctl(SYSLOG_ACTION_SIZE_BUFFER, NULL, 0);
-	if (size < 0)
-		return NULL;
-	buf = malloc(size + 1);
-	if (!buf)
-		return NULL;
-	n = klogctl(SYSLOG_ACTION_READ_ALL, buf, size);
-	if (n < 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-/* Copy out the log line that contains needle. */
-static bool find_log_line(const char *log, const char *needle,
-			  char *line, size_t size)
-{
-	const char *hit = strstr(log, needle), *start, *end;
-
-	if (!hit)
-		return false;
-	for (start = hit; start > log && start[-1] != '\n'; start--)
-		;
-	end = strchrnul(hit, '\n');
-	snprintf(line, size, "%.*s", (int)(end - start), start);
-	return true;
-}
-
 #define LOAD_KERNEL_LOG(log) do {					\
-	log = read_kernel_log();					\
+	log = klog_read_all();					\
 	if (!log)							\
 		SKIP(return, "cannot read the kernel log: %s", strerror(errno)); \
 	if (!strstr(log, BOOT_BANNER)) {				\
@@ -289,7 +249,7 @@ TEST(kernel_log_reports_dma_remapping)
 	bool found;
 
 	LOAD_KERNEL_LOG(log);
-	found = find_log_line(log, DMAR_ENABLED, line, sizeof(line));
+	found = klog_find_line(log, DMAR_ENABLED, line, sizeof(line));
 	free(log);
 	EXPECT_TRUE(found)
 		TH_LOG("kernel log lacks \"" DMAR_ENABLED "\": "
@@ -305,7 +265,7 @@ TEST(kernel_log_reports_irq_remapping)
 	bool found;
 
 	LOAD_KERNEL_LOG(log);
-	found = find_log_line(log, IR_ENABLED, line, sizeof(line));
+	found = klog_find_line(log, IR_ENABLED, line, sizeof(line));
 	free(log);
 	EXPECT_TRUE(found)
 		TH_LOG("kernel log lacks \"" IR_ENABLED "\": interrupt remapping is off");

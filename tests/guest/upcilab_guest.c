@@ -101,22 +101,6 @@ static int cmd_resolve(const char *path)
 	return 0;
 }
 
-static int write_file(const char *path, const char *val)
-{
-	size_t len = strlen(val);
-	ssize_t n;
-	int fd, ret;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	ret = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
-	if (close(fd) && !ret)
-		ret = -errno;
-	return ret;
-}
-
 struct bind {
 	const char *path;
 	const char *driver;	/* "none" to leave the device unbound */
@@ -142,7 +126,7 @@ static int dev_write(const struct bind *b, const char *attr, const char *val)
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), PCI_DEVICES "/%s/%s", b->bdf, attr);
-	return write_file(path, val);
+	return pci_topo_write_file(path, val);
 }
 
 /*
@@ -180,7 +164,7 @@ static int cmd_bind(const char *path, const char *driver)
 					 cur, strerror(-ret));
 	}
 	if (!none && strcmp(cur, want)) {
-		ret = write_file(DRIVERS_PROBE, b.bdf);
+		ret = pci_topo_write_file(DRIVERS_PROBE, b.bdf);
 		if (ret)
 			return bind_fail(&b, "writing " DRIVERS_PROBE ": %s",
 					 strerror(-ret));

@@ -88,6 +88,17 @@ static char *init_for(struct __test_metadata *_metadata, const char *text,
 	return script;
 }
 
+TEST(init_exports_the_scenarios_env)
+{
+	char *s = init_for(_metadata, "env UPCILAB_VFIO_DIR=/dev/vfio X=1\ntest t\n",
+			   "upci", "upci.ko");
+
+	expect_lines(_metadata, s, "export ",
+		     "export PATH=/bin|export UPCILAB_DRIVER=upci|"
+		     "export UPCILAB_VFIO_DIR=/dev/vfio|export X=1");
+	free(s);
+}
+
 TEST(init_passes_module_parameters_to_insmod)
 {
 	char *s = init_for(_metadata,

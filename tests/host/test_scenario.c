@@ -575,6 +575,31 @@ TEST(modparams_are_kept_per_module)
 	scenario_free(&scn);
 }
 
+TEST(env_is_kept_in_order)
+{
+	struct scenario scn;
+
+	expect_scenario_ok(_metadata, "env A=1 B_2=/dev/vfio\nenv C=x\ntest t\n", &scn);
+	ASSERT_EQ(3, scn.env.n);
+	EXPECT_STREQ("A=1", scn.env.v[0]);
+	EXPECT_STREQ("B_2=/dev/vfio", scn.env.v[1]);
+	EXPECT_STREQ("C=x", scn.env.v[2]);
+	scenario_free(&scn);
+}
+
+TEST(env_errors)
+{
+	expect_scenario_error_free(_metadata, "env\ntest t\n", 1, "needs an argument");
+	expect_scenario_error_free(_metadata, "env NOVALUE\ntest t\n", 1,
+				   "expected NAME=value without shell characters");
+	expect_scenario_error_free(_metadata, "env =x\ntest t\n", 1, "expected NAME=value");
+	expect_scenario_error_free(_metadata, "env 1A=x\ntest t\n", 1, "expected NAME=value");
+	expect_scenario_error_free(_metadata, "env A=$(reboot)\ntest t\n", 1,
+				   "without shell characters");
+	expect_scenario_error_free(_metadata, "env A=x;y\ntest t\n", 1,
+				   "without shell characters");
+}
+
 TEST(modparam_errors)
 {
 	expect_scenario_error_free(_metadata, "modparam upci\ntest t\n", 1,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
@@ -389,21 +390,29 @@ int pci_topo_driver(const char *bdf, char name[PCI_TOPO_NAME_SIZE])
 }
 
 /* Read a one-line sysfs attribute of a device, without the newline. */
-static int read_attr(const char *bdf, const char *attr, char *buf, size_t size)
+/* Open a file of an existing device's sysfs directory read-only: fd or -errno. */
+static int open_attr(const char *bdf, const char *attr)
 {
 	char path[PATH_MAX];
-	ssize_t n;
 	int fd, ret;
 
 	ret = dev_exists(bdf);
-	if (ret)
-		return ret;
-	ret = dev_file(path, sizeof(path), bdf, attr);
+	if (!ret)
+		ret = dev_file(path, sizeof(path), bdf, attr);
 	if (ret)
 		return ret;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int read_attr(const char *bdf, const char *attr, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd, ret;
+
+	fd = open_attr(bdf, attr);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = read(fd, buf, size - 1);
 	ret = n < 0 ? -errno : 0;
 	close(fd);
@@ -451,20 +460,13 @@ struct config {
 
 static int config_load(const char *bdf, struct config *cfg)
 {
-	char path[PATH_MAX];
 	struct stat st;
 	ssize_t n;
-	int fd, ret;
+	int fd, ret = 0;
 
-	ret = dev_exists(bdf);
-	if (ret)
-		return ret;
-	ret = dev_file(path, sizeof(path), bdf, "config");
-	if (ret)
-		return ret;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_attr(bdf, "config");
 	if (fd < 0)
-		return -errno;
+		return fd;
 	cfg->readable = 0;
 	if (fstat(fd, &st)) {
 		ret = -errno;
@@ -556,4 +558,130 @@ int pci_topo_has_ext_cap(const char *bdf, unsigned int cap_id)
 		pos = PCI_EXT_CAP_NEXT(hdr);
 	}
 	return 0;
+}
+
+int pci_topo_config_read(const char *bdf, unsigned int off, void *buf,
+			 size_t len)
+{
+	struct config cfg;
+	int ret = config_load(bdf, &cfg);
+
+	if (ret)
+		return ret;
+	if (off + len > cfg.size)
+		return -ERANGE;
+	/* cut short for a reader without CAP_SYS_ADMIN */
+	if (off + len > cfg.readable)
+		return -EACCES;
+	memcpy(buf, cfg.data + off, len);
+	return 0;
+}
+
+int pci_topo_resource(const char *bdf, int index, struct pci_topo_resource *res)
+{
+	unsigned long long start, end, flags;
+	char line[128];
+	int fd, ret, i;
+	FILE *f;
+
+	if (index < 0)
+		return -EINVAL;
+	fd = open_attr(bdf, "resource");
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "r");
+	if (!f) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	ret = -ERANGE;
+	for (i = 0; fgets(line, sizeof(line), f); i++) {
+		if (i != index)
+			continue;
+		if (sscanf(line, "%llx %llx %llx", &start, &end, &flags) != 3) {
+			ret = -EINVAL;
+			break;
+		}
+		res->start = start;
+		res->end = end;
+		res->flags = flags;
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+uint64_t pci_topo_resource_size(const struct pci_topo_resource *res)
+{
+	return res->end > res->start ? res->end - res->start + 1 : 0;
+}
+
+int pci_topo_reset_methods(const char *bdf, char *buf, size_t size)
+{
+	int ret = read_attr(bdf, "reset_method", buf, size);
+
+	if (!ret && !buf[0])
+		return -ENOENT;
+	return ret;
+}
+
+int pci_topo_bar_read32(const char *bdf, int bar, uint64_t off, uint32_t *val)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t base = off & ~(uint64_t)(page - 1);
+	char attr[16];
+	void *map;
+	int fd, ret;
+
+	snprintf(attr, sizeof(attr), "resource%d", bar);
+	fd = open_attr(bdf, attr);
+	if (fd < 0)
+		return fd;
+	map = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, base);
+	ret = map == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	*val = *(volatile uint32_t *)((char *)map + (off - base));
+	munmap(map, page);
+	return 0;
+}
+
+int pci_topo_write_file(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	ssize_t n;
+	int fd, ret;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	ret = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+int pci_topo_unbind(const char *bdf)
+{
+	char name[PCI_TOPO_NAME_SIZE], path[PATH_MAX];
+	int ret = pci_topo_driver(bdf, name);
+
+	if (ret || !strcmp(name, "-"))
+		return ret;
+	ret = dev_file(path, sizeof(path), bdf, "driver/unbind");
+	return ret ? ret : pci_topo_write_file(path, bdf);
+}
+
+int pci_topo_bind(const char *bdf, const char *driver)
+{
+	char path[PATH_MAX];
+
+	if (pci_topo_bdf_valid(bdf) || !*driver || strchr(driver, '/'))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", driver);
+	return pci_topo_write_file(path, bdf);
 }

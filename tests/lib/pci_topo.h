@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define PCI_TOPO_BDF_SIZE	sizeof("0000:00:00.0")
 /* Room for 32 levels of "/SS.F". */
@@ -84,5 +85,39 @@ int pci_topo_class(const char *bdf, unsigned int *class_code);
  */
 int pci_topo_pcie_type(const char *bdf);
 int pci_topo_has_ext_cap(const char *bdf, unsigned int cap_id);
+
+/*
+ * len bytes of config space at off, as the host sees the hardware (not a
+ * driver's virtualized view).  -ERANGE past the device's config space,
+ * -EACCES where the kernel withholds it from an unprivileged reader.
+ */
+int pci_topo_config_read(const char *bdf, unsigned int off, void *buf,
+			 size_t len);
+
+/* Resource index (0-5 the BARs, 6 the ROM) from sysfs "resource". */
+struct pci_topo_resource {
+	uint64_t start, end, flags;	/* IORESOURCE_* flags */
+};
+int pci_topo_resource(const char *bdf, int index, struct pci_topo_resource *res);
+/* A resource's size, 0 if the BAR is not implemented. */
+uint64_t pci_topo_resource_size(const struct pci_topo_resource *res);
+
+/*
+ * The device's reset methods ("flr pm bus"...), from sysfs reset_method;
+ * -ENOENT when it has none (the kernel hides the attribute then).
+ */
+int pci_topo_reset_methods(const char *bdf, char *buf, size_t size);
+
+/*
+ * 4 bytes at off of a memory BAR, read by the host through sysfs resourceN
+ * (an mmap; needs root and the BAR not claimed by a driver).
+ */
+int pci_topo_bar_read32(const char *bdf, int bar, uint64_t off, uint32_t *val);
+
+/* Write val to a sysfs file (no newline added). */
+int pci_topo_write_file(const char *path, const char *val);
+/* Unbind from whatever driver is bound (0 if none); bind to driver. */
+int pci_topo_unbind(const char *bdf);
+int pci_topo_bind(const char *bdf, const char *driver);
 
 #endif /* PCI_TOPO_H */

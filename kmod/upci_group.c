@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * upci_group.c: one object and one char device, /dev/<dir>/<id>, per IOMMU
+ * group that has at least one upci device. The group is the unit of
+ * ownership: opening its node (exclusively) and putting it in a container
+ * is what hands its devices to user space.
+ *
+ * The hard part is that the group's devices are only safe together. The
+ * IOMMU cannot tell them apart, so the whole IOMMU group, upci devices and
+ * others alike, must stay away from host drivers for as long as any of it is
+ * in user hands. SET_CONTAINER therefore claims DMA ownership of the whole
+ * IOMMU group (the IOMMU core then refuses to probe any DMA-capable host
+ * driver in it, hot-added devices included) and only closing the node or
+ * UNSET_CONTAINER gives it back; every device fd holds the node's file, so
+ * neither can happen under an open device. The other hard part is three
+ * lifetimes that end in any order: the node's file, the upci devices
+ * (unbind blocks until the device's fd is gone, as VFIO's does) and the
+ * object, which lives on group->dev's refcount.
+ *
+ * Errnos follow drivers/vfio/group.c of Linux 6.12 except where a comment
+ * says otherwise.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "upci.h"
+
+static struct {
+	struct mutex lock;		/* list; taken before any group->lock */
+	struct list_head list;		/* upci_group.group_next */
+	struct ida ida;			/* minors */
+	dev_t devt;
+} upci_groups;
+
+/* upci_group_remove_device() waits here for a device fd to go away */
+static DECLARE_WAIT_QUEUE_HEAD(upci_group_wq);
+
+static char *upci_group_devnode(const struct device *dev, umode_t *mode)
+{
+	return kasprintf(GFP_KERNEL, "%s/%s", upci_node_dir(), dev_name(dev));
+}
+
+static const struct class upci_group_class = {
+	.name = UPCI_NAME,
+	.devnode = upci_group_devnode,
+};
+
+/* ---- Container membership ---- */
+
+/* Out of the container, then the DMA ownership goes back to the kernel. */
+static void __upci_group_detach(struct upci_group *group)
+{
+	lockdep_assert_held(&group->lock);
+
+	upci_container_detach_group(group->container, group);
+	iommu_group_release_dma_owner(group->iommu_group);
+}
+
+static int upci_group_set_container(struct upci_group *group,
+				    int __user *arg)
+{
+	struct upci_container *c;
+	struct fd f;
+	int ret, fd;
+
+	if (get_user(fd, arg))
+		return -EFAULT;
+	f = fdget(fd);
+	if (!fd_file(f))
+		return -EBADF;
+
+	mutex_lock(&group->lock);
+	ret = -EINVAL;
+	if (group->container)
+		goto out_unlock;
+	ret = -ENODEV;
+	if (!group->iommu_group)
+		goto out_unlock;
+	c = upci_container_from_file(fd_file(f));
+	ret = PTR_ERR(c);		/* -EBADFD: not a container */
+	if (IS_ERR(c))
+		goto out_unlock;
+
+	/* -EPERM while a host driver does DMA in the group */
+	ret = iommu_group_claim_dma_owner(group->iommu_group, group);
+	if (!ret) {
+		ret = upci_container_attach_group(c, group);
+		if (ret)
+			iommu_group_release_dma_owner(group->iommu_group);
+	}
+	upci_container_put(c);
+out_unlock:
+	mutex_unlock(&group->lock);
+	fdput(f);
+	return ret;
+}
+
+static int upci_group_unset_container(struct upci_group *group)
+{
+	int ret = 0;
+
+	mutex_lock(&group->lock);
+	if (!group->container)
+		ret = -EINVAL;
+	else if (group->device_fds)
+		ret = -EBUSY;
+	else
+		__upci_group_detach(group);
+	mutex_unlock(&group->lock);
+	return ret;
+}
+
+static int upci_group_get_status(struct upci_group *group,
+				 struct vfio_group_status __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_group_status, flags);
+	struct vfio_group_status status;
+
+	if (copy_from_user(&status, arg, minsz))
+		return -EFAULT;
+	if (status.argsz < minsz)
+		return -EINVAL;
+
+	status.flags = 0;
+	mutex_lock(&group->lock);
+	if (!group->iommu_group) {
+		mutex_unlock(&group->lock);
+		return -ENODEV;
+	}
+	/* Viable: ours already, or no host driver does DMA in the group */
+	if (group->container)
+		status.flags = VFIO_GROUP_FLAGS_CONTAINER_SET |
+			       VFIO_GROUP_FLAGS_VIABLE;
+	else if (!iommu_group_dma_owner_claimed(group->iommu_group))
+		status.flags = VFIO_GROUP_FLAGS_VIABLE;
+	mutex_unlock(&group->lock);
+
+	return copy_to_user(arg, &status, minsz) ? -EFAULT : 0;
+}
+
+/* ---- Device fds ---- */
+
+static struct upci_device *__upci_group_find_device(struct upci_group *group,
+						    const char *name)
+{
+	struct upci_device *udev;
+
+	lockdep_assert_held(&group->lock);
+
+	list_for_each_entry(udev, &group->devices, group_next)
+		if (!strcmp(pci_name(udev->pdev), name))
+			return udev;
+	return NULL;
+}
+
+/*
+ * No device access before isolation: a device fd only exists while the
+ * group sits in a container whose IOMMU is set, and it keeps it so.
+ * Unlike VFIO, a device has one fd at a time (-EBUSY from upci_device.c).
+ */
+static int upci_group_get_device_fd(struct upci_group *group,
+				    char __user *arg)
+{
+	struct upci_device *udev;
+	char *name;
+	int fd;
+
+	name = strndup_user(arg, PAGE_SIZE);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
+
+	mutex_lock(&group->lock);
+	udev = __upci_group_find_device(group, name);
+	if (!udev)
+		fd = -ENODEV;
+	else if (!group->container ||
+		 !upci_container_iommu_set(group->container))
+		fd = -EINVAL;
+	else
+		fd = upci_device_open_fd(udev);
+	if (fd >= 0) {
+		/* Released by upci_group_device_closed() */
+		udev->group_fds++;
+		group->device_fds++;
+		get_file(group->opened_file);
+	}
+	mutex_unlock(&group->lock);
+	kfree(name);
+	return fd;
+}
+
+void upci_group_device_closed(struct upci_device *udev)
+{
+	struct upci_group *group = udev->group;
+	struct file *file;
+
+	mutex_lock(&group->lock);
+	if (!WARN_ON(!udev->group_fds || !group->device_fds)) {
+		WRITE_ONCE(udev->group_fds, udev->group_fds - 1);
+		group->device_fds--;
+	}
+	file = group->opened_file;
+	mutex_unlock(&group->lock);
+	/* From here on udev may be freed by a waiting remove */
+	wake_up_all(&upci_group_wq);
+	fput(file);
+}
+
+/* ---- The node ---- */
+
+static long upci_group_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct upci_group *group = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case VFIO_GROUP_GET_STATUS:
+		return upci_group_get_status(group, uarg);
+	case VFIO_GROUP_SET_CONTAINER:
+		return upci_group_set_container(group, uarg);
+	case VFIO_GROUP_UNSET_CONTAINER:
+		return upci_group_unset_container(group);
+	case VFIO_GROUP_GET_DEVICE_FD:
+		return upci_group_get_device_fd(group, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int upci_group_open(struct inode *inode, struct file *file)
+{
+	struct upci_group *group = container_of(inode->i_cdev,
+						struct upci_group, cdev);
+	int ret = 0;
+
+	mutex_lock(&group->lock);
+	if (!group->iommu_group)
+		ret = -ENODEV;		/* its last device just left */
+	else if (group->opened_file)
+		ret = -EBUSY;
+	else
+		group->opened_file = file;
+	mutex_unlock(&group->lock);
+	if (!ret)
+		file->private_data = group;
+	return ret;
+}
+
+static int upci_group_release(struct inode *inode, struct file *file)
+{
+	struct upci_group *group = file->private_data;
+
+	mutex_lock(&group->lock);
+	/* Device fds hold this file: none can be left */
+	WARN_ON(group->device_fds);
+	if (group->container)
+		__upci_group_detach(group);
+	group->opened_file = NULL;
+	mutex_unlock(&group->lock);
+	return 0;
+}
+
+static const struct file_operations upci_group_fops = {
+	.owner		= THIS_MODULE,
+	.open		= upci_group_open,
+	.release	= upci_group_release,
+	.unlocked_ioctl	= upci_group_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+/* ---- Groups as upci devices come and go ---- */
+
+static void upci_group_free(struct device *dev)
+{
+	struct upci_group *group = container_of(dev, struct upci_group, dev);
+
+	if (group->iommu_group)		/* only if creation failed */
+		iommu_group_put(group->iommu_group);
+	ida_free(&upci_groups.ida, MINOR(dev->devt));
+	mutex_destroy(&group->lock);
+	kfree(group);
+}
+
+static struct upci_group *upci_group_create(struct iommu_group *iommu_group)
+{
+	struct upci_group *group;
+	int minor, ret;
+
+	lockdep_assert_held(&upci_groups.lock);
+
+	group = kzalloc(sizeof(*group), GFP_KERNEL);
+	if (!group)
+		return ERR_PTR(-ENOMEM);
+	minor = ida_alloc_max(&upci_groups.ida, MINORMASK, GFP_KERNEL);
+	if (minor < 0) {
+		kfree(group);
+		return ERR_PTR(minor);
+	}
+
+	device_initialize(&group->dev);
+	group->dev.devt = MKDEV(MAJOR(upci_groups.devt), minor);
+	group->dev.class = &upci_group_class;
+	group->dev.release = upci_group_free;
+	cdev_init(&group->cdev, &upci_group_fops);
+	group->cdev.owner = THIS_MODULE;
+	mutex_init(&group->lock);
+	INIT_LIST_HEAD(&group->devices);
+	INIT_LIST_HEAD(&group->container_next);
+	iommu_group_ref_get(iommu_group);
+	group->iommu_group = iommu_group;
+	group->id = iommu_group_id(iommu_group);
+
+	ret = dev_set_name(&group->dev, "%d", group->id);
+	if (!ret)
+		ret = cdev_device_add(&group->cdev, &group->dev);
+	if (ret) {
+		put_device(&group->dev);
+		return ERR_PTR(ret);
+	}
+	list_add_tail(&group->group_next, &upci_groups.list);
+	return group;
+}
+
+static struct upci_group *upci_group_find(struct iommu_group *iommu_group)
+{
+	struct upci_group *group;
+
+	lockdep_assert_held(&upci_groups.lock);
+
+	list_for_each_entry(group, &upci_groups.list, group_next)
+		if (group->iommu_group == iommu_group)
+			return group;
+	return NULL;
+}
+
+int upci_group_add_device(struct upci_device *udev)
+{
+	struct iommu_group *iommu_group;
+	struct upci_group *group;
+	int ret = 0;
+
+	iommu_group = iommu_group_get(&udev->pdev->dev);
+	if (!iommu_group)
+		return -EINVAL;
+
+	mutex_lock(&upci_groups.lock);
+	group = upci_group_find(iommu_group);
+	if (!group)
+		group = upci_group_create(iommu_group);
+	if (IS_ERR(group)) {
+		ret = PTR_ERR(group);
+	} else {
+		mutex_lock(&group->lock);
+		list_add_tail(&udev->group_next, &group->devices);
+		udev->group = group;
+		mutex_unlock(&group->lock);
+	}
+	mutex_unlock(&upci_groups.lock);
+	iommu_group_put(iommu_group);
+	return ret;
+}
+
+/* As VFIO: block until the device fd is gone, saying so now and then. */
+static void upci_group_wait_released(struct upci_device *udev)
+{
+	unsigned int waited = 0;
+
+	while (!wait_event_idle_timeout(upci_group_wq,
+					!READ_ONCE(udev->group_fds), 10 * HZ))
+		pci_info(udev->pdev,
+			 "in use: unbind blocked until its fd is closed (%us)\n",
+			 waited += 10);
+}
+
+/* The last device is gone: no node, no container, no IOMMU group. */
+static void upci_group_destroy(struct upci_group *group)
+{
+	struct iommu_group *iommu_group;
+
+	lockdep_assert_held(&upci_groups.lock);
+
+	list_del(&group->group_next);
+	cdev_device_del(&group->cdev, &group->dev);
+
+	mutex_lock(&group->lock);
+	if (group->container)
+		__upci_group_detach(group);
+	iommu_group = group->iommu_group;
+	group->iommu_group = NULL;	/* an open node now gets -ENODEV */
+	mutex_unlock(&group->lock);
+
+	iommu_group_put(iommu_group);
+	put_device(&group->dev);
+}
+
+void upci_group_remove_device(struct upci_device *udev)
+{
+	struct upci_group *group = udev->group;
+	bool last;
+
+	mutex_lock(&group->lock);
+	list_del_init(&udev->group_next);	/* no new device fd */
+	mutex_unlock(&group->lock);
+
+	upci_group_wait_released(udev);
+
+	mutex_lock(&upci_groups.lock);
+	mutex_lock(&group->lock);
+	last = list_empty(&group->devices);
+	mutex_unlock(&group->lock);
+	if (last)
+		upci_group_destroy(group);
+	mutex_unlock(&upci_groups.lock);
+}
+
+int upci_groups_init(void)
+{
+	int ret;
+
+	mutex_init(&upci_groups.lock);
+	INIT_LIST_HEAD(&upci_groups.list);
+	ida_init(&upci_groups.ida);
+
+	ret = class_register(&upci_group_class);
+	if (ret)
+		return ret;
+	ret = alloc_chrdev_region(&upci_groups.devt, 0, MINORMASK + 1,
+				  UPCI_NAME);
+	if (ret)
+		class_unregister(&upci_group_class);
+	return ret;
+}
+
+void upci_groups_exit(void)
+{
+	WARN_ON(!list_empty(&upci_groups.list));
+	unregister_chrdev_region(upci_groups.devt, MINORMASK + 1);
+	class_unregister(&upci_group_class);
+	ida_destroy(&upci_groups.ida);
+	mutex_destroy(&upci_groups.lock);
+}

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * upci_main.c: module init and exit, the parameters, and the container node.
+ *
+ * The container node is a misc device: /dev/upci/upci, or /dev/vfio/vfio
+ * with vfio_compat=1 so that unmodified VFIO clients find it. In compat mode
+ * upci and the kernel's vfio module would fight over the same nodes, so upci
+ * takes vfio's own misc minor: whichever module loads second fails cleanly
+ * with -EBUSY, and upci says why. Nothing here is exported: upci shares no
+ * symbol with vfio and can sit next to it outside compat mode.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+#include "upci.h"
+
+bool upci_vfio_compat;
+module_param_named(vfio_compat, upci_vfio_compat, bool, 0444);
+MODULE_PARM_DESC(vfio_compat,
+		 "Nodes at /dev/vfio/vfio and /dev/vfio/<group>, as VFIO's; fails to load next to the kernel's vfio (default: /dev/upci)");
+
+unsigned int upci_dma_entry_limit = U16_MAX;
+module_param_named(dma_entry_limit, upci_dma_entry_limit, uint, 0644);
+MODULE_PARM_DESC(dma_entry_limit,
+		 "Maximum number of DMA mappings per container, read at VFIO_SET_IOMMU (65535)");
+
+/* The container node in each mode */
+static const struct {
+	int minor;
+	const char *name;
+	const char *nodename;
+} upci_container_nodes[] = {
+	[false] = { MISC_DYNAMIC_MINOR,	UPCI_NAME,	UPCI_NAME "/" UPCI_NAME },
+	[true]	= { VFIO_MINOR,		"vfio",		"vfio/vfio" },
+};
+
+static struct miscdevice upci_container_dev = {
+	.fops = &upci_container_fops,
+	.mode = 0666,			/* unprivileged, as VFIO's */
+};
+
+const char *upci_node_dir(void)
+{
+	return upci_vfio_compat ? "vfio" : UPCI_NAME;
+}
+
+static int __init upci_init(void)
+{
+	int ret;
+
+	upci_container_dev.minor = upci_container_nodes[upci_vfio_compat].minor;
+	upci_container_dev.name = upci_container_nodes[upci_vfio_compat].name;
+	upci_container_dev.nodename =
+		upci_container_nodes[upci_vfio_compat].nodename;
+
+	ret = upci_groups_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&upci_container_dev);
+	if (ret) {
+		if (upci_vfio_compat && ret == -EBUSY)
+			pr_err("vfio_compat=1: /dev/vfio/vfio (misc minor %d) belongs to the kernel's vfio module; unload vfio-pci, vfio_iommu_type1 and vfio first, or load upci without vfio_compat\n",
+			       VFIO_MINOR);
+		else
+			pr_err("cannot register /dev/%s: %d\n",
+			       upci_container_dev.nodename, ret);
+		goto err_groups;
+	}
+	ret = upci_pci_init();
+	if (ret)
+		goto err_misc;
+	return 0;
+
+err_misc:
+	misc_deregister(&upci_container_dev);
+err_groups:
+	upci_groups_exit();
+	return ret;
+}
+
+static void __exit upci_exit(void)
+{
+	upci_pci_exit();
+	misc_deregister(&upci_container_dev);
+	upci_groups_exit();
+}
+
+module_init(upci_init);
+module_exit(upci_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Unprivileged PCI device access behind the IOMMU, with the VFIO user API");

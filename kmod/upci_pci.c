@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * upci_pci.c: the PCI driver "upci". It has no ID table: a device comes to
+ * upci only when an administrator asks, through driver_override or new_id,
+ * exactly as with vfio-pci.
+ *
+ * The driver is driver_managed_dma: binding it does not put the device on
+ * the kernel's DMA API, so the IOMMU group stays free to be claimed by user
+ * space (upci_group.c), and a group already owned by user space accepts a
+ * hot-added upci device while it refuses every host driver. What is subtle
+ * is remove: the kernel cannot refuse an unbind, but an open device fd still
+ * uses the device, so remove blocks until that fd is released, as VFIO's
+ * unbind does, and only then frees what the fd used.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+
+#include "upci.h"
+
+/* What probe refuses, in the words of vfio-pci's errnos */
+static int upci_pci_check(struct pci_dev *pdev)
+{
+	struct iommu_group *group;
+
+	/* Bridges (and CardBus) manage other devices: never handed out */
+	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL)
+		return -EINVAL;
+	/* No IOMMU group, no isolation: no user-space access */
+	group = iommu_group_get(&pdev->dev);
+	if (!group) {
+		pci_warn(pdev, "no IOMMU group, refusing it\n");
+		return -EINVAL;
+	}
+	iommu_group_put(group);
+	return 0;
+}
+
+static int upci_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct upci_device *udev;
+	int ret;
+
+	ret = upci_pci_check(pdev);
+	if (ret)
+		return ret;
+
+	udev = kzalloc(sizeof(*udev), GFP_KERNEL);
+	if (!udev)
+		return -ENOMEM;
+	udev->pdev = pdev;
+	INIT_LIST_HEAD(&udev->group_next);
+
+	ret = upci_device_probe_init(udev);
+	if (ret)
+		goto err_free;
+	ret = upci_group_add_device(udev);
+	if (ret)
+		goto err_fini;
+	pci_set_drvdata(pdev, udev);
+	return 0;
+
+err_fini:
+	upci_device_remove_fini(udev);
+err_free:
+	kfree(udev);
+	return ret;
+}
+
+static void upci_pci_remove(struct pci_dev *pdev)
+{
+	struct upci_device *udev = pci_get_drvdata(pdev);
+
+	upci_group_remove_device(udev);	/* returns once no fd is left */
+	upci_device_remove_fini(udev);
+	kfree(udev);
+}
+
+static struct pci_driver upci_pci_driver = {
+	.name			= UPCI_NAME,
+	.probe			= upci_pci_probe,
+	.remove			= upci_pci_remove,
+	.driver_managed_dma	= true,
+};
+
+int upci_pci_init(void)
+{
+	return pci_register_driver(&upci_pci_driver);
+}
+
+void upci_pci_exit(void)
+{
+	pci_unregister_driver(&upci_pci_driver);
+}

@@ -1,0 +1,1073 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * upci_type1.c: the type1 IOMMU backend of a container, i.e. one I/O
+ * address space shared by every group in the container. It owns the IOMMU
+ * domains, the list of valid IOVA ranges, and the DMA mappings with the user
+ * pages pinned behind them and the locked_vm they are charged to.
+ *
+ * What makes it hard is that every mapping is three things at once that must
+ * never disagree: pages pinned long-term, bytes charged to one process's
+ * RLIMIT_MEMLOCK, and entries in the page tables of every domain. A map that
+ * fails halfway must undo all three; an unmap must remove the translations
+ * from every domain (and flush the IOTLB) before a single page is unpinned;
+ * the charge must go back to the mm that paid it, even when the fd is closed
+ * by another process or at exit, when that mm may be gone. Groups come and
+ * go under live mappings: a new domain is filled by replaying them, and the
+ * valid IOVA ranges (aperture minus every group's reserved regions) may only
+ * shrink when no mapping is in the way.
+ *
+ * Each mapping records its pages as runs of contiguous page frames. A run is
+ * handed to iommu_map() in one call, which lets the IOMMU core use 2 MiB and
+ * 1 GiB pages, and the same runs drive replay and unpinning, so no domain's
+ * page tables are ever read back.
+ *
+ * Errnos follow drivers/vfio/vfio_iommu_type1.c of Linux 6.12, check by
+ * check and in the same order. The static helpers run under iommu->lock,
+ * taken by the entry points at the bottom of each section.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/iommu.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/rbtree.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "upci.h"
+
+/* Pages pinned per pin_user_pages_fast() call: one page of pointers */
+#define UPCI_PIN_BATCH (PAGE_SIZE / sizeof(struct page *))
+
+struct upci_iova_range {
+	struct list_head next;
+	dma_addr_t start;
+	dma_addr_t last;			/* inclusive */
+};
+
+struct upci_domain_group {
+	struct list_head next;
+	struct iommu_group *group;
+};
+
+struct upci_domain {
+	struct list_head next;
+	struct iommu_domain *domain;
+	struct list_head groups;		/* upci_domain_group */
+};
+
+/* Contiguous page frames, mapped at consecutive IOVAs */
+struct upci_run {
+	unsigned long pfn;
+	unsigned long npages;
+};
+
+struct upci_dma {
+	struct rb_node node;
+	dma_addr_t iova;
+	size_t size;
+	unsigned long vaddr;
+	int prot;				/* IOMMU_READ | IOMMU_WRITE */
+	struct mm_struct *mm;			/* mmgrab()ed; pays the charge */
+	unsigned long charged;			/* pages in mm->locked_vm */
+	size_t mapped;				/* bytes in every domain */
+	struct upci_run *runs;			/* every pinned page */
+	unsigned int nr_runs;
+	unsigned int max_runs;
+};
+
+struct upci_iommu {
+	struct mutex lock;			/* everything below */
+	bool v2;
+	struct list_head domains;		/* upci_domain */
+	struct list_head iova;			/* sorted, disjoint */
+	struct rb_root dmas;			/* upci_dma by iova */
+	unsigned int dma_avail;
+	u64 pgsize_bitmap;
+};
+
+/*
+ * VFIO_CHECK_EXTENSION. vfio_iommu_type1 also answers 1 to the three below
+ * marked "no"; upci leaves them out on purpose, so a client that probes
+ * first never relies on them.
+ */
+static const struct {
+	unsigned long ext;
+	bool supported;
+} upci_extensions[] = {
+	{ VFIO_TYPE1_IOMMU,		true },
+	{ VFIO_TYPE1v2_IOMMU,		true },
+	{ VFIO_UNMAP_ALL,		true },
+	{ VFIO_TYPE1_NESTING_IOMMU,	false },	/* no nested domains */
+	{ VFIO_UPDATE_VADDR,		false },	/* no vaddr swap (live update) */
+	{ VFIO_DMA_CC_IOMMU,		false },	/* only a KVM hint */
+};
+
+int upci_iommu_check_extension(unsigned long ext)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(upci_extensions); i++)
+		if (upci_extensions[i].ext == ext)
+			return upci_extensions[i].supported;
+	return 0;
+}
+
+/* ---- The mapping tree ---- */
+
+static dma_addr_t upci_dma_last(const struct upci_dma *dma)
+{
+	return dma->iova + dma->size - 1;
+}
+
+/* The first mapping (lowest IOVA) that overlaps [start, last], or NULL */
+static struct upci_dma *upci_dma_first(struct upci_iommu *iommu,
+				       dma_addr_t start, dma_addr_t last)
+{
+	struct rb_node *node = iommu->dmas.rb_node;
+	struct upci_dma *found = NULL;
+
+	while (node) {
+		struct upci_dma *dma = rb_entry(node, struct upci_dma, node);
+
+		if (upci_dma_last(dma) >= start) {
+			found = dma;
+			node = node->rb_left;
+		} else {
+			node = node->rb_right;
+		}
+	}
+	return found && found->iova <= last ? found : NULL;
+}
+
+static struct upci_dma *upci_dma_next(struct upci_dma *dma)
+{
+	struct rb_node *node = rb_next(&dma->node);
+
+	return node ? rb_entry(node, struct upci_dma, node) : NULL;
+}
+
+static void upci_dma_link(struct upci_iommu *iommu, struct upci_dma *new)
+{
+	struct rb_node **link = &iommu->dmas.rb_node, *parent = NULL;
+
+	while (*link) {
+		struct upci_dma *dma = rb_entry(*link, struct upci_dma, node);
+
+		parent = *link;
+		if (new->iova < dma->iova)
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&new->node, parent, link);
+	rb_insert_color(&new->node, &iommu->dmas);
+}
+
+/* ---- Pinning and accounting ---- */
+
+static int upci_dma_charge(struct upci_dma *dma, unsigned long npages,
+			   bool lock_cap)
+{
+	int ret;
+
+	if (!npages)
+		return 0;
+	ret = mmap_write_lock_killable(dma->mm);
+	if (ret)
+		return ret;
+	ret = __account_locked_vm(dma->mm, npages, true, current, lock_cap);
+	mmap_write_unlock(dma->mm);
+	if (ret) {
+		pr_warn_ratelimited("RLIMIT_MEMLOCK (%lu) exceeded\n",
+				    rlimit(RLIMIT_MEMLOCK));
+		return ret;
+	}
+	dma->charged += npages;
+	return 0;
+}
+
+/*
+ * Gives the whole charge back to the mm that paid it, from any context. An
+ * mm without users (the process exited) has no locked_vm left to correct.
+ */
+static void upci_dma_uncharge(struct upci_dma *dma)
+{
+	if (!dma->charged)
+		return;
+	if (mmget_not_zero(dma->mm)) {
+		mmap_write_lock(dma->mm);
+		__account_locked_vm(dma->mm, dma->charged, false, current,
+				    false);
+		mmap_write_unlock(dma->mm);
+		mmput(dma->mm);
+	}
+	dma->charged = 0;
+}
+
+/* Records one pinned page, growing the last run when it is contiguous. */
+static int upci_dma_add_page(struct upci_dma *dma, unsigned long pfn)
+{
+	struct upci_run *run;
+
+	if (dma->nr_runs) {
+		run = &dma->runs[dma->nr_runs - 1];
+		if (run->pfn + run->npages == pfn) {
+			run->npages++;
+			return 0;
+		}
+	}
+	if (dma->nr_runs == dma->max_runs) {
+		unsigned int max = dma->max_runs ? 2 * dma->max_runs : 8;
+
+		run = kvrealloc(dma->runs, array_size(max, sizeof(*run)),
+				GFP_KERNEL_ACCOUNT);
+		if (!run)
+			return -ENOMEM;
+		dma->runs = run;
+		dma->max_runs = max;
+	}
+	dma->runs[dma->nr_runs++] = (struct upci_run){ .pfn = pfn, .npages = 1 };
+	return 0;
+}
+
+static void upci_dma_unpin(struct upci_dma *dma)
+{
+	unsigned int i;
+
+	for (i = 0; i < dma->nr_runs; i++) {
+		unpin_user_page_range_dirty_lock(pfn_to_page(dma->runs[i].pfn),
+						 dma->runs[i].npages,
+						 dma->prot & IOMMU_WRITE);
+		cond_resched();
+	}
+	dma->nr_runs = 0;
+}
+
+/* ---- Domains ---- */
+
+static int upci_domain_map(struct iommu_domain *domain, dma_addr_t iova,
+			   const struct upci_run *run, int prot)
+{
+	return iommu_map(domain, iova, PFN_PHYS(run->pfn),
+			 run->npages << PAGE_SHIFT, prot | IOMMU_CACHE,
+			 GFP_KERNEL_ACCOUNT);
+}
+
+/* Maps runs[from..to) of dma, following what is mapped, into every domain */
+static int upci_dma_map_runs(struct upci_iommu *iommu, struct upci_dma *dma,
+			     unsigned int from, unsigned int to)
+{
+	struct upci_domain *d;
+	unsigned int i;
+	int ret;
+
+	for (i = from; i < to; i++) {
+		const struct upci_run *run = &dma->runs[i];
+		dma_addr_t iova = dma->iova + dma->mapped;
+		size_t len = run->npages << PAGE_SHIFT;
+
+		list_for_each_entry(d, &iommu->domains, next) {
+			ret = upci_domain_map(d->domain, iova, run, dma->prot);
+			if (ret)
+				goto unwind;
+		}
+		dma->mapped += len;
+		continue;
+unwind:
+		list_for_each_entry_continue_reverse(d, &iommu->domains, next)
+			iommu_unmap(d->domain, iova, len);
+		return ret;
+	}
+	return 0;
+}
+
+/*
+ * Undoes a mapping in the only safe order: out of every domain (iommu_unmap
+ * syncs the IOTLB), then unpinned, then uncharged. Works on a mapping that
+ * failed halfway as well as on a complete one. Returns its size.
+ */
+static size_t upci_dma_destroy(struct upci_iommu *iommu, struct upci_dma *dma)
+{
+	size_t size = dma->size;
+	struct upci_domain *d;
+
+	if (dma->mapped)
+		list_for_each_entry(d, &iommu->domains, next)
+			WARN_ON(iommu_unmap(d->domain, dma->iova,
+					    dma->mapped) != dma->mapped);
+	upci_dma_unpin(dma);
+	upci_dma_uncharge(dma);
+	mmdrop(dma->mm);
+	kvfree(dma->runs);
+	kfree(dma);
+	iommu->dma_avail++;
+	return size;
+}
+
+static void upci_dma_remove(struct upci_iommu *iommu, struct upci_dma *dma)
+{
+	rb_erase(&dma->node, &iommu->dmas);
+	upci_dma_destroy(iommu, dma);
+}
+
+static void upci_dma_remove_all(struct upci_iommu *iommu)
+{
+	struct rb_node *node;
+
+	while ((node = rb_first(&iommu->dmas)))
+		upci_dma_remove(iommu, rb_entry(node, struct upci_dma, node));
+}
+
+/* Pins and maps [dma->vaddr, + size) into every domain, batch by batch. */
+static int upci_dma_pin_map(struct upci_iommu *iommu, struct upci_dma *dma,
+			    size_t size)
+{
+	unsigned int gup = FOLL_LONGTERM;
+	bool lock_cap = capable(CAP_IPC_LOCK);
+	unsigned long done = 0, npages = size >> PAGE_SHIFT;
+	struct page **pages;
+	unsigned int mapped_runs = 0;
+	int ret = 0;
+
+	if (dma->prot & IOMMU_WRITE)
+		gup |= FOLL_WRITE;
+
+	pages = kmalloc_array(UPCI_PIN_BATCH, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+
+	while (done < npages) {
+		unsigned long vaddr = dma->vaddr + (done << PAGE_SHIFT);
+		int want = min_t(unsigned long, npages - done, UPCI_PIN_BATCH);
+		unsigned long charge = 0;
+		int got, i;
+
+		cond_resched();
+		got = pin_user_pages_fast(vaddr, want, gup, pages);
+		if (got <= 0) {
+			ret = got ? got : -EFAULT;
+			break;
+		}
+		/* Reserved pages (the zero page) are not the user's memory */
+		for (i = 0; i < got; i++)
+			if (!PageReserved(pages[i]))
+				charge++;
+		ret = upci_dma_charge(dma, charge, lock_cap);
+		for (i = 0; i < got; i++) {
+			if (!ret)
+				ret = upci_dma_add_page(dma,
+							page_to_pfn(pages[i]));
+			if (ret)	/* not recorded: unpin it here */
+				unpin_user_page(pages[i]);
+		}
+		if (ret)
+			break;
+		done += got;
+
+		/* Every run but the last is complete: map those now */
+		ret = upci_dma_map_runs(iommu, dma, mapped_runs,
+					dma->nr_runs - 1);
+		if (ret)
+			break;
+		mapped_runs = dma->nr_runs - 1;
+	}
+	if (!ret)
+		ret = upci_dma_map_runs(iommu, dma, mapped_runs, dma->nr_runs);
+	kfree(pages);
+	return ret;
+}
+
+/* ---- IOVA ranges: the apertures minus the reserved regions ---- */
+
+static int upci_iova_add(struct list_head *before, dma_addr_t start,
+			 dma_addr_t last)
+{
+	struct upci_iova_range *r = kmalloc(sizeof(*r), GFP_KERNEL);
+
+	if (!r)
+		return -ENOMEM;
+	r->start = start;
+	r->last = last;
+	list_add_tail(&r->next, before);
+	return 0;
+}
+
+static void upci_iova_free(struct list_head *list)
+{
+	struct upci_iova_range *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, list, next) {
+		list_del(&r->next);
+		kfree(r);
+	}
+}
+
+/* Cuts [start, last] out of a sorted list of ranges. */
+static int upci_iova_exclude(struct list_head *list, dma_addr_t start,
+			     dma_addr_t last)
+{
+	struct upci_iova_range *r, *tmp;
+	int ret;
+
+	list_for_each_entry_safe(r, tmp, list, next) {
+		if (last < r->start || start > r->last)
+			continue;
+		if (start > r->start) {
+			ret = upci_iova_add(&r->next, r->start, start - 1);
+			if (ret)
+				return ret;
+		}
+		if (last < r->last) {
+			ret = upci_iova_add(&r->next, last + 1, r->last);
+			if (ret)
+				return ret;
+		}
+		list_del(&r->next);
+		kfree(r);
+	}
+	return 0;
+}
+
+static void upci_resv_free(struct list_head *resv)
+{
+	struct iommu_resv_region *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, resv, list) {
+		list_del(&r->list);
+		kfree(r);
+	}
+}
+
+/*
+ * The IOVA ranges of the address space made of the current domains and
+ * groups, plus @new_domain and @new_group, minus @gone (each may be NULL).
+ */
+static int upci_iova_build(struct upci_iommu *iommu,
+			   struct iommu_domain *new_domain,
+			   struct iommu_group *new_group,
+			   struct iommu_group *gone, struct list_head *out)
+{
+	dma_addr_t start = 0, last = DMA_BIT_MASK(64);
+	struct iommu_resv_region *resv;
+	struct upci_domain_group *g;
+	struct upci_domain *d;
+	LIST_HEAD(regions);
+	int ret = 0;
+
+	list_for_each_entry(d, &iommu->domains, next) {
+		start = max(start, d->domain->geometry.aperture_start);
+		last = min(last, d->domain->geometry.aperture_end);
+		list_for_each_entry(g, &d->groups, next)
+			if (g->group != gone && !ret)
+				ret = iommu_get_group_resv_regions(g->group,
+								   &regions);
+	}
+	if (new_domain) {
+		start = max(start, new_domain->geometry.aperture_start);
+		last = min(last, new_domain->geometry.aperture_end);
+	}
+	if (new_group && !ret)
+		ret = iommu_get_group_resv_regions(new_group, &regions);
+	if (!ret && start > last)
+		ret = -EINVAL;
+	if (!ret)
+		ret = upci_iova_add(out, start, last);
+	list_for_each_entry(resv, &regions, list) {
+		if (ret)
+			break;
+		/* VFIO maps over relaxable direct regions (RMRRs for USB) */
+		if (resv->type == IOMMU_RESV_DIRECT_RELAXABLE)
+			continue;
+		ret = upci_iova_exclude(out, resv->start,
+					resv->start + resv->length - 1);
+	}
+	upci_resv_free(&regions);
+	if (!ret && list_empty(out))
+		ret = -EINVAL;
+	if (ret)
+		upci_iova_free(out);
+	return ret;
+}
+
+static bool upci_iova_valid(struct list_head *list, dma_addr_t start,
+			    dma_addr_t last)
+{
+	struct upci_iova_range *r;
+
+	list_for_each_entry(r, list, next)
+		if (start >= r->start && last <= r->last)
+			return true;
+	return false;
+}
+
+/* Every existing mapping still fits in the new ranges */
+static bool upci_iova_keeps_dmas(struct upci_iommu *iommu,
+				 struct list_head *list)
+{
+	struct rb_node *n;
+
+	for (n = rb_first(&iommu->dmas); n; n = rb_next(n)) {
+		struct upci_dma *dma = rb_entry(n, struct upci_dma, node);
+
+		if (!upci_iova_valid(list, dma->iova, upci_dma_last(dma)))
+			return false;
+	}
+	return true;
+}
+
+static void upci_iova_replace(struct upci_iommu *iommu, struct list_head *list)
+{
+	upci_iova_free(&iommu->iova);
+	list_splice_tail(list, &iommu->iova);
+}
+
+static void upci_update_pgsizes(struct upci_iommu *iommu)
+{
+	struct upci_domain *d;
+
+	iommu->pgsize_bitmap = ULONG_MAX;
+	list_for_each_entry(d, &iommu->domains, next)
+		iommu->pgsize_bitmap &= d->domain->pgsize_bitmap;
+	if (list_empty(&iommu->domains))
+		iommu->pgsize_bitmap = PAGE_MASK;
+	/* Sub-page IOMMU pages are hidden: pinning works in whole pages */
+	if (iommu->pgsize_bitmap & ~PAGE_MASK) {
+		iommu->pgsize_bitmap &= PAGE_MASK;
+		iommu->pgsize_bitmap |= PAGE_SIZE;
+	}
+}
+
+/* ---- Life of the address space ---- */
+
+struct upci_iommu *upci_iommu_alloc(bool v2)
+{
+	struct upci_iommu *iommu = kzalloc(sizeof(*iommu), GFP_KERNEL_ACCOUNT);
+
+	if (!iommu)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&iommu->lock);
+	iommu->v2 = v2;
+	INIT_LIST_HEAD(&iommu->domains);
+	INIT_LIST_HEAD(&iommu->iova);
+	iommu->dmas = RB_ROOT;
+	iommu->dma_avail = READ_ONCE(upci_dma_entry_limit);
+	iommu->pgsize_bitmap = PAGE_MASK;
+	return iommu;
+}
+
+static void upci_domain_free(struct upci_domain *d)
+{
+	iommu_domain_free(d->domain);
+	kfree(d);
+}
+
+void upci_iommu_free(struct upci_iommu *iommu)
+{
+	struct upci_domain_group *g, *gtmp;
+	struct upci_domain *d, *dtmp;
+
+	mutex_lock(&iommu->lock);
+	upci_dma_remove_all(iommu);
+	list_for_each_entry_safe(d, dtmp, &iommu->domains, next) {
+		list_for_each_entry_safe(g, gtmp, &d->groups, next) {
+			WARN(1, "group %d still attached\n",
+			     iommu_group_id(g->group));
+			iommu_detach_group(d->domain, g->group);
+			list_del(&g->next);
+			kfree(g);
+		}
+		list_del(&d->next);
+		upci_domain_free(d);
+	}
+	upci_iova_free(&iommu->iova);
+	mutex_unlock(&iommu->lock);
+	mutex_destroy(&iommu->lock);
+	kfree(iommu);
+}
+
+static struct upci_domain *upci_find_group(struct upci_iommu *iommu,
+					   struct iommu_group *group,
+					   struct upci_domain_group **gp)
+{
+	struct upci_domain_group *g;
+	struct upci_domain *d;
+
+	list_for_each_entry(d, &iommu->domains, next)
+		list_for_each_entry(g, &d->groups, next)
+			if (g->group == group) {
+				if (gp)
+					*gp = g;
+				return d;
+			}
+	return NULL;
+}
+
+static int upci_domain_alloc_cb(struct device *dev, void *data)
+{
+	struct iommu_domain **domain = data;
+
+	*domain = iommu_paging_domain_alloc(dev);
+	return 1;		/* the first device is enough */
+}
+
+/* Fills a new domain with every existing mapping */
+static int upci_domain_replay(struct upci_iommu *iommu,
+			      struct iommu_domain *domain)
+{
+	struct rb_node *n;
+	unsigned int i;
+	int ret;
+
+	for (n = rb_first(&iommu->dmas); n; n = rb_next(n)) {
+		struct upci_dma *dma = rb_entry(n, struct upci_dma, node);
+		dma_addr_t iova = dma->iova;
+
+		for (i = 0; i < dma->nr_runs; i++) {
+			ret = upci_domain_map(domain, iova, &dma->runs[i],
+					      dma->prot);
+			if (ret)
+				return ret;	/* the domain is freed */
+			iova += dma->runs[i].npages << PAGE_SHIFT;
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+/* A new domain for @group, attached and filled; the caller commits it. */
+static struct upci_domain *upci_domain_new(struct upci_iommu *iommu,
+					   struct iommu_group *group)
+{
+	struct iommu_domain *domain = ERR_PTR(-ENODEV);
+	struct upci_domain *d;
+	int ret;
+
+	iommu_group_for_each_dev(group, &domain, upci_domain_alloc_cb);
+	if (IS_ERR(domain))
+		return ERR_CAST(domain);
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+	if (!d) {
+		iommu_domain_free(domain);
+		return ERR_PTR(-ENOMEM);
+	}
+	d->domain = domain;
+	INIT_LIST_HEAD(&d->groups);
+
+	ret = iommu_attach_group(domain, group);
+	if (ret)
+		goto err_free;
+	/*
+	 * As VFIO: block no-snoop DMA whenever the IOMMU can. Only once a
+	 * device is attached: an empty domain would promise it vacuously and
+	 * then refuse devices whose IOMMU cannot keep the promise.
+	 */
+	if (domain->ops->enforce_cache_coherency)
+		domain->ops->enforce_cache_coherency(domain);
+	ret = upci_domain_replay(iommu, domain);
+	if (ret)
+		goto err_detach;
+	return d;
+
+err_detach:
+	iommu_detach_group(domain, group);
+err_free:
+	upci_domain_free(d);
+	return ERR_PTR(ret);
+}
+
+/* An existing domain @group could join, attached to it; or NULL */
+static struct upci_domain *upci_domain_reuse(struct upci_iommu *iommu,
+					     struct iommu_group *group)
+{
+	struct upci_domain *d;
+
+	list_for_each_entry(d, &iommu->domains, next)
+		if (!iommu_attach_group(d->domain, group))
+			return d;
+	return NULL;
+}
+
+/* The software MSI window (ARM SMMU) must be mapped in each domain */
+static int upci_domain_msi_cookie(struct iommu_domain *domain,
+				  struct iommu_group *group)
+{
+	struct iommu_resv_region *r;
+	phys_addr_t base = 0;
+	bool sw_msi = false;
+	LIST_HEAD(regions);
+	int ret;
+
+	ret = iommu_get_group_resv_regions(group, &regions);
+	if (ret)
+		return ret;
+	list_for_each_entry(r, &regions, list) {
+		if (r->type == IOMMU_RESV_MSI) {
+			sw_msi = false;		/* a real one wins */
+			break;
+		}
+		if (r->type == IOMMU_RESV_SW_MSI) {
+			base = r->start;
+			sw_msi = true;
+		}
+	}
+	upci_resv_free(&regions);
+	if (!sw_msi)
+		return 0;
+	ret = iommu_get_msi_cookie(domain, base);
+	return ret == -ENODEV ? 0 : ret;
+}
+
+int upci_iommu_attach_group(struct upci_iommu *iommu,
+			    struct iommu_group *group)
+{
+	struct upci_domain_group *g;
+	struct upci_domain *d;
+	bool new_domain;
+	LIST_HEAD(iova);
+	int ret;
+
+	/* Without MSI isolation a device could forge interrupts */
+	if (!iommu_group_has_isolated_msi(group)) {
+		pr_warn("group %d: no interrupt remapping, refusing it\n",
+			iommu_group_id(group));
+		return -EPERM;
+	}
+
+	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
+	if (!g)
+		return -ENOMEM;
+	g->group = group;
+
+	mutex_lock(&iommu->lock);
+	ret = -EINVAL;
+	if (upci_find_group(iommu, group, NULL))
+		goto out_unlock;
+
+	d = upci_domain_reuse(iommu, group);
+	new_domain = !d;
+	if (new_domain) {
+		d = upci_domain_new(iommu, group);
+		if (IS_ERR(d)) {
+			ret = PTR_ERR(d);
+			goto out_unlock;
+		}
+	}
+
+	ret = upci_iova_build(iommu, new_domain ? d->domain : NULL, group,
+			      NULL, &iova);
+	if (ret)
+		goto out_detach;
+	if (!upci_iova_keeps_dmas(iommu, &iova)) {
+		ret = -EINVAL;	/* a mapping sits in its reserved regions */
+		goto out_detach;
+	}
+	if (new_domain) {
+		ret = upci_domain_msi_cookie(d->domain, group);
+		if (ret)
+			goto out_detach;
+		list_add_tail(&d->next, &iommu->domains);
+		upci_update_pgsizes(iommu);
+	}
+	list_add_tail(&g->next, &d->groups);
+	upci_iova_replace(iommu, &iova);
+	mutex_unlock(&iommu->lock);
+	return 0;
+
+out_detach:
+	upci_iova_free(&iova);
+	iommu_detach_group(d->domain, group);
+	if (new_domain)
+		upci_domain_free(d);
+out_unlock:
+	mutex_unlock(&iommu->lock);
+	kfree(g);
+	return ret;
+}
+
+void upci_iommu_detach_group(struct upci_iommu *iommu,
+			     struct iommu_group *group)
+{
+	struct upci_domain_group *g;
+	struct upci_domain *d;
+	LIST_HEAD(iova);
+
+	mutex_lock(&iommu->lock);
+	d = upci_find_group(iommu, group, &g);
+	if (WARN_ON(!d))
+		goto out_unlock;
+
+	iommu_detach_group(d->domain, group);
+	list_del(&g->next);
+	kfree(g);
+	if (list_empty(&d->groups)) {
+		/* The last domain takes the mappings with it */
+		if (list_is_singular(&iommu->domains))
+			upci_dma_remove_all(iommu);
+		list_del(&d->next);
+		upci_domain_free(d);
+		upci_update_pgsizes(iommu);
+	}
+	/* The ranges can only grow; on failure the old ones stay valid */
+	if (!list_empty(&iommu->domains) &&
+	    !upci_iova_build(iommu, NULL, NULL, NULL, &iova))
+		upci_iova_replace(iommu, &iova);
+	if (list_empty(&iommu->domains))
+		upci_iova_free(&iommu->iova);
+out_unlock:
+	mutex_unlock(&iommu->lock);
+}
+
+/* ---- VFIO_IOMMU_MAP_DMA ---- */
+
+static int upci_iommu_map(struct upci_iommu *iommu,
+			  struct vfio_iommu_type1_dma_map *map)
+{
+	dma_addr_t iova = map->iova;
+	unsigned long vaddr = map->vaddr;
+	size_t size = map->size;
+	struct upci_dma *dma;
+	u64 pgmask;
+	int prot = 0;
+	int ret;
+
+	if (map->size != size || map->vaddr != vaddr || map->iova != iova)
+		return -EINVAL;
+	if (map->flags & VFIO_DMA_MAP_FLAG_WRITE)
+		prot |= IOMMU_WRITE;
+	if (map->flags & VFIO_DMA_MAP_FLAG_READ)
+		prot |= IOMMU_READ;
+	if (!prot)
+		return -EINVAL;
+
+	mutex_lock(&iommu->lock);
+	pgmask = (1ULL << __ffs(iommu->pgsize_bitmap)) - 1;
+	ret = -EINVAL;
+	if (!size || (size | iova | vaddr) & pgmask)
+		goto out_unlock;
+	if (iova + size - 1 < iova || vaddr + size - 1 < vaddr)
+		goto out_unlock;		/* wraps */
+	ret = -EEXIST;
+	if (upci_dma_first(iommu, iova, iova + size - 1))
+		goto out_unlock;
+	ret = -ENOSPC;
+	if (!iommu->dma_avail)
+		goto out_unlock;
+	ret = -EINVAL;
+	if (!upci_iova_valid(&iommu->iova, iova, iova + size - 1))
+		goto out_unlock;
+
+	ret = -ENOMEM;
+	dma = kzalloc(sizeof(*dma), GFP_KERNEL_ACCOUNT);
+	if (!dma)
+		goto out_unlock;
+	iommu->dma_avail--;
+	dma->iova = iova;
+	dma->size = size;
+	dma->vaddr = vaddr;
+	dma->prot = prot;
+	dma->mm = current->mm;
+	mmgrab(dma->mm);
+
+	ret = upci_dma_pin_map(iommu, dma, size);
+	if (ret)
+		upci_dma_destroy(iommu, dma);	/* nothing pinned or charged */
+	else
+		upci_dma_link(iommu, dma);
+out_unlock:
+	mutex_unlock(&iommu->lock);
+	return ret;
+}
+
+static int upci_iommu_map_dma(struct upci_iommu *iommu, void __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_iommu_type1_dma_map, size);
+	u32 mask = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	struct vfio_iommu_type1_dma_map map;
+
+	if (copy_from_user(&map, arg, minsz))
+		return -EFAULT;
+	/* VFIO_DMA_MAP_FLAG_VADDR (VFIO_UPDATE_VADDR) is not offered */
+	if (map.argsz < minsz || map.flags & ~mask)
+		return -EINVAL;
+	if (!current->mm)
+		return -ENODEV;
+	return upci_iommu_map(iommu, &map);
+}
+
+/* ---- VFIO_IOMMU_UNMAP_DMA ---- */
+
+/*
+ * v1 and v2 differ on a request that cuts through a mapping. v2 refuses
+ * one that bisects a mapping at either end (-EINVAL). v1 never splits
+ * either: a request starting inside a mapping unmaps nothing from there on,
+ * and one that covers a mapping's first page unmaps all of it. Both report
+ * the bytes actually unmapped.
+ */
+static int upci_iommu_unmap(struct upci_iommu *iommu,
+			    struct vfio_iommu_type1_dma_unmap *unmap)
+{
+	bool all = unmap->flags & VFIO_DMA_UNMAP_FLAG_ALL;
+	dma_addr_t iova = unmap->iova, last;
+	u64 size = unmap->size;
+	struct upci_dma *dma, *next;
+	size_t unmapped = 0;
+	u64 pgmask;
+	int ret = -EINVAL;
+
+	mutex_lock(&iommu->lock);
+	pgmask = (1ULL << __ffs(iommu->pgsize_bitmap)) - 1;
+	if (iova & pgmask)
+		goto out_unlock;
+	if (all) {
+		if (iova || size)
+			goto out_unlock;
+		last = DMA_BIT_MASK(64);
+	} else {
+		if (!size || size & pgmask || iova + size - 1 < iova ||
+		    size > SIZE_MAX)
+			goto out_unlock;
+		last = iova + size - 1;
+	}
+
+	if (iommu->v2 && !all) {
+		dma = upci_dma_first(iommu, iova, iova);
+		if (dma && dma->iova != iova)
+			goto out_unlock;
+		dma = upci_dma_first(iommu, last, last);
+		if (dma && upci_dma_last(dma) != last)
+			goto out_unlock;
+	}
+
+	ret = 0;
+	for (dma = upci_dma_first(iommu, iova, last);
+	     dma && dma->iova <= last; dma = next) {
+		if (!iommu->v2 && dma->iova < iova)
+			break;
+		next = upci_dma_next(dma);
+		rb_erase(&dma->node, &iommu->dmas);
+		unmapped += upci_dma_destroy(iommu, dma);
+	}
+out_unlock:
+	mutex_unlock(&iommu->lock);
+	unmap->size = unmapped;
+	return ret;
+}
+
+static int upci_iommu_unmap_dma(struct upci_iommu *iommu, void __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_iommu_type1_dma_unmap,
+					  size);
+	struct vfio_iommu_type1_dma_unmap unmap;
+	int ret;
+
+	if (copy_from_user(&unmap, arg, minsz))
+		return -EFAULT;
+	/* No dirty bitmap and no VFIO_DMA_UNMAP_FLAG_VADDR */
+	if (unmap.argsz < minsz || unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL)
+		return -EINVAL;
+	ret = upci_iommu_unmap(iommu, &unmap);
+	if (ret)
+		return ret;
+	return copy_to_user(arg, &unmap, minsz) ? -EFAULT : 0;
+}
+
+/* ---- VFIO_IOMMU_GET_INFO ---- */
+
+/*
+ * The capability chain as VFIO lays it out: each capability 8-byte aligned,
+ * header.next the offset of the next one from the start of the info
+ * structure, 0 on the last.
+ */
+static void *upci_info_caps(struct upci_iommu *iommu, size_t *sizep)
+{
+	struct vfio_iommu_type1_info_cap_iova_range *iova;
+	struct vfio_iommu_type1_info_dma_avail *avail;
+	size_t avail_size = ALIGN(sizeof(*avail), 8);
+	size_t base = sizeof(struct vfio_iommu_type1_info);
+	struct upci_iova_range *r;
+	unsigned int n = 0;
+	void *buf;
+
+	list_for_each_entry(r, &iommu->iova, next)
+		n++;
+	*sizep = avail_size + ALIGN(struct_size(iova, iova_ranges, n), 8);
+	buf = kzalloc(*sizep, GFP_KERNEL);
+	if (!buf)
+		return NULL;
+
+	avail = buf;
+	avail->header.id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL;
+	avail->header.version = 1;
+	avail->header.next = base + avail_size;
+	avail->avail = iommu->dma_avail;
+
+	iova = buf + avail_size;
+	iova->header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE;
+	iova->header.version = 1;
+	iova->nr_iovas = n;
+	n = 0;
+	list_for_each_entry(r, &iommu->iova, next) {
+		iova->iova_ranges[n].start = r->start;
+		iova->iova_ranges[n].end = r->last;
+		n++;
+	}
+	return buf;
+}
+
+static int upci_iommu_get_info(struct upci_iommu *iommu, void __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_iommu_type1_info,
+					  iova_pgsizes);
+	struct vfio_iommu_type1_info info = {};
+	size_t caps_size;
+	void *caps;
+	int ret = 0;
+
+	if (copy_from_user(&info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	minsz = min_t(size_t, info.argsz, sizeof(info));
+
+	mutex_lock(&iommu->lock);
+	info.flags = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
+	info.iova_pgsizes = iommu->pgsize_bitmap;
+	caps = upci_info_caps(iommu, &caps_size);
+	mutex_unlock(&iommu->lock);
+	if (!caps)
+		return -ENOMEM;
+
+	if (info.argsz < sizeof(info) + caps_size) {
+		info.argsz = sizeof(info) + caps_size;	/* ask again */
+	} else {
+		if (copy_to_user(arg + sizeof(info), caps, caps_size))
+			ret = -EFAULT;
+		info.cap_offset = sizeof(info);
+	}
+	kfree(caps);
+	if (!ret && copy_to_user(arg, &info, minsz))
+		ret = -EFAULT;
+	return ret;
+}
+
+long upci_iommu_ioctl(struct upci_iommu *iommu, unsigned int cmd,
+		      unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case VFIO_IOMMU_GET_INFO:
+		return upci_iommu_get_info(iommu, uarg);
+	case VFIO_IOMMU_MAP_DMA:
+		return upci_iommu_map_dma(iommu, uarg);
+	case VFIO_IOMMU_UNMAP_DMA:
+		return upci_iommu_unmap_dma(iommu, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
