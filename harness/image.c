@@ -77,7 +77,7 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 		buf_addf(&b, "bind %s %s\n", path, di->bind_name);
 		free(path);
 	}
-	buf_add(&b, "upcilab-guest table >$K\n", 24);
+	buf_addf(&b, "upcilab-guest table >$K\n");
 	buf_add(&b, init_shell, strlen(init_shell));
 	for (size_t i = 0; i < scn->ntests; i++)
 		buf_addf(&b, "run %zu %s\n", i + 1, scn->tests[i].name);

@@ -6,29 +6,20 @@
 
 #include "topology.h"
 
-static int depth(const struct scenario *scn, const struct scn_device *d)
-{
-	int n = 0;
-
-	for (; d->bus; d = scenario_device(scn, d->bus))
-		n++;
-	return n;
-}
-
 /* Parents first: QEMU needs a bus to exist before a device plugs into it. */
 static void add_devices(const struct scenario *scn, struct strv *argv)
 {
 	int max = 0;
 
 	for (size_t i = 0; i < scn->ndevs; i++)
-		if (depth(scn, &scn->devs[i]) > max)
-			max = depth(scn, &scn->devs[i]);
+		if (topology_depth(scn, &scn->devs[i]) > max)
+			max = topology_depth(scn, &scn->devs[i]);
 	for (int level = 0; level <= max; level++) {
 		for (size_t i = 0; i < scn->ndevs; i++) {
 			const struct scn_device *d = &scn->devs[i];
 			struct buf b = { 0 };
 
-			if (depth(scn, d) != level)
+			if (topology_depth(scn, d) != level)
 				continue;
 			buf_addf(&b, "%s,id=%s,bus=%s,addr=%02x.%x", d->model,
 				 d->id, d->bus ? d->bus : "pcie.0", d->slot,

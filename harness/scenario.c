@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "modules.h"
 #include "topology.h"
 
 #define MAX_WORDS 64
@@ -292,7 +293,10 @@ static void parse_modparam(struct parse *p, char **w, int nw)
 			     w[1], w[i]);
 			continue;
 		}
-		strv_addf(&p->scn->modparams, "%s %s", w[1], w[i]);
+		char *name = module_name_of(w[1]);	/* '-' and '_' alike */
+
+		strv_addf(&p->scn->modparams, "%s %s", name, w[i]);
+		free(name);
 	}
 }
 
@@ -531,30 +535,20 @@ struct scn_device *scenario_device(const struct scenario *scn, const char *id)
 	return NULL;
 }
 
-static bool same_module(const char *a, const char *b, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		char x = a[i] == '-' ? '_' : a[i], y = b[i] == '-' ? '_' : b[i];
-
-		if (x != y)
-			return false;
-	}
-	return true;
-}
-
 char *scenario_modparams(const struct scenario *scn, const char *module)
 {
-	size_t len = strlen(module);
+	char *want = module_name_of(module);
+	size_t len = strlen(want);
 	struct buf b = { 0 };
 
 	buf_add(&b, "", 0);
 	for (size_t i = 0; i < scn->modparams.n; i++) {
 		const char *mp = scn->modparams.v[i];
 
-		if (mp[len] != ' ' || !same_module(mp, module, len))
-			continue;
-		buf_addf(&b, "%s%s", b.len ? " " : "", mp + len + 1);
+		if (!strncmp(mp, want, len) && mp[len] == ' ')
+			buf_addf(&b, "%s%s", b.len ? " " : "", mp + len + 1);
 	}
+	free(want);
 	return b.s;
 }
 

@@ -291,7 +291,7 @@ static bool acs_path(const struct scenario *scn, const struct scn_device *d)
 	return true;
 }
 
-static int depth_of(const struct scenario *scn, const struct scn_device *d)
+int topology_depth(const struct scenario *scn, const struct scn_device *d)
 {
 	int n = 0;
 
@@ -305,7 +305,7 @@ static int cmp_members(const struct scenario *scn, const struct scn_device *a,
 		       const struct scn_device *b)
 {
 	char *pa, *pb;
-	int ret = depth_of(scn, a) - depth_of(scn, b);
+	int ret = topology_depth(scn, a) - topology_depth(scn, b);
 
 	if (ret)
 		return ret;

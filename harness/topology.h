@@ -33,6 +33,9 @@ const struct pci_model *pci_model_lookup(const char *name);
  */
 int topology_resolve(struct scenario *scn, struct buf *err);
 
+/* How many bridges/ports sit between @dev and the root bus. */
+int topology_depth(const struct scenario *scn, const struct scn_device *dev);
+
 /* "04.0/01.0": the device's slot path from the root bus. */
 char *topology_path(const struct scenario *scn, const struct scn_device *dev);
 

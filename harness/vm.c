@@ -46,6 +46,7 @@ struct run {
 	struct logscan scan;
 	struct ktap *kp;
 	double t0, vm_deadline, test_deadline, done_deadline;
+	double test_t0;		/* when the running test began */
 	int cur;		/* index of the running test, -1: none */
 	int next;		/* index the next "begin" must carry */
 	bool done, exited, killed;
@@ -135,7 +136,7 @@ static void begin_test(struct run *r, int n, const char *name)
 	r->cur = i;
 	r->next = i + 1;
 	r->kp = ktap_new(test_node(r, i));
-	test_node(r, i)->secs = now_s();
+	r->test_t0 = now_s();
 	r->test_deadline = now_s() + r->spec->tests[i].timeout_s;
 	progress(r, "%s (%d/%zu)", name, n, r->spec->ntests);
 }
@@ -177,7 +178,7 @@ static void end_test(struct run *r, int n, const char *name, int code)
 	ktap_end(r->kp);
 	ktap_free(r->kp);
 	r->kp = NULL;
-	t->secs = now_s() - t->secs;
+	t->secs = now_s() - r->test_t0;
 	judge_exit(t, code);
 	r->cur = -1;
 }
@@ -405,7 +406,7 @@ static void finish_tests(struct run *r)
 		ktap_end(r->kp);
 		ktap_free(r->kp);
 		r->kp = NULL;
-		t->secs = now_s() - t->secs;
+		t->secs = now_s() - r->test_t0;
 		node_set(t, RES_FAIL, why);
 	}
 	for (size_t i = 0; i < r->spec->ntests; i++) {
