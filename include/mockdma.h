@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mockdma: the lab's DMA test device. This header is the contract between
+ * the QEMU model (mockdevs/mockdma.c), the guest library (tests/lib/mockdma.c)
+ * and the documentation (mockdevs/README.md). Everything is little endian.
+ *
+ * BAR0  64-bit memory, MOCKDMA_BAR0_SIZE: the registers below
+ * BAR2  64-bit prefetchable memory: device-internal memory ("mem-size")
+ * BAR4  32-bit memory: MSI-X table at 0, PBA in the upper half
+ * BAR5  I/O ports, MOCKDMA_BAR5_SIZE: scratch file; with "subpage-bar=on"
+ *       a 32-bit memory BAR of the same size instead
+ * ROM   MOCKDMA_ROM_SIZE bytes: 0x55 0xaa, then MOCKDMA_ROM_SIGNATURE
+ */
+#ifndef MOCKDMA_H
+#define MOCKDMA_H
+
+#include <stdint.h>
+
+#define MOCKDMA_VENDOR_ID	0x1234	/* QEMU's test vendor, as edu */
+#define MOCKDMA_DEVICE_ID	0x5ad0
+#define MOCKDMA_SUBSYS_ID	0x0001
+#define MOCKDMA_CLASS		0x00ff	/* "unassigned class": no host driver */
+#define MOCKDMA_REVISION	1
+
+#define MOCKDMA_BAR_REGS	0
+#define MOCKDMA_BAR_MEM		2
+#define MOCKDMA_BAR_MSIX	4
+#define MOCKDMA_BAR_SMALL	5
+#define MOCKDMA_BAR0_SIZE	0x1000
+#define MOCKDMA_BAR5_SIZE	0x40
+#define MOCKDMA_ROM_SIZE	0x2000
+#define MOCKDMA_ROM_SIGNATURE	"MOCKDMA-ROM"	/* at ROM offset 4 */
+
+#define MOCKDMA_MAX_VECTORS	64	/* MSI-X, and IRQ_COUNT entries */
+#define MOCKDMA_MAX_RING	65536	/* descriptors */
+#define MOCKDMA_MAX_XFER	(64u << 20)	/* bytes per descriptor */
+
+/* Config-space layout (fixed offsets, so tests can find them). */
+#define MOCKDMA_CAP_PM		0x40
+#define MOCKDMA_CAP_MSI		0x50
+#define MOCKDMA_CAP_VNDR	0x68
+#define MOCKDMA_CAP_MSIX	0x78
+#define MOCKDMA_CAP_EXP		0x90
+#define MOCKDMA_ECAP_AER	0x100
+
+/* Vendor-specific capability body (after ID, next and length bytes). */
+#define MOCKDMA_VNDR_LEN	16
+#define MOCKDMA_VNDR_VERSION	3	/* u8:  MOCKDMA_REG_VERSION */
+#define MOCKDMA_VNDR_MAGIC	4	/* u32: MOCKDMA_MAGIC */
+#define MOCKDMA_VNDR_MEM_KB	8	/* u32: BAR2 size in KiB */
+#define MOCKDMA_VNDR_VECTORS	12	/* u16: MSI-X vectors */
+#define MOCKDMA_VNDR_MSI	14	/* u8:  MSI messages */
+#define MOCKDMA_VNDR_DMA_BITS	15	/* u8:  DMA address bits */
+
+/*
+ * BAR0 registers. 32-bit registers take 4-byte accesses; 64-bit ones
+ * take one 8-byte access or two 4-byte accesses (low half first).
+ */
+#define MOCKDMA_REG_MAGIC	0x000	/* RO MOCKDMA_MAGIC */
+#define MOCKDMA_REG_VERSION	0x004	/* RO MOCKDMA_VERSION */
+#define MOCKDMA_REG_FEATURES	0x008	/* RO MOCKDMA_FEAT_* */
+#define MOCKDMA_REG_CTRL	0x00c	/* RW MOCKDMA_CTRL_* */
+#define MOCKDMA_REG_STATUS	0x010	/* RO MOCKDMA_STATUS_* */
+#define MOCKDMA_REG_SCRATCH	0x014	/* RW, cleared by every reset */
+#define MOCKDMA_REG_RESET_COUNT	0x018	/* RO, survives resets: resets seen */
+#define MOCKDMA_REG_LAST_RESET	0x01c	/* RO, survives resets: MOCKDMA_RESET_* */
+
+#define MOCKDMA_REG_IRQ_STATUS	0x020	/* RW1C MOCKDMA_IRQ_* causes */
+#define MOCKDMA_REG_IRQ_ENABLE	0x024	/* RW causes that raise an interrupt */
+#define MOCKDMA_REG_SWINT	0x028	/* WO vector number: raise it now */
+#define MOCKDMA_REG_ERR_VECTOR	0x02c	/* RW vector for MOCKDMA_IRQ_DMA_ERR */
+#define MOCKDMA_REG_INTX_FORCE	0x030	/* RW 1: assert INTx with no cause */
+#define MOCKDMA_REG_KNOBS	0x034	/* RW MOCKDMA_KNOB_* misbehaviour */
+#define MOCKDMA_REG_AER_COR	0x038	/* WO inject correctable AER status bits */
+#define MOCKDMA_REG_AER_UNC	0x03c	/* WO inject uncorrectable AER status bits */
+
+#define MOCKDMA_REG_RING_BASE	0x040	/* RW 64: IOVA of descriptor ring */
+#define MOCKDMA_REG_RING_SIZE	0x048	/* RW entries, power of 2 */
+#define MOCKDMA_REG_RING_HEAD	0x04c	/* RO next descriptor the device runs */
+#define MOCKDMA_REG_RING_TAIL	0x050	/* RW doorbell: first free slot */
+#define MOCKDMA_REG_DMA_DELAY	0x054	/* RW microseconds per descriptor */
+#define MOCKDMA_REG_DESC_DONE	0x058	/* RO descriptors completed */
+#define MOCKDMA_REG_DESC_ERR	0x05c	/* RO descriptors completed in error */
+#define MOCKDMA_REG_FAULT_IOVA	0x060	/* RO 64: last IOVA the IOMMU refused */
+#define MOCKDMA_REG_LAST_ERROR	0x068	/* RO last MOCKDMA_ST_* error */
+#define MOCKDMA_REG_INTX_COUNT	0x06c	/* RO INTx assertions (0 -> 1) */
+
+#define MOCKDMA_REG_ROGUE_ADDR	0x070	/* RW 64: IOVA for a direct DMA */
+#define MOCKDMA_REG_ROGUE_DATA	0x078	/* RW 64: value written / read */
+#define MOCKDMA_REG_ROGUE_CTRL	0x080	/* WO MOCKDMA_ROGUE_*: do it now */
+#define MOCKDMA_REG_ROGUE_STATUS 0x084	/* RO MOCKDMA_ST_* of the last one */
+
+#define MOCKDMA_REG_IRQ_COUNT	0x100	/* RO u32[64]: messages sent per vector */
+
+#define MOCKDMA_MAGIC		0x4b434f4d	/* the bytes "MOCK" */
+#define MOCKDMA_VERSION		1
+
+#define MOCKDMA_FEAT_MSI	(1u << 0)
+#define MOCKDMA_FEAT_MSIX	(1u << 1)
+#define MOCKDMA_FEAT_FLR	(1u << 2)	/* FLR advertised ("flr" property) */
+#define MOCKDMA_FEAT_AER	(1u << 3)	/* AER capability present */
+#define MOCKDMA_FEAT_SUBPAGE	(1u << 4)	/* BAR5 is a memory BAR */
+#define MOCKDMA_FEAT_PM		(1u << 5)	/* PM capability ("pm" property) */
+
+#define MOCKDMA_CTRL_ENABLE	(1u << 0)	/* run descriptors */
+#define MOCKDMA_CTRL_HALT_ON_ERR (1u << 1)	/* stop the ring at an error */
+
+#define MOCKDMA_STATUS_BUSY	(1u << 0)	/* descriptors outstanding */
+#define MOCKDMA_STATUS_HALTED	(1u << 1)	/* stopped by an error; CTRL 0->1 resumes */
+#define MOCKDMA_STATUS_HUNG	(1u << 2)	/* KNOB_HANG_DMA caught a descriptor */
+#define MOCKDMA_STATUS_INTX	(1u << 3)	/* device drives INTx (before DisINTx) */
+
+#define MOCKDMA_RESET_NONE	0
+#define MOCKDMA_RESET_FLR	1	/* function-level reset */
+#define MOCKDMA_RESET_PM	2	/* D3hot -> D0 with NoSoftRst clear */
+#define MOCKDMA_RESET_BUS	3	/* secondary bus, system or QEMU reset */
+
+/*
+ * Interrupt causes. Every event sets its bit in IRQ_STATUS. In INTx mode
+ * INTx is asserted while IRQ_STATUS & IRQ_ENABLE (or INTX_FORCE) is
+ * non-zero. With MSI or MSI-X every event of a cause set in IRQ_ENABLE
+ * sends one message (MSI: vector modulo the messages enabled), whatever
+ * IRQ_STATUS holds; IRQ_COUNT[vector] counts them, including those left
+ * pending by a masked MSI-X vector.
+ */
+#define MOCKDMA_IRQ_DMA_DONE	(1u << 0)	/* a descriptor with F_IRQ completed */
+#define MOCKDMA_IRQ_DMA_ERR	(1u << 1)	/* a descriptor failed (ERR_VECTOR) */
+#define MOCKDMA_IRQ_SWINT	(1u << 2)	/* SWINT was written */
+
+#define MOCKDMA_KNOB_IGNORE_DISINTX (1u << 0)	/* keep INTx asserted: DisINTx writes are dropped */
+#define MOCKDMA_KNOB_HANG_DMA	(1u << 1)	/* next descriptor never completes until reset */
+#define MOCKDMA_KNOB_REFUSE_FLR	(1u << 2)	/* initiate-FLR is accepted and ignored */
+#define MOCKDMA_KNOB_ERR_AER	(1u << 3)	/* a DMA fault also reports an AER error */
+#define MOCKDMA_KNOBS_ALL	0xfu
+
+#define MOCKDMA_ROGUE_WRITE	1	/* write ROGUE_DATA (8 bytes) at ROGUE_ADDR */
+#define MOCKDMA_ROGUE_READ	2	/* read 8 bytes at ROGUE_ADDR into ROGUE_DATA */
+
+/* Descriptor: 64 bytes in guest memory, MOCKDMA_REG_RING_SIZE of them. */
+struct mockdma_desc {
+	uint16_t opcode;	/* MOCKDMA_OP_* */
+	uint16_t flags;		/* MOCKDMA_F_* */
+	uint16_t vector;	/* MSI/MSI-X vector when F_IRQ is set */
+	uint16_t rsvd0;
+	uint32_t len;		/* bytes, 1 .. MOCKDMA_MAX_XFER */
+	uint32_t rsvd1;
+	uint64_t src;		/* IOVA, or BAR2 offset with F_SRC_DEV */
+	uint64_t dst;		/* IOVA, or BAR2 offset with F_DST_DEV */
+	uint64_t imm;		/* FILL pattern, WRITE_IMM value */
+	uint64_t cookie;	/* untouched by the device */
+	/* written back by the device, status last */
+	uint32_t status;	/* MOCKDMA_ST_*; 0 while not complete */
+	uint32_t done;		/* bytes done; COMPARE: offset of first mismatch */
+	uint64_t fault_iova;	/* IOVA the IOMMU refused, with ST_*_FAULT */
+};
+
+_Static_assert(sizeof(struct mockdma_desc) == 64, "descriptor is 64 bytes");
+
+#define MOCKDMA_OP_NOP		0
+#define MOCKDMA_OP_COPY		1	/* len bytes src -> dst */
+#define MOCKDMA_OP_FILL		2	/* dst with the 8-byte pattern imm */
+#define MOCKDMA_OP_COMPARE	3	/* src vs dst; ST_MISCOMPARE, done = offset */
+#define MOCKDMA_OP_WRITE_IMM	4	/* len (1, 2, 4 or 8) bytes of imm to dst */
+
+#define MOCKDMA_F_IRQ		(1u << 0)	/* interrupt on completion */
+#define MOCKDMA_F_SRC_DEV	(1u << 1)	/* src is a BAR2 offset */
+#define MOCKDMA_F_DST_DEV	(1u << 2)	/* dst is a BAR2 offset */
+
+#define MOCKDMA_ST_PENDING	0
+#define MOCKDMA_ST_OK		1
+#define MOCKDMA_ST_READ_FAULT	2	/* IOMMU refused a read: fault_iova */
+#define MOCKDMA_ST_WRITE_FAULT	3	/* IOMMU refused a write: fault_iova */
+#define MOCKDMA_ST_BAD_OP	4	/* unknown opcode or flags */
+#define MOCKDMA_ST_BAD_LEN	5	/* len 0, too long, or outside BAR2 */
+#define MOCKDMA_ST_MISCOMPARE	6
+/* A reset never writes back: a descriptor caught by it stays PENDING. */
+
+#endif /* MOCKDMA_H */
