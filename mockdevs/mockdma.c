@@ -1,0 +1,1060 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mockdma: the upci lab's DMA test device, a PCIe endpoint with a
+ * descriptor-ring DMA engine, INTx/MSI/MSI-X, FLR, PM reset, AER and
+ * knobs that make it misbehave on command. The register map is
+ * include/mockdma.h; mockdevs/README.md documents it.
+ *
+ * Every transfer goes through pci_dma_read/write, so the vIOMMU translates
+ * it, one page at a time: a refused page ends the descriptor with a fault
+ * status and the IOVA that faulted, and nothing after it is touched.
+ */
+#include "qemu/osdep.h"
+#include "qemu/host-utils.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "qemu/module.h"
+#include "qemu/range.h"
+#include "qemu/timer.h"
+#include "qemu/units.h"
+#include "qapi/error.h"
+#include "qapi/qmp/qdict.h"
+#include "hw/pci/msi.h"
+#include "hw/pci/msix.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/pcie.h"
+#include "hw/pci/pcie_aer.h"
+#include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
+#include "sysemu/dma.h"
+#include "sysemu/sysemu.h"
+
+#include "mockdma.h"
+
+#define TYPE_MOCKDMA "mockdma"
+OBJECT_DECLARE_SIMPLE_TYPE(MockDmaState, MOCKDMA)
+
+#define MOCKDMA_PAGE		4096u
+#define MOCKDMA_MSIX_BAR_SIZE	4096u
+#define MOCKDMA_MSIX_PBA	2048u
+#define MOCKDMA_BATCH		256	/* descriptors per bottom-half run */
+#define MOCKDMA_ROM_PCIR	0x1c
+
+struct MockDmaState {
+	PCIDevice parent_obj;
+
+	MemoryRegion regs;
+	MemoryRegion mem;
+	MemoryRegion msix_bar;
+	MemoryRegion small;
+	MemoryRegion rom;
+	QEMUBH *bh;
+	QEMUTimer *timer;
+
+	/* properties */
+	uint64_t mem_size;
+	uint32_t vectors;
+	uint32_t msi_vectors;
+	uint8_t dma_bits;
+	uint8_t intx_pin;
+	bool flr;
+	bool aer;
+	bool pm;
+	bool subpage;
+
+	/* registers, cleared by every reset */
+	uint32_t ctrl;
+	uint32_t scratch;
+	uint32_t irq_status;
+	uint32_t irq_enable;
+	uint32_t err_vector;
+	uint32_t intx_force;
+	uint32_t knobs;
+	uint64_t ring_base;
+	uint32_t ring_size;
+	uint32_t ring_head;
+	uint32_t ring_tail;
+	uint32_t dma_delay_us;
+	uint32_t desc_done;
+	uint32_t desc_err;
+	uint64_t fault_iova;
+	uint32_t last_error;
+	uint32_t intx_count;
+	uint64_t rogue_addr;
+	uint64_t rogue_data;
+	uint32_t rogue_status;
+	uint32_t irq_count[MOCKDMA_MAX_VECTORS];
+	bool halted;
+	bool hung;
+	bool intx_level;
+	uint8_t small_regs[MOCKDMA_BAR5_SIZE];
+
+	/* survive resets */
+	uint32_t reset_count;
+	uint32_t last_reset;
+	uint32_t reset_kind;	/* set around a reset this device starts */
+
+	uint8_t bounce[MOCKDMA_PAGE];
+	uint8_t bounce2[MOCKDMA_PAGE];
+};
+
+static uint64_t mockdma_dma_mask(const MockDmaState *s)
+{
+	return s->dma_bits >= 64 ? UINT64_MAX : (1ull << s->dma_bits) - 1;
+}
+
+static uint8_t *mockdma_mem_ptr(MockDmaState *s)
+{
+	return memory_region_get_ram_ptr(&s->mem);
+}
+
+/* --- interrupts --- */
+
+static bool mockdma_msi_mode(PCIDevice *pdev)
+{
+	return msix_enabled(pdev) || msi_enabled(pdev);
+}
+
+static void mockdma_update_intx(MockDmaState *s)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+	bool level = !mockdma_msi_mode(pdev) &&
+		     ((s->irq_status & s->irq_enable) || s->intx_force);
+
+	if (level && !s->intx_level)
+		s->intx_count++;
+	s->intx_level = level;
+	pci_set_irq(pdev, level);
+}
+
+/* One event of @cause, for @vector when messages are in use. */
+static void mockdma_raise(MockDmaState *s, uint32_t cause, unsigned int vector)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+
+	s->irq_status |= cause;
+	if (!(s->irq_enable & cause))
+		return;
+	if (msix_enabled(pdev)) {
+		if (vector >= s->vectors) {
+			qemu_log_mask(LOG_GUEST_ERROR,
+				      "mockdma: MSI-X vector %u >= %u\n",
+				      vector, s->vectors);
+			return;
+		}
+		s->irq_count[vector]++;
+		msix_notify(pdev, vector);
+	} else if (msi_enabled(pdev)) {
+		vector %= msi_nr_vectors_allocated(pdev);
+		s->irq_count[vector]++;
+		msi_notify(pdev, vector);
+	} else {
+		mockdma_update_intx(s);
+	}
+}
+
+/*
+ * QEMU 7.2 keeps pcie_aer_inject_error() static; its HMP command is the
+ * public way in (QEMU 8.0 exports the function). It finds the device by
+ * its qdev id and takes one status bit at a time.
+ */
+static void mockdma_inject_aer(MockDmaState *s, uint32_t bits, bool cor)
+{
+	DeviceState *dev = DEVICE(s);
+
+	if (!s->aer || !dev->id) {
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "mockdma: AER injection needs aer=on and an id\n");
+		return;
+	}
+	for (int bit = 0; bit < 32; bit++) {
+		QDict *args;
+		char status[16];
+
+		if (!(bits & (1u << bit)))
+			continue;
+		snprintf(status, sizeof(status), "0x%x", 1u << bit);
+		args = qdict_new();
+		qdict_put_str(args, "id", dev->id);
+		qdict_put_str(args, "error_status", status);
+		qdict_put_bool(args, "correctable", cor);
+		hmp_pcie_aer_inject_error(NULL, args);
+		qobject_unref(args);
+	}
+}
+
+/* --- DMA engine --- */
+
+/* Bytes from @addr up to the next page boundary, at most @left. */
+static uint32_t mockdma_chunk(uint64_t addr, uint32_t left)
+{
+	uint32_t room = MOCKDMA_PAGE - (addr & (MOCKDMA_PAGE - 1));
+
+	return MIN(room, left);
+}
+
+static bool mockdma_dev_range_ok(MockDmaState *s, uint64_t off, uint32_t len)
+{
+	return off < s->mem_size && len <= s->mem_size - off;
+}
+
+/* Read @len (<= one page) at @addr into @buf: from BAR2 or by DMA. */
+static bool mockdma_src_read(MockDmaState *s, bool dev, uint64_t addr,
+			     void *buf, uint32_t len)
+{
+	if (dev) {
+		memcpy(buf, mockdma_mem_ptr(s) + addr, len);
+		return true;
+	}
+	return pci_dma_read(PCI_DEVICE(s), addr & mockdma_dma_mask(s), buf,
+			    len) == MEMTX_OK;
+}
+
+static bool mockdma_dst_write(MockDmaState *s, bool dev, uint64_t addr,
+			      const void *buf, uint32_t len)
+{
+	if (dev) {
+		memcpy(mockdma_mem_ptr(s) + addr, buf, len);
+		return true;
+	}
+	return pci_dma_write(PCI_DEVICE(s), addr & mockdma_dma_mask(s), buf,
+			     len) == MEMTX_OK;
+}
+
+struct mockdma_result {
+	uint32_t status;
+	uint32_t done;
+	uint64_t fault;
+};
+
+static void mockdma_fault(struct mockdma_result *r, uint32_t status,
+			  uint64_t iova)
+{
+	r->status = status;
+	r->fault = iova;
+}
+
+static void mockdma_op_copy(MockDmaState *s, const struct mockdma_desc *d,
+			    struct mockdma_result *r)
+{
+	bool sdev = d->flags & MOCKDMA_F_SRC_DEV;
+	bool ddev = d->flags & MOCKDMA_F_DST_DEV;
+
+	while (r->done < d->len) {
+		uint64_t src = d->src + r->done, dst = d->dst + r->done;
+		uint32_t n = mockdma_chunk(src, d->len - r->done);
+
+		n = mockdma_chunk(dst, n);
+		if (!mockdma_src_read(s, sdev, src, s->bounce, n)) {
+			mockdma_fault(r, MOCKDMA_ST_READ_FAULT, src);
+			return;
+		}
+		if (!mockdma_dst_write(s, ddev, dst, s->bounce, n)) {
+			mockdma_fault(r, MOCKDMA_ST_WRITE_FAULT, dst);
+			return;
+		}
+		r->done += n;
+	}
+}
+
+static void mockdma_op_fill(MockDmaState *s, const struct mockdma_desc *d,
+			    struct mockdma_result *r)
+{
+	bool ddev = d->flags & MOCKDMA_F_DST_DEV;
+	uint64_t pattern = cpu_to_le64(d->imm);
+
+	while (r->done < d->len) {
+		uint64_t dst = d->dst + r->done;
+		uint32_t n = mockdma_chunk(dst, d->len - r->done);
+
+		/* the pattern is anchored at dst, whatever the alignment */
+		for (uint32_t i = 0; i < n; i++)
+			s->bounce[i] = ((uint8_t *)&pattern)[(r->done + i) % 8];
+		if (!mockdma_dst_write(s, ddev, dst, s->bounce, n)) {
+			mockdma_fault(r, MOCKDMA_ST_WRITE_FAULT, dst);
+			return;
+		}
+		r->done += n;
+	}
+}
+
+static void mockdma_op_compare(MockDmaState *s, const struct mockdma_desc *d,
+			       struct mockdma_result *r)
+{
+	bool sdev = d->flags & MOCKDMA_F_SRC_DEV;
+	bool ddev = d->flags & MOCKDMA_F_DST_DEV;
+
+	while (r->done < d->len) {
+		uint64_t src = d->src + r->done, dst = d->dst + r->done;
+		uint32_t n = mockdma_chunk(src, d->len - r->done);
+
+		n = mockdma_chunk(dst, n);
+		if (!mockdma_src_read(s, sdev, src, s->bounce, n)) {
+			mockdma_fault(r, MOCKDMA_ST_READ_FAULT, src);
+			return;
+		}
+		if (!mockdma_src_read(s, ddev, dst, s->bounce2, n)) {
+			mockdma_fault(r, MOCKDMA_ST_READ_FAULT, dst);
+			return;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			if (s->bounce[i] != s->bounce2[i]) {
+				r->done += i;
+				r->status = MOCKDMA_ST_MISCOMPARE;
+				return;
+			}
+		}
+		r->done += n;
+	}
+}
+
+static void mockdma_op_write_imm(MockDmaState *s, const struct mockdma_desc *d,
+				 struct mockdma_result *r)
+{
+	uint64_t v = cpu_to_le64(d->imm);
+
+	if (!mockdma_dst_write(s, d->flags & MOCKDMA_F_DST_DEV, d->dst, &v,
+			       d->len))
+		{
+			mockdma_fault(r, MOCKDMA_ST_WRITE_FAULT, d->dst);
+			return;
+		}
+	r->done = d->len;
+}
+
+static uint32_t mockdma_check_desc(MockDmaState *s,
+				   const struct mockdma_desc *d)
+{
+	const uint16_t known = MOCKDMA_F_IRQ | MOCKDMA_F_SRC_DEV |
+			       MOCKDMA_F_DST_DEV;
+	bool has_src = d->opcode == MOCKDMA_OP_COPY ||
+		       d->opcode == MOCKDMA_OP_COMPARE;
+
+	if (d->flags & ~known || d->opcode > MOCKDMA_OP_WRITE_IMM)
+		return MOCKDMA_ST_BAD_OP;
+	if (d->opcode == MOCKDMA_OP_NOP)
+		return MOCKDMA_ST_OK;
+	if (d->opcode == MOCKDMA_OP_WRITE_IMM) {
+		if (d->len != 1 && d->len != 2 && d->len != 4 && d->len != 8)
+			return MOCKDMA_ST_BAD_LEN;
+	} else if (!d->len || d->len > MOCKDMA_MAX_XFER) {
+		return MOCKDMA_ST_BAD_LEN;
+	}
+	if (has_src && (d->flags & MOCKDMA_F_SRC_DEV) &&
+	    !mockdma_dev_range_ok(s, d->src, d->len))
+		return MOCKDMA_ST_BAD_LEN;
+	if ((d->flags & MOCKDMA_F_DST_DEV) &&
+	    !mockdma_dev_range_ok(s, d->dst, d->len))
+		return MOCKDMA_ST_BAD_LEN;
+	return MOCKDMA_ST_OK;
+}
+
+static void mockdma_execute(MockDmaState *s, const struct mockdma_desc *d,
+			    struct mockdma_result *r)
+{
+	r->status = mockdma_check_desc(s, d);
+	if (r->status != MOCKDMA_ST_OK || d->opcode == MOCKDMA_OP_NOP)
+		return;
+	switch (d->opcode) {
+	case MOCKDMA_OP_COPY:
+		mockdma_op_copy(s, d, r);
+		break;
+	case MOCKDMA_OP_FILL:
+		mockdma_op_fill(s, d, r);
+		break;
+	case MOCKDMA_OP_COMPARE:
+		mockdma_op_compare(s, d, r);
+		break;
+	case MOCKDMA_OP_WRITE_IMM:
+		mockdma_op_write_imm(s, d, r);
+		break;
+	}
+}
+
+static void mockdma_desc_from_le(struct mockdma_desc *d)
+{
+	d->opcode = le16_to_cpu(d->opcode);
+	d->flags = le16_to_cpu(d->flags);
+	d->vector = le16_to_cpu(d->vector);
+	d->len = le32_to_cpu(d->len);
+	d->src = le64_to_cpu(d->src);
+	d->dst = le64_to_cpu(d->dst);
+	d->imm = le64_to_cpu(d->imm);
+}
+
+/* An error the engine hit: counters, registers, the error interrupt. */
+static void mockdma_record_error(MockDmaState *s, uint32_t status,
+				 uint64_t fault)
+{
+	s->desc_err++;
+	s->last_error = status;
+	if (status == MOCKDMA_ST_READ_FAULT || status == MOCKDMA_ST_WRITE_FAULT) {
+		s->fault_iova = fault;
+		if (s->knobs & MOCKDMA_KNOB_ERR_AER)
+			mockdma_inject_aer(s, PCI_ERR_UNC_UNSUP, false);
+	}
+	if (s->ctrl & MOCKDMA_CTRL_HALT_ON_ERR)
+		s->halted = true;
+	mockdma_raise(s, MOCKDMA_IRQ_DMA_ERR, s->err_vector);
+}
+
+/* The completion: done and fault_iova first, then status, as hardware. */
+static bool mockdma_write_back(MockDmaState *s, uint64_t addr,
+			       const struct mockdma_result *r)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+	uint64_t mask = mockdma_dma_mask(s);
+	struct {
+		uint32_t done;
+		uint64_t fault;
+	} QEMU_PACKED tail = { cpu_to_le32(r->done), cpu_to_le64(r->fault) };
+	uint32_t status = cpu_to_le32(r->status);
+
+	return pci_dma_write(pdev, (addr + 52) & mask, &tail,
+			     sizeof(tail)) == MEMTX_OK &&
+	       pci_dma_write(pdev, (addr + 48) & mask, &status,
+			     sizeof(status)) == MEMTX_OK;
+}
+
+static bool mockdma_engine_ready(const MockDmaState *s)
+{
+	return (s->ctrl & MOCKDMA_CTRL_ENABLE) && s->ring_size &&
+	       !s->halted && !s->hung && s->ring_head != s->ring_tail;
+}
+
+/* Run the descriptor at RING_HEAD. False when the ring itself faulted. */
+static bool mockdma_run_one(MockDmaState *s)
+{
+	uint64_t addr = s->ring_base + (uint64_t)s->ring_head * 64;
+	struct mockdma_result r = { 0 };
+	struct mockdma_desc d;
+
+	if (pci_dma_read(PCI_DEVICE(s), addr & mockdma_dma_mask(s), &d,
+			 sizeof(d)) != MEMTX_OK) {
+		s->halted = true;
+		mockdma_record_error(s, MOCKDMA_ST_READ_FAULT, addr);
+		return false;
+	}
+	if (s->knobs & MOCKDMA_KNOB_HANG_DMA) {
+		s->hung = true;
+		return false;
+	}
+	mockdma_desc_from_le(&d);
+	mockdma_execute(s, &d, &r);
+	if (!mockdma_write_back(s, addr, &r)) {
+		s->halted = true;
+		mockdma_record_error(s, MOCKDMA_ST_WRITE_FAULT, addr);
+		return false;
+	}
+	s->ring_head = (s->ring_head + 1) & (s->ring_size - 1);
+	s->desc_done++;
+	if (r.status != MOCKDMA_ST_OK)
+		mockdma_record_error(s, r.status, r.fault);
+	if (d.flags & MOCKDMA_F_IRQ)
+		mockdma_raise(s, MOCKDMA_IRQ_DMA_DONE, d.vector);
+	return true;
+}
+
+static void mockdma_schedule(MockDmaState *s)
+{
+	if (!mockdma_engine_ready(s))
+		return;
+	if (s->dma_delay_us) {
+		if (!timer_pending(s->timer))
+			timer_mod(s->timer,
+				  qemu_clock_get_us(QEMU_CLOCK_VIRTUAL) +
+				  s->dma_delay_us);
+	} else {
+		qemu_bh_schedule(s->bh);
+	}
+}
+
+static void mockdma_engine_bh(void *opaque)
+{
+	MockDmaState *s = opaque;
+
+	for (int i = 0; i < MOCKDMA_BATCH && mockdma_engine_ready(s); i++)
+		if (!mockdma_run_one(s))
+			break;
+	mockdma_schedule(s);
+}
+
+/* With DMA_DELAY, one descriptor per delay. */
+static void mockdma_engine_timer(void *opaque)
+{
+	MockDmaState *s = opaque;
+
+	if (mockdma_engine_ready(s))
+		mockdma_run_one(s);
+	mockdma_schedule(s);
+}
+
+static void mockdma_rogue(MockDmaState *s, uint32_t op)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+	uint64_t addr = s->rogue_addr & mockdma_dma_mask(s);
+	uint64_t v = cpu_to_le64(s->rogue_data);
+	MemTxResult res;
+
+	if (op == MOCKDMA_ROGUE_WRITE) {
+		res = pci_dma_write(pdev, addr, &v, sizeof(v));
+		s->rogue_status = res == MEMTX_OK ? MOCKDMA_ST_OK :
+						    MOCKDMA_ST_WRITE_FAULT;
+	} else if (op == MOCKDMA_ROGUE_READ) {
+		res = pci_dma_read(pdev, addr, &v, sizeof(v));
+		s->rogue_data = le64_to_cpu(v);
+		s->rogue_status = res == MEMTX_OK ? MOCKDMA_ST_OK :
+						    MOCKDMA_ST_READ_FAULT;
+	} else {
+		s->rogue_status = MOCKDMA_ST_BAD_OP;
+		return;
+	}
+	if (res != MEMTX_OK)
+		s->fault_iova = addr;
+}
+
+/* --- BAR0 registers --- */
+
+static uint32_t mockdma_features(const MockDmaState *s)
+{
+	return MOCKDMA_FEAT_MSI | MOCKDMA_FEAT_MSIX |
+	       (s->flr ? MOCKDMA_FEAT_FLR : 0) |
+	       (s->aer ? MOCKDMA_FEAT_AER : 0) |
+	       (s->subpage ? MOCKDMA_FEAT_SUBPAGE : 0) |
+	       (s->pm ? MOCKDMA_FEAT_PM : 0);
+}
+
+static uint32_t mockdma_status(const MockDmaState *s)
+{
+	return (s->ring_size && s->ring_head != s->ring_tail ?
+		MOCKDMA_STATUS_BUSY : 0) |
+	       (s->halted ? MOCKDMA_STATUS_HALTED : 0) |
+	       (s->hung ? MOCKDMA_STATUS_HUNG : 0) |
+	       (s->intx_level ? MOCKDMA_STATUS_INTX : 0);
+}
+
+static uint32_t lo32(uint64_t v)
+{
+	return (uint32_t)v;
+}
+
+static uint32_t hi32(uint64_t v)
+{
+	return v >> 32;
+}
+
+static uint64_t mockdma_regs_read(void *opaque, hwaddr addr, unsigned int size)
+{
+	MockDmaState *s = opaque;
+
+	if (addr >= MOCKDMA_REG_IRQ_COUNT &&
+	    addr < MOCKDMA_REG_IRQ_COUNT + 4 * MOCKDMA_MAX_VECTORS)
+		return s->irq_count[(addr - MOCKDMA_REG_IRQ_COUNT) / 4];
+
+	switch (addr) {
+	case MOCKDMA_REG_MAGIC:		return MOCKDMA_MAGIC;
+	case MOCKDMA_REG_VERSION:	return MOCKDMA_VERSION;
+	case MOCKDMA_REG_FEATURES:	return mockdma_features(s);
+	case MOCKDMA_REG_CTRL:		return s->ctrl;
+	case MOCKDMA_REG_STATUS:	return mockdma_status(s);
+	case MOCKDMA_REG_SCRATCH:	return s->scratch;
+	case MOCKDMA_REG_RESET_COUNT:	return s->reset_count;
+	case MOCKDMA_REG_LAST_RESET:	return s->last_reset;
+	case MOCKDMA_REG_IRQ_STATUS:	return s->irq_status;
+	case MOCKDMA_REG_IRQ_ENABLE:	return s->irq_enable;
+	case MOCKDMA_REG_ERR_VECTOR:	return s->err_vector;
+	case MOCKDMA_REG_INTX_FORCE:	return s->intx_force;
+	case MOCKDMA_REG_KNOBS:		return s->knobs;
+	case MOCKDMA_REG_RING_BASE:	return lo32(s->ring_base);
+	case MOCKDMA_REG_RING_BASE + 4:	return hi32(s->ring_base);
+	case MOCKDMA_REG_RING_SIZE:	return s->ring_size;
+	case MOCKDMA_REG_RING_HEAD:	return s->ring_head;
+	case MOCKDMA_REG_RING_TAIL:	return s->ring_tail;
+	case MOCKDMA_REG_DMA_DELAY:	return s->dma_delay_us;
+	case MOCKDMA_REG_DESC_DONE:	return s->desc_done;
+	case MOCKDMA_REG_DESC_ERR:	return s->desc_err;
+	case MOCKDMA_REG_FAULT_IOVA:	return lo32(s->fault_iova);
+	case MOCKDMA_REG_FAULT_IOVA + 4: return hi32(s->fault_iova);
+	case MOCKDMA_REG_LAST_ERROR:	return s->last_error;
+	case MOCKDMA_REG_INTX_COUNT:	return s->intx_count;
+	case MOCKDMA_REG_ROGUE_ADDR:	return lo32(s->rogue_addr);
+	case MOCKDMA_REG_ROGUE_ADDR + 4: return hi32(s->rogue_addr);
+	case MOCKDMA_REG_ROGUE_DATA:	return lo32(s->rogue_data);
+	case MOCKDMA_REG_ROGUE_DATA + 4: return hi32(s->rogue_data);
+	case MOCKDMA_REG_ROGUE_STATUS:	return s->rogue_status;
+	/* write-only registers read as zero */
+	case MOCKDMA_REG_SWINT:
+	case MOCKDMA_REG_AER_COR:
+	case MOCKDMA_REG_AER_UNC:
+	case MOCKDMA_REG_ROGUE_CTRL:
+		return 0;
+	}
+	qemu_log_mask(LOG_GUEST_ERROR, "mockdma: read of unknown register 0x%"
+		      HWADDR_PRIx "\n", addr);
+	return 0;
+}
+
+static void set_lo32(uint64_t *r, uint32_t v)
+{
+	*r = (*r & ~0xffffffffull) | v;
+}
+
+static void set_hi32(uint64_t *r, uint32_t v)
+{
+	*r = (*r & 0xffffffffull) | (uint64_t)v << 32;
+}
+
+static void mockdma_ring_changed(MockDmaState *s)
+{
+	s->ring_head = 0;
+	s->ring_tail = 0;
+}
+
+static void mockdma_write_ring_size(MockDmaState *s, uint32_t v)
+{
+	if (v && (v & (v - 1) || v > MOCKDMA_MAX_RING)) {
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "mockdma: ring size %u is not a power of 2 <= %u\n",
+			      v, MOCKDMA_MAX_RING);
+		return;
+	}
+	s->ring_size = v;
+	mockdma_ring_changed(s);
+}
+
+static void mockdma_write_ctrl(MockDmaState *s, uint32_t v)
+{
+	bool was_on = s->ctrl & MOCKDMA_CTRL_ENABLE;
+
+	s->ctrl = v & (MOCKDMA_CTRL_ENABLE | MOCKDMA_CTRL_HALT_ON_ERR);
+	if (!was_on && (s->ctrl & MOCKDMA_CTRL_ENABLE))
+		s->halted = false;
+	mockdma_schedule(s);
+}
+
+static void mockdma_write_knobs(MockDmaState *s, uint32_t v)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+	uint16_t cmd = pci_get_word(pdev->config + PCI_COMMAND);
+
+	s->knobs = v & MOCKDMA_KNOBS_ALL;
+	/* a DisINTx already set is dropped too: the line comes back up */
+	if ((s->knobs & MOCKDMA_KNOB_IGNORE_DISINTX) &&
+	    (cmd & PCI_COMMAND_INTX_DISABLE))
+		pci_default_write_config(pdev, PCI_COMMAND,
+					 cmd & ~PCI_COMMAND_INTX_DISABLE, 2);
+}
+
+static void mockdma_write_swint(MockDmaState *s, uint32_t vector)
+{
+	mockdma_raise(s, MOCKDMA_IRQ_SWINT, vector);
+}
+
+static void mockdma_regs_write(void *opaque, hwaddr addr, uint64_t val,
+			       unsigned int size)
+{
+	MockDmaState *s = opaque;
+	uint32_t v = val;
+
+	switch (addr) {
+	case MOCKDMA_REG_CTRL:		mockdma_write_ctrl(s, v); return;
+	case MOCKDMA_REG_SCRATCH:	s->scratch = v; return;
+	case MOCKDMA_REG_IRQ_STATUS:
+		s->irq_status &= ~v;
+		mockdma_update_intx(s);
+		return;
+	case MOCKDMA_REG_IRQ_ENABLE:
+		s->irq_enable = v & (MOCKDMA_IRQ_DMA_DONE | MOCKDMA_IRQ_DMA_ERR |
+				     MOCKDMA_IRQ_SWINT);
+		mockdma_update_intx(s);
+		return;
+	case MOCKDMA_REG_SWINT:		mockdma_write_swint(s, v); return;
+	case MOCKDMA_REG_ERR_VECTOR:	s->err_vector = v; return;
+	case MOCKDMA_REG_INTX_FORCE:
+		s->intx_force = v & 1;
+		mockdma_update_intx(s);
+		return;
+	case MOCKDMA_REG_KNOBS:		mockdma_write_knobs(s, v); return;
+	case MOCKDMA_REG_AER_COR:	mockdma_inject_aer(s, v, true); return;
+	case MOCKDMA_REG_AER_UNC:	mockdma_inject_aer(s, v, false); return;
+	case MOCKDMA_REG_RING_BASE:
+		set_lo32(&s->ring_base, v);
+		mockdma_ring_changed(s);
+		return;
+	case MOCKDMA_REG_RING_BASE + 4:
+		set_hi32(&s->ring_base, v);
+		mockdma_ring_changed(s);
+		return;
+	case MOCKDMA_REG_RING_SIZE:	mockdma_write_ring_size(s, v); return;
+	case MOCKDMA_REG_RING_TAIL:
+		s->ring_tail = s->ring_size ? v & (s->ring_size - 1) : 0;
+		mockdma_schedule(s);
+		return;
+	case MOCKDMA_REG_DMA_DELAY:	s->dma_delay_us = v; return;
+	case MOCKDMA_REG_ROGUE_ADDR:	set_lo32(&s->rogue_addr, v); return;
+	case MOCKDMA_REG_ROGUE_ADDR + 4: set_hi32(&s->rogue_addr, v); return;
+	case MOCKDMA_REG_ROGUE_DATA:	set_lo32(&s->rogue_data, v); return;
+	case MOCKDMA_REG_ROGUE_DATA + 4: set_hi32(&s->rogue_data, v); return;
+	case MOCKDMA_REG_ROGUE_CTRL:	mockdma_rogue(s, v); return;
+	}
+	qemu_log_mask(LOG_GUEST_ERROR, "mockdma: write 0x%x to read-only or "
+		      "unknown register 0x%" HWADDR_PRIx "\n", v, addr);
+}
+
+/* 8-byte accesses arrive as two 4-byte ones, low half first. */
+static const MemoryRegionOps mockdma_regs_ops = {
+	.read = mockdma_regs_read,
+	.write = mockdma_regs_write,
+	.endianness = DEVICE_LITTLE_ENDIAN,
+	.valid = { .min_access_size = 4, .max_access_size = 8 },
+	.impl = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+/* --- BAR5: a byte-addressed scratch file, I/O or sub-page memory --- */
+
+static uint64_t mockdma_small_read(void *opaque, hwaddr addr,
+				   unsigned int size)
+{
+	MockDmaState *s = opaque;
+	uint64_t v = 0;
+
+	memcpy(&v, s->small_regs + addr, size);
+	return le64_to_cpu(v);
+}
+
+static void mockdma_small_write(void *opaque, hwaddr addr, uint64_t val,
+				unsigned int size)
+{
+	MockDmaState *s = opaque;
+	uint64_t v = cpu_to_le64(val);
+
+	memcpy(s->small_regs + addr, &v, size);
+}
+
+static const MemoryRegionOps mockdma_small_ops = {
+	.read = mockdma_small_read,
+	.write = mockdma_small_write,
+	.endianness = DEVICE_LITTLE_ENDIAN,
+	.valid = { .min_access_size = 1, .max_access_size = 4 },
+	.impl = { .min_access_size = 1, .max_access_size = 4 },
+};
+
+/* --- config space: DisINTx knob, FLR, PM reset, AER --- */
+
+static void mockdma_drop_disintx(uint32_t addr, uint32_t *val, int len)
+{
+	int bit = (PCI_COMMAND - (int)addr) * 8 + 10;	/* INTX_DISABLE */
+
+	if (bit >= 0 && bit < len * 8)
+		*val &= ~(1u << bit);
+}
+
+static void mockdma_reset_as(MockDmaState *s, uint32_t kind)
+{
+	s->reset_kind = kind;
+	pci_device_reset(PCI_DEVICE(s));
+	s->reset_kind = MOCKDMA_RESET_NONE;
+}
+
+static void mockdma_flr_write(MockDmaState *s, uint32_t addr, uint32_t val,
+			      int len)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+	uint8_t *devctl = pdev->config + pdev->exp.exp_cap + PCI_EXP_DEVCTL;
+
+	if (!(pci_get_word(devctl) & PCI_EXP_DEVCTL_BCR_FLR))
+		return;
+	if (s->knobs & MOCKDMA_KNOB_REFUSE_FLR) {
+		pci_word_test_and_clear_mask(devctl, PCI_EXP_DEVCTL_BCR_FLR);
+		return;
+	}
+	s->reset_kind = MOCKDMA_RESET_FLR;
+	pcie_cap_flr_write_config(pdev, addr, val, len);
+	s->reset_kind = MOCKDMA_RESET_NONE;
+}
+
+static uint16_t mockdma_power_state(PCIDevice *pdev)
+{
+	return pci_get_word(pdev->config + MOCKDMA_CAP_PM + PCI_PM_CTRL) &
+	       PCI_PM_CTRL_STATE_MASK;
+}
+
+static void mockdma_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
+				 int len)
+{
+	MockDmaState *s = MOCKDMA(pdev);
+	uint16_t old_state = s->pm ? mockdma_power_state(pdev) : 0;
+
+	if (s->knobs & MOCKDMA_KNOB_IGNORE_DISINTX)
+		mockdma_drop_disintx(addr, &val, len);
+	pci_default_write_config(pdev, addr, val, len);
+
+	if (s->flr && ranges_overlap(addr, len, pdev->exp.exp_cap +
+				     PCI_EXP_DEVCTL, 2))
+		mockdma_flr_write(s, addr, val, len);
+	if (s->aer && ranges_overlap(addr, len, MOCKDMA_ECAP_AER,
+				     PCI_ERR_SIZEOF))
+		pcie_aer_write_config(pdev, addr, val, len);
+	/* D3hot -> D0 with NoSoftRst clear resets the function */
+	if (s->pm && old_state == 3 && mockdma_power_state(pdev) == 0)
+		mockdma_reset_as(s, MOCKDMA_RESET_PM);
+	/* MSI or MSI-X may have been switched on or off */
+	mockdma_update_intx(s);
+}
+
+/* --- reset, realize --- */
+
+static void mockdma_qdev_reset(DeviceState *dev)
+{
+	MockDmaState *s = MOCKDMA(dev);
+
+	timer_del(s->timer);
+	qemu_bh_cancel(s->bh);
+	s->reset_count++;
+	s->last_reset = s->reset_kind ? s->reset_kind : MOCKDMA_RESET_BUS;
+
+	s->ctrl = s->scratch = s->irq_status = s->irq_enable = 0;
+	s->err_vector = s->intx_force = s->knobs = 0;
+	s->ring_base = s->ring_size = s->ring_head = s->ring_tail = 0;
+	s->dma_delay_us = s->desc_done = s->desc_err = s->last_error = 0;
+	s->fault_iova = s->rogue_addr = s->rogue_data = 0;
+	s->intx_count = s->rogue_status = 0;
+	memset(s->irq_count, 0, sizeof(s->irq_count));
+	memset(s->small_regs, 0, sizeof(s->small_regs));
+	s->halted = s->hung = false;
+	s->intx_level = false;
+	pci_set_irq(PCI_DEVICE(s), 0);
+}
+
+static void mockdma_build_rom(MockDmaState *s)
+{
+	uint8_t *rom = memory_region_get_ram_ptr(&s->rom);
+	uint8_t *pcir = rom + MOCKDMA_ROM_PCIR;
+
+	memset(rom, 0, MOCKDMA_ROM_SIZE);
+	for (uint32_t i = 0x40; i < MOCKDMA_ROM_SIZE; i++)
+		rom[i] = (uint8_t)(i * 7);
+	rom[0] = 0x55;
+	rom[1] = 0xaa;
+	rom[2] = MOCKDMA_ROM_SIZE / 512;
+	memcpy(rom + 4, MOCKDMA_ROM_SIGNATURE, sizeof(MOCKDMA_ROM_SIGNATURE));
+	stw_le_p(rom + 0x18, MOCKDMA_ROM_PCIR);
+	/* PCI data structure; code type 1 (not x86), so firmware runs none */
+	memcpy(pcir, "PCIR", 4);
+	stw_le_p(pcir + 4, MOCKDMA_VENDOR_ID);
+	stw_le_p(pcir + 6, MOCKDMA_DEVICE_ID);
+	stw_le_p(pcir + 10, 0x18);
+	pcir[14] = 0xff;	/* class code, as the function's */
+	stw_le_p(pcir + 16, MOCKDMA_ROM_SIZE / 512);
+	pcir[20] = 1;
+	pcir[21] = 0x80;	/* last image */
+}
+
+static bool mockdma_check_props(MockDmaState *s, Error **errp)
+{
+	if (s->mem_size < 1 * MiB || s->mem_size > 1 * GiB ||
+	    !is_power_of_2(s->mem_size)) {
+		error_setg(errp, "mockdma: mem-size must be a power of 2 from 1M to 1G");
+		return false;
+	}
+	if (!s->vectors || s->vectors > MOCKDMA_MAX_VECTORS) {
+		error_setg(errp, "mockdma: vectors must be 1 to %d",
+			   MOCKDMA_MAX_VECTORS);
+		return false;
+	}
+	if (!s->msi_vectors || s->msi_vectors > 32 ||
+	    !is_power_of_2(s->msi_vectors)) {
+		error_setg(errp, "mockdma: msi-vectors must be 1, 2, 4, 8, 16 or 32");
+		return false;
+	}
+	if (s->dma_bits < 32 || s->dma_bits > 64) {
+		error_setg(errp, "mockdma: dma-bits must be 32 to 64");
+		return false;
+	}
+	if (s->intx_pin > 3) {
+		error_setg(errp, "mockdma: intx-pin must be 0 to 3 (INTA to INTD)");
+		return false;
+	}
+	return true;
+}
+
+static void mockdma_init_vndr_cap(MockDmaState *s)
+{
+	uint8_t *cap = PCI_DEVICE(s)->config + MOCKDMA_CAP_VNDR;
+
+	cap[2] = MOCKDMA_VNDR_LEN;
+	cap[MOCKDMA_VNDR_VERSION] = MOCKDMA_VERSION;
+	stl_le_p(cap + MOCKDMA_VNDR_MAGIC, MOCKDMA_MAGIC);
+	stl_le_p(cap + MOCKDMA_VNDR_MEM_KB, s->mem_size / KiB);
+	stw_le_p(cap + MOCKDMA_VNDR_VECTORS, s->vectors);
+	cap[MOCKDMA_VNDR_MSI] = s->msi_vectors;
+	cap[MOCKDMA_VNDR_DMA_BITS] = s->dma_bits;
+}
+
+static void mockdma_init_pm_cap(PCIDevice *pdev)
+{
+	/* PM 1.2, NoSoftRst clear: D3hot -> D0 is a reset */
+	pci_set_word(pdev->config + MOCKDMA_CAP_PM + PCI_PM_PMC, 0x3);
+	pci_set_word(pdev->wmask + MOCKDMA_CAP_PM + PCI_PM_CTRL,
+		     PCI_PM_CTRL_STATE_MASK);
+}
+
+static bool mockdma_init_caps(MockDmaState *s, Error **errp)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+
+	if (s->pm && pci_add_capability(pdev, PCI_CAP_ID_PM, MOCKDMA_CAP_PM,
+					PCI_PM_SIZEOF, errp) < 0)
+		return false;
+	if (s->pm)
+		mockdma_init_pm_cap(pdev);
+	if (msi_init(pdev, MOCKDMA_CAP_MSI, s->msi_vectors, true, true,
+		     errp) < 0)
+		return false;
+	if (pci_add_capability(pdev, PCI_CAP_ID_VNDR, MOCKDMA_CAP_VNDR,
+			       MOCKDMA_VNDR_LEN, errp) < 0)
+		return false;
+	mockdma_init_vndr_cap(s);
+	if (msix_init(pdev, s->vectors, &s->msix_bar, MOCKDMA_BAR_MSIX, 0,
+		      &s->msix_bar, MOCKDMA_BAR_MSIX, MOCKDMA_MSIX_PBA,
+		      MOCKDMA_CAP_MSIX, errp) < 0)
+		return false;
+	for (uint32_t v = 0; v < s->vectors; v++)
+		msix_vector_use(pdev, v);
+	if (pcie_endpoint_cap_init(pdev, MOCKDMA_CAP_EXP) < 0) {
+		error_setg(errp, "mockdma: cannot add the PCIe capability");
+		return false;
+	}
+	pcie_cap_deverr_init(pdev);
+	if (s->flr)
+		pcie_cap_flr_init(pdev);
+	if (s->aer && pcie_aer_init(pdev, PCI_ERR_VER, MOCKDMA_ECAP_AER,
+				    PCI_ERR_SIZEOF, errp) < 0)
+		return false;
+	return true;
+}
+
+static bool mockdma_init_bars(MockDmaState *s, Error **errp)
+{
+	ERRP_GUARD();
+	PCIDevice *pdev = PCI_DEVICE(s);
+	Object *obj = OBJECT(s);
+	uint8_t small_type = s->subpage ? PCI_BASE_ADDRESS_SPACE_MEMORY :
+					  PCI_BASE_ADDRESS_SPACE_IO;
+
+	memory_region_init_io(&s->regs, obj, &mockdma_regs_ops, s,
+			      "mockdma-regs", MOCKDMA_BAR0_SIZE);
+	pci_register_bar(pdev, MOCKDMA_BAR_REGS, PCI_BASE_ADDRESS_SPACE_MEMORY |
+			 PCI_BASE_ADDRESS_MEM_TYPE_64, &s->regs);
+
+	memory_region_init_ram(&s->mem, obj, "mockdma-mem", s->mem_size, errp);
+	if (*errp)
+		return false;
+	pci_register_bar(pdev, MOCKDMA_BAR_MEM, PCI_BASE_ADDRESS_SPACE_MEMORY |
+			 PCI_BASE_ADDRESS_MEM_TYPE_64 |
+			 PCI_BASE_ADDRESS_MEM_PREFETCH, &s->mem);
+
+	memory_region_init(&s->msix_bar, obj, "mockdma-msix",
+			   MOCKDMA_MSIX_BAR_SIZE);
+	pci_register_bar(pdev, MOCKDMA_BAR_MSIX, PCI_BASE_ADDRESS_SPACE_MEMORY,
+			 &s->msix_bar);
+
+	memory_region_init_io(&s->small, obj, &mockdma_small_ops, s,
+			      "mockdma-small", MOCKDMA_BAR5_SIZE);
+	pci_register_bar(pdev, MOCKDMA_BAR_SMALL, small_type, &s->small);
+
+	memory_region_init_rom(&s->rom, obj, "mockdma-rom", MOCKDMA_ROM_SIZE,
+			       errp);
+	if (*errp)
+		return false;
+	mockdma_build_rom(s);
+	pci_register_bar(pdev, PCI_ROM_SLOT, 0, &s->rom);
+	return true;
+}
+
+static void mockdma_realize(PCIDevice *pdev, Error **errp)
+{
+	MockDmaState *s = MOCKDMA(pdev);
+	uint8_t *conf = pdev->config;
+
+	if (!mockdma_check_props(s, errp))
+		return;
+	pci_config_set_interrupt_pin(conf, s->intx_pin + 1);
+	pci_set_word(conf + PCI_SUBSYSTEM_VENDOR_ID, MOCKDMA_VENDOR_ID);
+	pci_set_word(conf + PCI_SUBSYSTEM_ID, MOCKDMA_SUBSYS_ID);
+
+	s->bh = qemu_bh_new(mockdma_engine_bh, s);
+	s->timer = timer_new_us(QEMU_CLOCK_VIRTUAL, mockdma_engine_timer, s);
+	if (!mockdma_init_bars(s, errp) || !mockdma_init_caps(s, errp))
+		return;
+}
+
+static void mockdma_exit(PCIDevice *pdev)
+{
+	MockDmaState *s = MOCKDMA(pdev);
+
+	if (s->aer)
+		pcie_aer_exit(pdev);
+	pcie_cap_exit(pdev);
+	msix_uninit(pdev, &s->msix_bar, &s->msix_bar);
+	msi_uninit(pdev);
+	if (s->timer)
+		timer_free(s->timer);
+	if (s->bh)
+		qemu_bh_delete(s->bh);
+}
+
+static Property mockdma_properties[] = {
+	DEFINE_PROP_SIZE("mem-size", MockDmaState, mem_size, 1 * MiB),
+	DEFINE_PROP_UINT32("vectors", MockDmaState, vectors, 8),
+	DEFINE_PROP_UINT32("msi-vectors", MockDmaState, msi_vectors, 4),
+	DEFINE_PROP_UINT8("dma-bits", MockDmaState, dma_bits, 64),
+	DEFINE_PROP_UINT8("intx-pin", MockDmaState, intx_pin, 0),
+	DEFINE_PROP_BOOL("flr", MockDmaState, flr, true),
+	DEFINE_PROP_BOOL("aer", MockDmaState, aer, true),
+	DEFINE_PROP_BOOL("pm", MockDmaState, pm, true),
+	DEFINE_PROP_BOOL("subpage-bar", MockDmaState, subpage, false),
+	DEFINE_PROP_END_OF_LIST(),
+};
+
+static const VMStateDescription mockdma_vmstate = {
+	.name = TYPE_MOCKDMA,
+	.unmigratable = 1,
+};
+
+static void mockdma_class_init(ObjectClass *klass, void *data)
+{
+	DeviceClass *dc = DEVICE_CLASS(klass);
+	PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
+	k->realize = mockdma_realize;
+	k->exit = mockdma_exit;
+	k->config_write = mockdma_config_write;
+	k->vendor_id = MOCKDMA_VENDOR_ID;
+	k->device_id = MOCKDMA_DEVICE_ID;
+	k->revision = MOCKDMA_REVISION;
+	k->class_id = MOCKDMA_CLASS;
+	dc->desc = "upci lab DMA test device";
+	dc->reset = mockdma_qdev_reset;
+	dc->vmsd = &mockdma_vmstate;
+	device_class_set_props(dc, mockdma_properties);
+	set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+}
+
+static const TypeInfo mockdma_info = {
+	.name = TYPE_MOCKDMA,
+	.parent = TYPE_PCI_DEVICE,
+	.instance_size = sizeof(MockDmaState),
+	.class_init = mockdma_class_init,
+	.interfaces = (InterfaceInfo[]) {
+		{ INTERFACE_PCIE_DEVICE },
+		{ },
+	},
+};
+
+static void mockdma_register_types(void)
+{
+	type_register_static(&mockdma_info);
+}
+
+type_init(mockdma_register_types)
