@@ -38,7 +38,7 @@ CHECKPATCH := perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \
 UPCILAB := $(B)/upcilab
 UPCILAB_FLAGS ?=
 
-.PHONY: all deps harness guest kmod check-kmod unit run test clean help
+.PHONY: all deps harness guest kmod check-kmod qemu unit run test clean help
 .DELETE_ON_ERROR:
 
 # kmod joins the default build once the module has sources
@@ -49,11 +49,17 @@ help:
 	@echo "make test   host unit tests, then every scenario (what CI runs)"
 	@echo "make unit   host unit tests only (no VM)"
 	@echo "make deps   install what the lab needs (ci/install-deps.sh, as root)"
+	@echo "make qemu   build QEMU with mockdma into \$$UPCI_CACHE/qemu (mockdevs/build-qemu.sh)"
 	@echo "make clean  remove build/ (the cache in \$$UPCI_CACHE stays)"
 	@echo "UPCILAB_FLAGS='-v' adds flags to upcilab, e.g. --driver or --accel tcg"
 
 deps:
 	@ci/install-deps.sh
+
+# QEMU with our device models, cached outside the tree; a no-op when its
+# inputs are unchanged. upcilab finds it through the same script.
+qemu:
+	@mockdevs/build-qemu.sh
 
 # The headers come from the unpacked kernel source: install it first.
 $(SELFTESTS)/kselftest_harness.h:
@@ -100,14 +106,15 @@ $(B)/unit/%: tests/host/%.c tests/host/unit.h $(HARNESS_HDRS) $(B)/libupcilab.a 
 	$(CC) $(UNIT_CFLAGS) $< $(B)/libupcilab.a -ljansson -o $@
 
 unit: $(UNIT_TESTS) $(UPCILAB)
-	@tests/host/run-unit-tests.sh $(UNIT_TESTS) tests/host/test_install_deps.sh tests/host/test_cli.sh
+	@tests/host/run-unit-tests.sh $(UNIT_TESTS) tests/host/test_install_deps.sh \
+		tests/host/test_build_qemu.sh tests/host/test_cli.sh
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all qemu
 	$(UPCILAB) $(UPCILAB_FLAGS) --table run default
 
 test: deps
-	@$(MAKE) --no-print-directory all unit $(if $(KMOD_SRCS),check-kmod)
+	@$(MAKE) --no-print-directory all qemu unit $(if $(KMOD_SRCS),check-kmod)
 	$(UPCILAB) $(UPCILAB_FLAGS) run
 
 clean:

@@ -20,7 +20,7 @@ majmin=$(cut -d. -f1,2 <<<"$KVER")
 kernel_dir="$UPCI_CACHE/kernel-$KVER"
 source_dir="$UPCI_CACHE/linux-source-$majmin"
 packages=(
-	qemu-system-x86   # the emulator: q35, intel-iommu, edu
+	qemu-system-x86   # firmware (and seabios, ipxe-qemu) for the QEMU we build; fallback emulator
 	busybox-static    # the guest's userland, one static binary
 	cpio              # packs the guest initramfs
 	build-essential   # gcc, make, libc for static guest binaries
@@ -31,6 +31,15 @@ packages=(
 	zstd              # extract-vmlinux: the kernel image is zstd-compressed
 	"linux-headers-$KVER" # out-of-tree module builds
 	sparse            # make check-kmod: the kernel's static checker
+	# mockdevs/build-qemu.sh: QEMU with mockdma, from Debian's qemu source
+	dpkg-dev          # dpkg-source unpacks it with Debian's patches
+	ninja-build       # QEMU's build runs on meson and ninja
+	meson
+	python3           # QEMU's configure and code generators
+	libglib2.0-dev    # QEMU's core library
+	libpixman-1-dev   # required by QEMU's system emulators (display code)
+	zlib1g-dev        # required by QEMU (migration, block layer)
+	libfdt-dev        # device trees: x86_64-softmmu needs libfdt (no bundled dtc)
 )
 unpacked=(
 	"linux-image-$KVER-unsigned:$kernel_dir"

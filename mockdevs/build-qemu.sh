@@ -1,0 +1,369 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build qemu-system-x86_64 with our device models (mockdevs/) from Debian's
+# QEMU source package, and print the binary's absolute path.
+#
+# Usage: mockdevs/build-qemu.sh [--print-path | --check]
+#   (none)        build if needed; progress on stderr, the path as the last
+#                 line of stdout
+#   --print-path  the same, quiet unless it builds: stdout is only the path
+#   --check       exit 0 if the binary for the current inputs is cached,
+#                 1 if not (saying what is missing); never builds
+#
+# Cache, outside the tree ($UPCI_CACHE/qemu):
+#   VERSION/src, VERSION/build  one incremental tree per QEMU source version
+#                               (the newest `apt-cache showsrc qemu` knows):
+#                               a change to mockdma.c recompiles one file
+#   VERSION/build.log           the last configure and build output
+#   bin/VERSION-HASH/           finished binaries; HASH covers mockdevs/'s
+#                               sources, include/mockdma.h and this script.
+#                               Only the newest $KEEP_BINARIES stay.
+# With unchanged inputs nothing runs but a hash and an apt-cache lookup.
+#
+# The build packages come from ci/install-deps.sh (the one list of them).
+# UPCI_INSTALL_DEPS and UPCI_APT_ETC replace ci/install-deps.sh and
+# /etc/apt for the tests (tests/host/test_build_qemu.sh).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+# shellcheck source=SCRIPTDIR/../ci/cache-dir.sh
+. "$top/ci/cache-dir.sh"
+: "${UPCI_INSTALL_DEPS:=$top/ci/install-deps.sh}"
+: "${UPCI_APT_ETC:=/etc/apt}"
+
+KEEP_BINARIES=3
+qcache=$UPCI_CACHE/qemu
+bindir=$qcache/bin
+# Only what the lab uses. Debian's dfsg source has no firmware blobs: they
+# come from the installed qemu-system-x86, seabios and ipxe-qemu packages.
+# The prefix is never installed to (it must not be /usr: QEMU relocates
+# paths under its prefix relative to the binary).
+configure_args() {
+	echo --target-list=x86_64-softmmu --without-default-features \
+		--enable-kvm --enable-tcg --disable-docs --disable-tools \
+		--disable-user "--prefix=$qcache/prefix" \
+		--firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
+}
+
+quiet=
+die() { echo "build-qemu: $*" >&2; exit 1; }
+say() { [ -n "$quiet" ] || echo "build-qemu: $*" >&2; }
+progress() { echo "build-qemu: $*" >&2; }
+
+# The files that go into the QEMU tree, relative to $top, sorted.
+tree_files() {
+	(cd "$top" && {
+		find mockdevs -maxdepth 1 -type f \( -name '*.c' -o -name '*.h' \
+			-o -name Kconfig -o -name meson.build \)
+		echo include/mockdma.h
+	} | LC_ALL=C sort)
+}
+
+# "SHA256  PATH" for every input: the tree's files and this script.
+inputs_sums() {
+	local files
+	mapfile -t files < <(tree_files)
+	(cd "$top" && sha256sum "${files[@]}" mockdevs/build-qemu.sh)
+}
+
+# 12 hex digits over the names and contents of the inputs.
+inputs_hash() {
+	inputs_sums | sha256sum | cut -c1-12
+}
+
+check_inputs() {
+	local f
+	for f in include/mockdma.h mockdevs/mockdma.c mockdevs/Kconfig mockdevs/meson.build; do
+		[ -f "$top/$f" ] || die "$f is missing: there is no device model to build"
+	done
+}
+
+newest_version() {
+	local v best=
+	while read -r v; do
+		if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then
+			best=$v
+		fi
+	done
+	echo "$best"
+}
+
+# The newest qemu source version the apt lists know, "" if none.
+src_version() {
+	{ apt-cache showsrc qemu 2>/dev/null || true; } |
+		awk '/^Package: / { p = ($2 == "qemu") } p && /^Version: / { print $2 }' |
+		newest_version
+}
+
+# deb822 stanzas of Debian archives (Types has deb, URIs names debian),
+# rewritten as deb-src with every other field kept.
+deb822_to_src() {
+	awk '
+	function flush(  i) {
+		if (n && types ~ /(^|[ \t])deb([ \t]|$)/ && uris ~ /debian/ &&
+		    tolower(enabled) !~ /^no/) {
+			if (out++) print ""
+			print "Types: deb-src"
+			for (i = 1; i <= n; i++) print line[i]
+		}
+		n = 0; types = uris = enabled = field = ""
+	}
+	FNR == 1 { flush() }
+	/^[ \t]*$/ { flush(); next }
+	/^#/ { next }
+	/^[ \t]/ { if (field != "types") line[++n] = $0; next }
+	{
+		field = tolower($0); sub(/:.*/, "", field)
+		val = $0; sub(/^[^:]*:[ \t]*/, "", val)
+		if (field == "types") { types = val; next }
+		if (field == "uris") uris = val
+		if (field == "enabled") enabled = val
+		line[++n] = $0
+	}
+	END { flush() }' "$@"
+}
+
+# One-line "deb ..." entries of Debian archives, as deb-src.
+list_to_src() {
+	awk '$1 == "deb" && /debian/ { $1 = "deb-src"; print }' "$@"
+}
+
+# The apt lists know no qemu source: mirror the Debian deb entries as
+# deb-src (deb822 as upci-src.sources, one-line as upci-src.list).
+add_deb_src() {
+	local etc=$UPCI_APT_ETC parts=() lists=() f log added=
+	[ "$(id -u)" = 0 ] ||
+		die "the apt lists have no qemu source package; adding a deb-src entry needs root"
+	for f in "$etc"/sources.list.d/*.sources; do
+		[ -f "$f" ] && [ "${f##*/}" != upci-src.sources ] && parts+=("$f")
+	done
+	for f in "$etc/sources.list" "$etc"/sources.list.d/*.list; do
+		[ -f "$f" ] && [ "${f##*/}" != upci-src.list ] && lists+=("$f")
+	done
+	if [ ${#parts[@]} -gt 0 ] && [ -n "$(deb822_to_src "${parts[@]}")" ]; then
+		deb822_to_src "${parts[@]}" >"$etc/sources.list.d/upci-src.sources"
+		added="$etc/sources.list.d/upci-src.sources"
+	fi
+	if [ ${#lists[@]} -gt 0 ] && [ -n "$(list_to_src "${lists[@]}")" ]; then
+		list_to_src "${lists[@]}" >"$etc/sources.list.d/upci-src.list"
+		added="$added $etc/sources.list.d/upci-src.list"
+	fi
+	[ -n "$added" ] ||
+		die "no Debian 'deb' entry in $etc/sources.list* to derive a deb-src entry from"
+	progress "added deb-src entries ($added); updating the apt lists"
+	log=$(mktemp)
+	if ! apt-get update >"$log" 2>&1; then
+		die "cannot reach the Debian archive for the qemu source: apt-get update failed: $(grep -E '^E:' "$log" | head -1 || tail -1 "$log")"
+	fi
+	rm -f "$log"
+}
+
+# Download Debian's qemu source VERSION and unpack it with its patches.
+fetch_source() {
+	local ver=$1 dest=$2 tmp
+	tmp=$(mktemp -d "$qcache/.fetch.XXXXXX")
+	progress "downloading Debian's qemu $ver source (about 25 MB)"
+	if ! (cd "$tmp" && apt-get source -q --download-only "qemu=$ver") >"$tmp/apt.log" 2>&1; then
+		die "cannot download the source package qemu=$ver from the archive: $(grep -E '^E:' "$tmp/apt.log" | head -1 || tail -1 "$tmp/apt.log")"
+	fi
+	progress "unpacking it with Debian's patches"
+	dpkg-source -x "$tmp"/qemu_*.dsc "$tmp/src" >"$tmp/dpkg-source.log" 2>&1 ||
+		die "dpkg-source could not unpack qemu $ver: $(tail -1 "$tmp/dpkg-source.log")"
+	rm -rf "$dest"
+	mv "$tmp/src" "$dest"
+	rm -rf "$tmp"
+}
+
+# Copy our sources into SRC/hw/misc/mockdevs, only where they differ (so
+# ninja rebuilds only what changed), and hook the directory into QEMU's
+# meson and Kconfig once. $staged lists what was copied.
+staged=()
+hook_mockdevs() {
+	local src=$1 dst=$1/hw/misc/mockdevs f keep
+	mkdir -p "$dst"
+	keep=" "
+	mapfile -t staged < <(tree_files)
+	for f in "${staged[@]}"; do
+		cmp -s "$top/$f" "$dst/${f##*/}" || cp "$top/$f" "$dst/${f##*/}"
+		keep="$keep${f##*/} "
+	done
+	for f in "$dst"/*; do
+		[[ $keep == *" ${f##*/} "* ]] || rm -f "$f"
+	done
+	grep -qxF "subdir('mockdevs')" "$src/hw/misc/meson.build" ||
+		printf "\n# upci: mockdevs/build-qemu.sh\nsubdir('mockdevs')\n" >>"$src/hw/misc/meson.build"
+	grep -qxF 'source mockdevs/Kconfig' "$src/hw/misc/Kconfig" ||
+		printf '\n# upci: mockdevs/build-qemu.sh\nsource mockdevs/Kconfig\n' >>"$src/hw/misc/Kconfig"
+}
+
+# inputs_sums for the copies in the QEMU tree: what is really built, even
+# if mockdevs/ changed since the key was computed.
+staged_sums() {
+	local src=$1 f
+	for f in "${staged[@]}"; do
+		echo "$(sha256sum <"$src/hw/misc/mockdevs/${f##*/}" | cut -d' ' -f1)  $f"
+	done
+	(cd "$top" && sha256sum mockdevs/build-qemu.sh)
+}
+
+# (Re)configure when the build tree is new or the arguments changed.
+configure() {
+	local src=$1 build=$2 log=$3 args
+	args=$(configure_args)
+	if [ -f "$build/build.ninja" ] && [ "$(cat "$build/.upci-configure" 2>/dev/null)" = "$args" ]; then
+		return 0
+	fi
+	progress "configuring (x86_64-softmmu, only what the lab uses)"
+	rm -rf "$build"
+	mkdir -p "$build"
+	# shellcheck disable=SC2086 # the arguments hold no spaces
+	if ! (cd "$build" && "$src/configure" $args) >>"$log" 2>&1; then
+		tail -20 "$log" >&2
+		die "configure failed (log: $log)"
+	fi
+	echo "$args" >"$build/.upci-configure"
+}
+
+# ninja's "[n/N]" lines go to the log; every tenth of the way is shown.
+show_progress() {
+	local log=$1 line n total shown=-1 step
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >>"$log"
+		[[ $line =~ ^\[([0-9]+)/([0-9]+)\] ]] || continue
+		n=${BASH_REMATCH[1]} total=${BASH_REMATCH[2]}
+		step=$((n * 10 / total))
+		if [ "$step" != "$shown" ] && [ "$total" -gt 20 ]; then
+			progress "compiling: $n/$total"
+			shown=$step
+		fi
+	done
+}
+
+# The compiler's error lines, with paths as they are in this repository.
+show_errors() {
+	local log=$1 errs
+	errs=$(grep -E -A4 ': (fatal )?error: ' "$log" | grep -vE '^(\[[0-9]+/[0-9]+\] |--$|ninja: )' |
+		head -40 | sed -e 's#[^ ]*/hw/misc/mockdevs/mockdma\.h#include/mockdma.h#g' \
+			-e 's#[^ ]*/hw/misc/mockdevs/#mockdevs/#g') || true
+	if [ -n "$errs" ]; then
+		printf '%s\n' "$errs" >&2
+	else
+		tail -20 "$log" >&2
+	fi
+}
+
+compile() {
+	local build=$1 log=$2 how=incremental
+	[ -e "$build/qemu-system-x86_64" ] || how="all of it: about 4 min on 2 cores"
+	progress "compiling qemu-system-x86_64 ($how; log: $log)"
+	if ! ninja -C "$build" -j"$(nproc)" qemu-system-x86_64 2>&1 | show_progress "$log"; then
+		show_errors "$log"
+		die "the QEMU build failed (log: $log)"
+	fi
+}
+
+# Keep the newest binaries and the current version's tree only.
+prune() {
+	local ver_dir=$1 d
+	# shellcheck disable=SC2012 # names are ours: VERSION-HASH
+	ls -1dt "$bindir"/*/ 2>/dev/null | tail -n +$((KEEP_BINARIES + 1)) |
+		while read -r d; do rm -rf "$d"; done
+	for d in "$qcache"/*/; do
+		d=${d%/}
+		[ "$d" = "$bindir" ] || [ "$d" = "$ver_dir" ] || [ "$d" = "$qcache/prefix" ] ||
+			rm -rf "$d"
+	done
+}
+
+# Build, and store the binary as bin/$built_key.
+built_key=
+build() {
+	local ver=$1 key=$2 ver_dir=$qcache/${1#*:} log new
+	local src=$ver_dir/src build=$ver_dir/build
+	"$UPCI_INSTALL_DEPS" >&2 || exit 1
+	mkdir -p "$ver_dir" "$bindir"
+	rm -rf "$qcache"/.fetch.* "$bindir"/.new.*
+	log=$ver_dir/build.log
+	: >"$log"
+	if [ ! -f "$src/.upci-unpacked" ]; then
+		fetch_source "$ver" "$src"
+		touch "$src/.upci-unpacked"
+		rm -rf "$build"
+	fi
+	hook_mockdevs "$src"
+	built_key=${ver#*:}-$(staged_sums "$src" | sha256sum | cut -c1-12)
+	[ "$built_key" = "$key" ] ||
+		progress "mockdevs/ changed since the start: building it as it is now ($built_key)"
+	configure "$src" "$build" "$log"
+	compile "$build" "$log"
+	"$build/qemu-system-x86_64" -device help 2>/dev/null | grep -q '^name "mockdma"' ||
+		die "the built QEMU has no mockdma device (is CONFIG_MOCKDMA on? log: $log)"
+	grep -E "hw/misc/mockdevs/.*: warning: " "$log" >&2 || true
+	new=$(mktemp -d "$bindir/.new.XXXXXX")
+	cp "$build/qemu-system-x86_64" "$new/"
+	{
+		echo "qemu source: $ver"
+		echo "configure: $(configure_args)"
+		staged_sums "$src"
+	} >"$new/inputs"
+	chmod 755 "$new"
+	rm -rf "${bindir:?}/$built_key"
+	mv "$new" "$bindir/$built_key"
+	prune "$ver_dir"
+}
+
+# The source version, adding a deb-src entry if the lists know none.
+version_or_die() {
+	local ver
+	ver=$(src_version)
+	if [ -z "$ver" ]; then
+		add_deb_src
+		ver=$(src_version)
+		[ -n "$ver" ] || die "the Debian archive has no source package 'qemu' (deb-src entries are in $UPCI_APT_ETC/sources.list.d/upci-src.*)"
+	fi
+	echo "$ver"
+}
+
+main() {
+	local mode=build ver key bin t0
+	case ${1:-} in
+	'') ;;
+	--print-path) quiet=1 ;;
+	--check) mode=check ;;
+	*) echo "usage: mockdevs/build-qemu.sh [--print-path | --check]" >&2; exit 2 ;;
+	esac
+	if [ "$mode" = check ]; then
+		ver=$(src_version)
+		[ -n "$ver" ] || { echo "missing: the qemu source package in the apt lists (no deb-src entry)"; exit 1; }
+		key=${ver#*:}-$(inputs_hash)
+		[ -x "$bindir/$key/qemu-system-x86_64" ] && exit 0
+		echo "missing: $bindir/$key/qemu-system-x86_64"
+		exit 1
+	fi
+	check_inputs
+	ver=$(version_or_die)
+	key=${ver#*:}-$(inputs_hash)
+	bin=$bindir/$key/qemu-system-x86_64
+	if [ ! -x "$bin" ]; then
+		{ mkdir -p "$qcache" 2>/dev/null && [ -w "$qcache" ]; } ||
+			die "must run as root to build QEMU into $qcache (or set UPCI_CACHE to a writable directory)"
+		exec 9>"$qcache/.lock"
+		flock -n 9 || { progress "waiting for another build-qemu.sh"; flock 9; }
+		if [ ! -x "$bin" ]; then
+			t0=$SECONDS
+			progress "building QEMU $ver with mockdevs (key $key)"
+			build "$ver" "$key"
+			bin=$bindir/$built_key/qemu-system-x86_64
+			progress "built $bin in $((SECONDS - t0)) s"
+		fi
+	else
+		say "up to date: QEMU $ver, mockdevs ${key##*-}"
+		touch -c "$bindir/$key" 2>/dev/null || true
+	fi
+	echo "$bin"
+}
+
+# One line: bash has read it whole before it runs, so editing this file
+# during a build does not confuse the running copy.
+main "$@"; exit
