@@ -17,6 +17,7 @@
 #include "drivers.h"
 #include "image.h"
 #include "kvm_probe.h"
+#include "qemu_build.h"
 #include "qemu_cmd.h"
 #include "report.h"
 #include "scenario.h"
@@ -38,7 +39,8 @@ struct config {
 	const char *results_dir;
 	const char *work_dir;
 	char *kernel_dir;
-	const char *qemu;
+	const char *qemu_opt;	/* --qemu */
+	char *qemu;		/* the emulator chosen (qemu_build.h) */
 	const char *busybox;
 	const char *driver;	/* overrides the scenarios' drivers */
 	const char *append;
@@ -74,7 +76,9 @@ static void usage(FILE *out)
 	      "      --results DIR   results directory (default build/results)\n"
 	      "      --work DIR      scratch directory (default build/run)\n"
 	      "      --kernel DIR    unpacked kernel package (default $UPCI_CACHE/kernel-" UPCI_KVER ")\n"
-	      "      --qemu PATH     emulator (default qemu-system-x86_64)\n"
+	      "      --qemu PATH     emulator (default: $UPCILAB_QEMU, else the QEMU with\n"
+	      "                      mockdma that mockdevs/build-qemu.sh builds or has\n"
+	      "                      cached, else qemu-system-x86_64)\n"
 	      "  -h, --help          this text\n"
 	      "\n"
 	      "Exit status: 0 all passed, 1 a test failed or a VM broke, 2 bad usage or\n"
@@ -172,6 +176,26 @@ static int check_host(const struct config *cfg)
 		ret = -1;
 	}
 	return ret;
+}
+
+/* Settle the emulator for every VM, and the KVM probe, before any boots. */
+static int choose_qemu(struct config *cfg, const struct scenario *scns,
+		       size_t n)
+{
+	const struct scenario *need = qemu_needed_by(scns, n);
+	struct buf note = { 0 }, err = { 0 };
+
+	cfg->qemu = qemu_choose(cfg->qemu_opt, QEMU_BUILD_SCRIPT,
+				need ? need->name : NULL, &note, &err);
+	if (!cfg->qemu)
+		fprintf(stderr, "upcilab: %s\n", err.s);
+	else if (note.len)
+		fprintf(stderr, "upcilab: %s\n", note.s);
+	else if (cfg->verbose)
+		fprintf(stderr, "upcilab: qemu: %s\n", cfg->qemu);
+	buf_free(&note);
+	buf_free(&err);
+	return cfg->qemu ? 0 : -1;
 }
 
 static void pick_accel(struct config *cfg)
@@ -356,7 +380,7 @@ static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
 	struct tally t;
 	char *path;
 
-	if (check_host(cfg))
+	if (check_host(cfg) || choose_qemu(cfg, scns, n))
 		return EXIT_USAGE;
 	pick_accel(cfg);
 	mkdir_p(cfg->results_dir);
@@ -424,7 +448,7 @@ static int cmd_shell(struct config *cfg, struct scenario *scn)
 	struct buf err = { 0 };
 	struct vm_paths p;
 
-	if (check_host(cfg))
+	if (check_host(cfg) || choose_qemu(cfg, scn, 1))
 		return EXIT_USAGE;
 	pick_accel(cfg);
 	vm_paths_make(cfg, label, &p);
@@ -517,7 +541,7 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 			cfg->kernel_dir = xstrdup(optarg);
 			break;
 		case OPT_QEMU:
-			cfg->qemu = optarg;
+			cfg->qemu_opt = optarg;
 			break;
 		default:
 			return -1;
@@ -531,7 +555,7 @@ int main(int argc, char **argv)
 	struct config cfg = {
 		.scenario_dir = "tests/scenarios", .guest_dir = "build/guest",
 		.kmod_dir = "build/kmod", .results_dir = "build/results",
-		.work_dir = "build/run", .qemu = "qemu-system-x86_64",
+		.work_dir = "build/run",
 		.busybox = "/bin/busybox", .accel = "auto",
 		.tty = isatty(STDERR_FILENO),
 	};
@@ -586,5 +610,6 @@ int main(int argc, char **argv)
 	free(scns);
 	strv_free(&paths);
 	free(cfg.kernel_dir);
+	free(cfg.qemu);
 	return ret;
 }

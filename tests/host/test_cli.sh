@@ -14,13 +14,22 @@ printf 'test t1\nfrobnicate\n' >"$work/scn/bad.scenario"
 printf 'test t1\n' >"$work/scn/good.scenario"
 mkdir -p "$work/only-good" && cp "$work/scn/good.scenario" "$work/only-good/"
 printf '#!/bin/sh\n' >"$work/guest/t1" && chmod +x "$work/guest/t1"
+# A scenario that needs our QEMU, a kernel tree that passes the host check,
+# and a build script that fails (in a directory of its own).
+printf 'device m mockdma\ntest t1\n' >"$work/scn/dma.scenario"
+. "$top/ci/versions"
+mkdir -p "$work/kernel/lib/modules/$KVER" && : >"$work/kernel/lib/modules/$KVER/modules.dep"
+mkdir -p "$work/failing/mockdevs"
+printf '#!/bin/sh\necho "build-qemu: stub build failed" >&2\nexit 1\n' >"$work/failing/mockdevs/build-qemu.sh"
+chmod +x "$work/failing/mockdevs/build-qemu.sh"
 
-# expect NAME STATUS PATTERN ARGS...: stderr+stdout must match PATTERN
+# expect NAME STATUS PATTERN ARGS...: stderr+stdout must match PATTERN.
+# upcilab runs in $work, or in $CWD if set.
 expect() {
 	local name=$1 want=$2 pattern=$3 got
 	shift 3
 	n=$((n + 1))
-	(cd "$work" && "$upcilab" "$@") >"$work/out" 2>&1
+	(cd "${CWD:-$work}" && env -u UPCILAB_QEMU "$upcilab" "$@") >"$work/out" 2>&1
 	got=$?
 	if [ "$got" = "$want" ] && grep -qE -- "$pattern" "$work/out"; then
 		echo "ok $n $name"
@@ -35,7 +44,7 @@ expect() {
 
 S=(--scenarios "$work/scn" --guest "$work/guest")
 echo "TAP version 13"
-echo "1..17"
+echo "1..19"
 expect no_command 2 '^usage: upcilab'
 expect help 0 '^usage: upcilab' --help
 expect unknown_command 2 "unknown command 'frob'" frob
@@ -55,5 +64,12 @@ expect missing_kernel 2 'the pinned kernel is not unpacked .*run ci/install-deps
 	"${S[@]}" --kernel "$work/nokernel" run good
 expect list_without_binaries 0 '^good ' --scenarios "$work/only-good" --guest "$work/empty" list
 expect list_reports_bad_files 2 "bad.scenario:2: unknown directive" --scenarios "$work/scn" list
+K=(--kernel "$work/kernel" --accel tcg)
+expect mockdma_without_build_script 2 \
+	"scenario 'dma' needs mockdma, which only our QEMU has: mockdevs/build-qemu.sh not found .*--qemu or UPCILAB_QEMU" \
+	"${S[@]}" "${K[@]}" run dma
+CWD=$work/failing expect mockdma_with_failing_build 2 \
+	"needs mockdma, which only our QEMU has: mockdevs/build-qemu.sh failed \(exit status 1\)" \
+	"${S[@]}" "${K[@]}" run dma
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 [ "$fail" = 0 ]
