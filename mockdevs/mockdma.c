@@ -31,6 +31,11 @@
 
 #include "mockdma.h"
 
+/* QEMU builds without -Werror; this file is held to it. */
+#pragma GCC diagnostic error "-Wall"
+#pragma GCC diagnostic error "-Wextra"
+#pragma GCC diagnostic ignored "-Wunused-parameter"	/* QEMU callbacks */
+
 #define TYPE_MOCKDMA "mockdma"
 OBJECT_DECLARE_SIMPLE_TYPE(MockDmaState, MOCKDMA)
 
