@@ -11,7 +11,7 @@ CC ?= gcc
 WARN := -Wall -Wextra -Werror
 HOST_CFLAGS := -std=c11 -O2 -g $(WARN) -DUPCI_KVER='"$(KVER)"'
 # kselftest_harness.h needs GNU C (typeof, statement expressions)
-GUEST_CFLAGS := -std=gnu11 -O2 $(WARN) -static -isystem $(SELFTESTS) -Itests/lib
+GUEST_CFLAGS := -std=gnu11 -O2 $(WARN) -static -isystem $(SELFTESTS) -Itests/lib -Iinclude
 UNIT_CFLAGS := -std=gnu11 -O0 -g $(WARN) -isystem $(SELFTESTS) -Iharness -DUPCI_KVER='"$(KVER)"'
 
 HARNESS_LIB_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c))
@@ -19,7 +19,7 @@ HARNESS_LIB_OBJS := $(HARNESS_LIB_SRCS:harness/%.c=$(B)/obj/%.o)
 HARNESS_HDRS := $(wildcard harness/*.h)
 
 GUEST_LIB_SRCS := $(wildcard tests/lib/*.c)
-GUEST_LIB_HDRS := $(wildcard tests/lib/*.h)
+GUEST_LIB_HDRS := $(wildcard tests/lib/*.h) $(wildcard include/*.h)
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(B)/guest/%,$(filter-out tests/guest/upcilab_guest.c,$(wildcard tests/guest/*.c)))
 GUEST_BINS := $(GUEST_TESTS) $(B)/guest/upcilab-guest
 
