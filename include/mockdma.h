@@ -19,7 +19,7 @@
 #define MOCKDMA_VENDOR_ID	0x1234	/* QEMU's test vendor, as edu */
 #define MOCKDMA_DEVICE_ID	0x5ad0
 #define MOCKDMA_SUBSYS_ID	0x0001
-#define MOCKDMA_CLASS		0x00ff	/* "unassigned class": no host driver */
+#define MOCKDMA_CLASS		0xff00	/* base class 0xff, "unassigned": no driver */
 #define MOCKDMA_REVISION	1
 
 #define MOCKDMA_BAR_REGS	0

@@ -173,6 +173,9 @@ static void mockdma_inject_aer(MockDmaState *s, uint32_t bits, bool cor)
 		return;
 	}
 	for (int bit = 0; bit < 32; bit++) {
+		uint8_t *lnkcap = PCI_DEVICE(s)->config +
+				  PCI_DEVICE(s)->exp.exp_cap + PCI_EXP_LNKCAP;
+		uint32_t saved = pci_get_long(lnkcap);
 		QDict *args;
 		char status[16];
 
@@ -185,6 +188,11 @@ static void mockdma_inject_aer(MockDmaState *s, uint32_t bits, bool cor)
 		qdict_put_bool(args, "correctable", cor);
 		hmp_pcie_aer_inject_error(NULL, args);
 		qobject_unref(args);
+		/*
+		 * 7.2's uncorrectable path stores DevSta with a 32-bit write
+		 * that zeroes LnkCap[15:0] behind it; LnkCap is read-only.
+		 */
+		pci_set_long(lnkcap, saved);
 	}
 }
 
@@ -849,7 +857,8 @@ static void mockdma_build_rom(MockDmaState *s)
 	stw_le_p(pcir + 4, MOCKDMA_VENDOR_ID);
 	stw_le_p(pcir + 6, MOCKDMA_DEVICE_ID);
 	stw_le_p(pcir + 10, 0x18);
-	pcir[14] = 0xff;	/* class code, as the function's */
+	pcir[15] = MOCKDMA_CLASS >> 8;	/* class code, as the function's */
+	pcir[14] = MOCKDMA_CLASS & 0xff;
 	stw_le_p(pcir + 16, MOCKDMA_ROM_SIZE / 512);
 	pcir[20] = 1;
 	pcir[21] = 0x80;	/* last image */
