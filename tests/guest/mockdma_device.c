@@ -387,6 +387,10 @@ TEST_F(dev, rom_has_signature_and_pci_data_structure)
 	EXPECT_EQ(0, memcmp(rom + pcir, "PCIR", 4));
 	EXPECT_EQ(MOCKDMA_VENDOR_ID, rom[pcir + 4] | rom[pcir + 5] << 8);
 	EXPECT_EQ(MOCKDMA_DEVICE_ID, rom[pcir + 6] | rom[pcir + 7] << 8);
+	/* the PCI data structure's class code is the function's */
+	EXPECT_EQ(CFG8(PCI_CLASS_PROG), rom[pcir + 13]);
+	EXPECT_EQ(MOCKDMA_CLASS, rom[pcir + 14] | rom[pcir + 15] << 8);
+	EXPECT_EQ(MOCKDMA_ROM_SIZE / 512, rom[pcir + 16] | rom[pcir + 17] << 8);
 	EXPECT_EQ(0x80, rom[pcir + 21] & 0x80) TH_LOG("last-image bit");
 	/* the rest is the model's filler, i * 7: a wrong offset shows */
 	for (i = 0x40; i < sizeof(rom); i++)
