@@ -89,12 +89,16 @@ char *image_devices_file(const struct scenario *scn)
 {
 	struct buf b = { 0 };
 
-	buf_addf(&b, "# id path model (generated from %s)\n", scn->path);
+	buf_addf(&b, "# id path model [property=value...] (generated from %s)\n",
+		 scn->path);
 	for (size_t i = 0; i < scn->ndevs; i++) {
-		char *path = topology_path(scn, &scn->devs[i]);
+		const struct scn_device *d = &scn->devs[i];
+		char *path = topology_path(scn, d);
 
-		buf_addf(&b, "%s %s %s\n", scn->devs[i].id, path,
-			 scn->devs[i].model);
+		buf_addf(&b, "%s %s %s", d->id, path, d->model);
+		for (size_t j = 0; j < d->opts.n; j++)
+			buf_addf(&b, " %s", d->opts.v[j]);
+		buf_addf(&b, "\n");
 		free(path);
 	}
 	return b.s;

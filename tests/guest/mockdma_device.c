@@ -4,9 +4,10 @@
  * every register and capability, driven through the VFIO device fd of the
  * driver under test.
  *
- * The scenario declares three devices whose properties differ, and
- * repeats each device's properties in env MOCKDMA_PROPS_<id>, so every
- * test checks that what QEMU was told reached the guest:
+ * The scenario declares three devices whose properties differ; the
+ * harness passes each device's properties into the guest
+ * (/etc/upcilab/devices), so every test checks that what QEMU was told
+ * reached the guest:
  *   mdma0  root bus, defaults: FLR, PM reset, AER (nothing to report to)
  *   mdma1  below a root port (bus reset, AER reported to the guest's AER
  *          driver), 16 MSI-X, 8 MSI, 2 MiB BAR2, sub-page BAR5, INTB,

@@ -243,11 +243,25 @@ TEST(devices_file_lists_id_path_model)
 
 	parse(_metadata, lab, &scn);
 	s = image_devices_file(&scn);
-	EXPECT_STREQ("# id path model (generated from img.scenario)\n"
+	EXPECT_STREQ("# id path model [property=value...] (generated from img.scenario)\n"
 		     "pbr 02.0 pcie-pci-bridge\n"
 		     "edu0 02.0/01.0 edu\n"
 		     "edu1 02.0/02.0 edu\n"
 		     "edu2 03.0 edu\n", s);
+	free(s);
+	scenario_free(&scn);
+}
+
+TEST(devices_file_carries_the_qemu_properties)
+{
+	struct scenario scn;
+	char *s;
+
+	parse(_metadata, "device m0 mockdma addr=03.0 vectors=16 flr=off\n"
+		"test t\n", &scn);
+	s = image_devices_file(&scn);
+	EXPECT_STREQ("# id path model [property=value...] (generated from img.scenario)\n"
+		     "m0 03.0 mockdma vectors=16 flr=off\n", s);
 	free(s);
 	scenario_free(&scn);
 }
@@ -259,7 +273,7 @@ TEST(devices_file_of_a_scenario_without_devices)
 
 	parse(_metadata, "test t\n", &scn);
 	s = image_devices_file(&scn);
-	EXPECT_STREQ("# id path model (generated from img.scenario)\n", s);
+	EXPECT_STREQ("# id path model [property=value...] (generated from img.scenario)\n", s);
 	free(s);
 	scenario_free(&scn);
 }

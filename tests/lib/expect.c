@@ -103,9 +103,11 @@ static int add_declared(struct expect *e, const char *file, int lineno,
 			char **tok, int n, char *err, size_t size)
 {
 	struct expect_declared *grown, *d;
+	size_t used = 0;
+	int i;
 
-	if (n != 3 || pci_topo_path_valid(tok[1])) {
-		snprintf(err, size, "%s:%d: want \"<id> <path> <qemu-model>\"",
+	if (n < 3 || pci_topo_path_valid(tok[1])) {
+		snprintf(err, size, "%s:%d: want \"<id> <path> <qemu-model> [key=value...]\"",
 			 file, lineno);
 		return -EINVAL;
 	}
@@ -117,6 +119,19 @@ static int add_declared(struct expect *e, const char *file, int lineno,
 	snprintf(d->id, sizeof(d->id), "%s", tok[0]);
 	snprintf(d->path, sizeof(d->path), "%s", tok[1]);
 	snprintf(d->model, sizeof(d->model), "%s", tok[2]);
+	d->props[0] = '\0';
+	for (i = 3; i < n; i++) {
+		int w = snprintf(d->props + used, sizeof(d->props) - used,
+				 "%s%s", used ? " " : "", tok[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(d->props) - used) {
+			snprintf(err, size, "%s:%d: properties too long", file,
+				 lineno);
+			e->ndeclared--;
+			return -EINVAL;
+		}
+		used += w;
+	}
 	return 0;
 }
 
@@ -212,6 +227,18 @@ const struct expect_declared *expect_declared_at(const struct expect *e,
 
 	for (i = 0; i < e->ndeclared; i++) {
 		if (!strcmp(e->declared[i].path, path))
+			return &e->declared[i];
+	}
+	return NULL;
+}
+
+const struct expect_declared *expect_declared_id(const struct expect *e,
+						 const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < e->ndeclared; i++) {
+		if (!strcmp(e->declared[i].id, id))
 			return &e->declared[i];
 	}
 	return NULL;

@@ -7,7 +7,8 @@
  *
  *   groups   required; one expected IOMMU group per line,
  *            "<reason> <path> [<path>...]", every PCI device of the VM once
- *   devices  optional; "<id> <path> <qemu-model>" per declared device
+ *   devices  optional; "<id> <path> <qemu-model> [key=value...]" per
+ *            declared device, with the QEMU properties the scenario gave
  *
  * expect_load() also resolves every path of groups through sysfs, so each
  * expected device carries its BDF and IOMMU group.
@@ -57,6 +58,7 @@ struct expect_declared {
 	char id[64];
 	char path[PCI_TOPO_PATH_SIZE];
 	char model[64];
+	char props[512];	/* the scenario's "key=value key=value" */
 };
 
 struct expect {
@@ -79,6 +81,9 @@ void expect_free(struct expect *e);
 /* The devices line of path, or NULL. */
 const struct expect_declared *expect_declared_at(const struct expect *e,
 						 const char *path);
+/* The devices line of the scenario id, or NULL. */
+const struct expect_declared *expect_declared_id(const struct expect *e,
+						 const char *id);
 /* Whether a path of the line resolved to bdf. */
 bool expect_group_has_bdf(const struct expect_group *g, const char *bdf);
 /* The first line listing bdf, or NULL. */

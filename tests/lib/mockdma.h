@@ -69,9 +69,9 @@ struct mockdma_irqs {
 
 /*
  * The QEMU properties a scenario gave a device, for tests to check that
- * they reached it.  The scenario repeats its device line's properties in
- * env MOCKDMA_PROPS_<id>=key=value,key=value (QEMU's spelling: mem-size=2M,
- * flr=off); what it does not name has the model's default.
+ * they reached it: the harness copies the device line's key=value words
+ * into /etc/upcilab/devices (QEMU's spelling: mem-size=2M, flr=off); what
+ * the line does not name has the model's default.
  */
 struct mockdma_props {
 	uint64_t mem_size;
@@ -82,7 +82,7 @@ struct mockdma_props {
 	bool flr, aer, pm, subpage;
 };
 
-/* The defaults, then the env's values; -EINVAL (why) for a bad one. */
+/* The defaults, then the scenario's values; -EINVAL (why) for a bad one. */
 int mockdma_props_load(const char *id, struct mockdma_props *p, char *why,
 		       size_t size);
 
