@@ -22,8 +22,8 @@
 #include <unistd.h>
 #include <linux/pci_regs.h>
 
+#include "dmar.h"
 #include "edu.h"
-#include "klog.h"
 #include "vfio_lab.h"
 
 /* Keep diagnostics in the TAP stream, in order with the results. */
@@ -41,16 +41,6 @@
 #define IOVA_RDONLY	0x7c000ul
 #define IOVA_ALLGONE	0x8d000ul
 #define FAULT_WAIT_MS	2000
-/*
- * The kernel's DMAR fault handler shares one printk ratelimit (10 per 5 s)
- * between its "handling fault status" line and each pass over the single
- * fault record QEMU emulates: three calls per fault, so a fourth fault
- * within 5 s goes unlogged.  A test that expects a fault line first waits
- * until fewer than three faults were handled in the last 5 s.
- */
-#define DMAR_HANDLING		"DMAR: DRHD: handling fault status"
-#define DMAR_LOGGED_PER_WINDOW	3
-#define DMAR_WINDOW_SECS	5.5
 
 FIXTURE(edu_dma) {
 	struct vfio_lab_dev dev;
@@ -90,58 +80,6 @@ FIXTURE_TEARDOWN(edu_dma)
 #define test_cmd_dma_to_ram(self, off, iova, n)				\
 	ASSERT_EQ(0, edu_dma_to_ram((self)->dev.fd, off, iova, n))
 
-/* Lines "DMAR: [DMA Write NO_PASID] Request device [00:03.0] fault addr 0x5a000 [...". */
-static int dmar_faults(const char *bdf, bool write, uint64_t iova)
-{
-	char dev[48], addr[48];
-	const char *needles[3] = { write ? "[DMA Write" : "[DMA Read", dev, addr };
-	char *log = klog_read_all();
-	int n;
-
-	if (!log)
-		return -errno;
-	/* The kernel prints the BDF without the domain. */
-	snprintf(dev, sizeof(dev), "Request device [%s]", bdf + 5);
-	snprintf(addr, sizeof(addr), "fault addr 0x%llx [", (unsigned long long)iova);
-	n = klog_count_lines(log, needles, 3);
-	free(log);
-	return n;
-}
-
-/* Wait for the fault handler to log more than before faults; the count. */
-static int wait_for_dmar_fault(const char *bdf, bool write, uint64_t iova,
-			       int before)
-{
-	int n = dmar_faults(bdf, write, iova), waited;
-
-	for (waited = 0; n >= 0 && n <= before && waited < FAULT_WAIT_MS; waited += 20) {
-		usleep(20 * 1000);
-		n = dmar_faults(bdf, write, iova);
-	}
-	return n;
-}
-
-/* Sleep until the fault handler's ratelimit has room for a new fault. */
-static void wait_for_dmar_log_budget(void)
-{
-	double ts[DMAR_LOGGED_PER_WINDOW], now, wait;
-	char *log = klog_read_all();
-	int n;
-
-	if (!log)
-		return;
-	n = klog_timestamps(log, DMAR_HANDLING, ts, DMAR_LOGGED_PER_WINDOW);
-	free(log);
-	if (n < DMAR_LOGGED_PER_WINDOW)
-		return;
-	if (klog_now(&now))
-		return;
-	/* The oldest of the last three must have left the window. */
-	wait = ts[0] + DMAR_WINDOW_SECS - now;
-	if (wait > 0)
-		usleep(wait * 1e6);
-}
-
 static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
 {
 	while (n--)
@@ -161,12 +99,12 @@ TEST_F(edu_dma, dma_to_unmapped_iova_is_blocked_and_logged)
 	test_cmd_map(self->dev.container, stale, IOVA_STALE, PAGE);
 	test_cmd_unmap(self->dev.container, IOVA_STALE, PAGE, PAGE);
 	test_cmd_dma_from_ram(self, IOVA_SRC, 0, 512);
-	wait_for_dmar_log_budget();
+	dmar_wait_log_budget();
 	before = dmar_faults(self->dev.bdf, true, IOVA_STALE);
 	ASSERT_LE(0, before) TH_LOG("cannot read the kernel log");
 	test_cmd_dma_to_ram(self, 0, IOVA_STALE, 512);
 	ASSERT_TRUE(all_bytes(stale, PAGE, 0xcc)) TH_LOG("the DMA reached unmapped memory");
-	ASSERT_LT(before, wait_for_dmar_fault(self->dev.bdf, true, IOVA_STALE, before))
+	ASSERT_LT(before, dmar_wait_fault(self->dev.bdf, true, IOVA_STALE, before, FAULT_WAIT_MS))
 		TH_LOG("no \"DMA Write\" DMAR fault for %s at 0x%lx in the kernel log",
 		       self->dev.bdf, IOVA_STALE);
 }
@@ -180,12 +118,12 @@ TEST_F(edu_dma, dma_from_unmapped_iova_is_blocked_and_logged)
 	test_cmd_unmap(self->dev.container, IOVA_STALE_READ, PAGE, PAGE);
 	/* edu's buffer starts as 0xcc (from dst), then reads from nowhere. */
 	test_cmd_dma_from_ram(self, IOVA_DST, 0, 256);
-	wait_for_dmar_log_budget();
+	dmar_wait_log_budget();
 	before = dmar_faults(self->dev.bdf, false, IOVA_STALE_READ);
 	ASSERT_LE(0, before);
 	test_cmd_dma_from_ram(self, IOVA_STALE_READ, 0, 256);
-	ASSERT_LT(before, wait_for_dmar_fault(self->dev.bdf, false, IOVA_STALE_READ,
-					      before))
+	ASSERT_LT(before, dmar_wait_fault(self->dev.bdf, false, IOVA_STALE_READ,
+					      before, FAULT_WAIT_MS))
 		TH_LOG("no \"DMA Read\" DMAR fault for %s at 0x%lx", self->dev.bdf,
 		       IOVA_STALE_READ);
 	test_cmd_dma_to_ram(self, 0, IOVA_DST + 1024, 256);
@@ -201,11 +139,11 @@ TEST_F(edu_dma, dma_to_read_only_mapping_is_blocked_and_logged)
 	ASSERT_EQ(0, vfio_lab_map(self->dev.container, (uintptr_t)ro, IOVA_RDONLY,
 				  PAGE, VFIO_DMA_MAP_FLAG_READ));
 	test_cmd_dma_from_ram(self, IOVA_SRC, 0, 128);
-	wait_for_dmar_log_budget();
+	dmar_wait_log_budget();
 	before = dmar_faults(self->dev.bdf, true, IOVA_RDONLY);
 	test_cmd_dma_to_ram(self, 0, IOVA_RDONLY, 128);
 	ASSERT_TRUE(all_bytes(ro, PAGE, 0xcc)) TH_LOG("the device wrote a read-only mapping");
-	ASSERT_LT(before, wait_for_dmar_fault(self->dev.bdf, true, IOVA_RDONLY, before));
+	ASSERT_LT(before, dmar_wait_fault(self->dev.bdf, true, IOVA_RDONLY, before, FAULT_WAIT_MS));
 	/* Reading it is allowed. */
 	test_cmd_dma_from_ram(self, IOVA_RDONLY, 0, 128);
 }
@@ -218,11 +156,11 @@ TEST_F(edu_dma, dma_after_unmap_all_is_blocked_and_logged)
 	test_cmd_map(self->dev.container, gone, IOVA_ALLGONE, PAGE);
 	test_cmd_dma_from_ram(self, IOVA_SRC, 0, 64);
 	test_cmd_unmap_all(self->dev.container, 3 * PAGE);
-	wait_for_dmar_log_budget();
+	dmar_wait_log_budget();
 	before = dmar_faults(self->dev.bdf, true, IOVA_ALLGONE);
 	test_cmd_dma_to_ram(self, 0, IOVA_ALLGONE, 64);
 	ASSERT_TRUE(all_bytes(gone, PAGE, 0xcc));
-	ASSERT_LT(before, wait_for_dmar_fault(self->dev.bdf, true, IOVA_ALLGONE, before));
+	ASSERT_LT(before, dmar_wait_fault(self->dev.bdf, true, IOVA_ALLGONE, before, FAULT_WAIT_MS));
 }
 
 /* Bus master off: the device cannot issue the transfer at all. */

@@ -42,6 +42,7 @@
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
 #include "vfio_assert.h"
+#include "mockdma_log.h"
 
 #define PAGE		4096ul
 #define CFG_SIZE	PCI_CFG_SPACE_EXP_SIZE
@@ -199,23 +200,6 @@ static void pattern(uint8_t *p, size_t n, unsigned int seed)
 
 	for (i = 0; i < n; i++)
 		p[i] = (uint8_t)(i * 13 + seed * 7 + (i >> 8));
-}
-
-static void log_desc(struct __test_metadata *_metadata,
-		     const struct mockdma_desc *d)
-{
-	char line[256];
-
-	mockdma_desc_describe(d, line, sizeof(line));
-	TH_LOG("descriptor: %s", line);
-}
-
-static void log_state(struct __test_metadata *_metadata, struct mockdma *m)
-{
-	char line[320];
-
-	mockdma_describe_state(m, line, sizeof(line));
-	TH_LOG("device: %s", line);
 }
 
 /* Run d and assert its status, logging it whole when that fails. */

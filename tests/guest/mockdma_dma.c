@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <linux/pci_regs.h>
 
+#include "dmar.h"
 #include "mockdma.h"
 #include "vfio_lab.h"
 
@@ -32,6 +33,7 @@
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
 #include "vfio_assert.h"
+#include "mockdma_log.h"
 
 #define PAGE		4096ul
 #define DEVICE_ID	"mdma0"
@@ -118,23 +120,6 @@ static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
 	return true;
 }
 
-static void log_desc(struct __test_metadata *_metadata,
-		     const struct mockdma_desc *d)
-{
-	char line[256];
-
-	mockdma_desc_describe(d, line, sizeof(line));
-	TH_LOG("descriptor: %s", line);
-}
-
-static void log_state(struct __test_metadata *_metadata, struct mockdma *m)
-{
-	char line[320];
-
-	mockdma_describe_state(m, line, sizeof(line));
-	TH_LOG("device: %s", line);
-}
-
 /* ---- copy between two mapped buffers ---- */
 
 TEST_F(e2e, copy_between_two_mapped_buffers)
@@ -182,8 +167,8 @@ TEST_F(e2e, copy_from_unmapped_iova_faults_and_is_logged)
 	ASSERT_EQ(0, mockdma_ring_init(&self->m, &self->ring, IOVA_RING, 64, 0));
 	test_cmd_map(self->m.dev.container, self->src.va, IOVA_STALE_READ, PAGE);
 	test_cmd_unmap(self->m.dev.container, IOVA_STALE_READ, PAGE, PAGE);
-	mockdma_dmar_wait_log_budget();
-	before = mockdma_dmar_faults(self->m.dev.bdf, false, IOVA_STALE_READ);
+	dmar_wait_log_budget();
+	before = dmar_faults(self->m.dev.bdf, false, IOVA_STALE_READ);
 	ASSERT_LE(0, before) TH_LOG("cannot read the kernel log");
 	d = mockdma_desc_copy(IOVA_STALE_READ, IOVA_DST, PAGE, 0);
 	ASSERT_EQ(0, mockdma_run(&self->m, &self->ring, &d, &out));
@@ -195,7 +180,7 @@ TEST_F(e2e, copy_from_unmapped_iova_faults_and_is_logged)
 	EXPECT_EQ(MOCKDMA_ST_READ_FAULT, RD32(MOCKDMA_REG_LAST_ERROR));
 	EXPECT_TRUE(all_bytes(self->dst.va, COPY_SIZE, 0xcc))
 		TH_LOG("the destination changed");
-	EXPECT_LT(before, mockdma_dmar_wait_fault(self->m.dev.bdf, false,
+	EXPECT_LT(before, dmar_wait_fault(self->m.dev.bdf, false,
 						  IOVA_STALE_READ, before,
 						  FAULT_WAIT_MS))
 		TH_LOG("no \"DMA Read\" DMAR fault for %s at 0x%lx in the kernel log",
@@ -211,15 +196,15 @@ TEST_F(e2e, copy_to_unmapped_iova_faults_and_is_logged)
 	ASSERT_EQ(0, mockdma_ring_init(&self->m, &self->ring, IOVA_RING, 64, 0));
 	test_cmd_map(self->m.dev.container, stale, IOVA_STALE_WRITE, PAGE);
 	test_cmd_unmap(self->m.dev.container, IOVA_STALE_WRITE, PAGE, PAGE);
-	mockdma_dmar_wait_log_budget();
-	before = mockdma_dmar_faults(self->m.dev.bdf, true, IOVA_STALE_WRITE);
+	dmar_wait_log_budget();
+	before = dmar_faults(self->m.dev.bdf, true, IOVA_STALE_WRITE);
 	ASSERT_LE(0, before);
 	d = mockdma_desc_copy(IOVA_SRC, IOVA_STALE_WRITE, PAGE, 0);
 	ASSERT_EQ(0, mockdma_run(&self->m, &self->ring, &d, &out));
 	EXPECT_EQ(MOCKDMA_ST_WRITE_FAULT, out.status) log_desc(_metadata, &out);
 	EXPECT_EQ(IOVA_STALE_WRITE, out.fault_iova);
 	EXPECT_TRUE(all_bytes(stale, PAGE, 0xcc)) TH_LOG("the DMA reached unmapped memory");
-	EXPECT_LT(before, mockdma_dmar_wait_fault(self->m.dev.bdf, true,
+	EXPECT_LT(before, dmar_wait_fault(self->m.dev.bdf, true,
 						  IOVA_STALE_WRITE, before,
 						  FAULT_WAIT_MS))
 		TH_LOG("no \"DMA Write\" DMAR fault for %s at 0x%lx", self->m.dev.bdf,

@@ -19,9 +19,6 @@
 #include "klog.h"
 
 #define PAGE		4096ul
-#define DMAR_HANDLING		"DMAR: DRHD: handling fault status"
-#define DMAR_LOGGED_PER_WINDOW	3
-#define DMAR_WINDOW_SECS	5.5
 
 /* ---- scenario properties ---- */
 
@@ -550,55 +547,6 @@ int mockdma_submit(struct mockdma *m, struct mockdma_ring *r,
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	r->tail = (r->tail + n) & (r->entries - 1);
 	return mockdma_write32(m, MOCKDMA_REG_RING_TAIL, r->tail);
-}
-
-/* ---- the guest kernel's DMAR fault log ---- */
-
-int mockdma_dmar_faults(const char *bdf, bool write, uint64_t iova)
-{
-	char dev[48], addr[48];
-	const char *needles[3] = { write ? "[DMA Write" : "[DMA Read", dev, addr };
-	char *log = klog_read_all();
-	int n;
-
-	if (!log)
-		return -errno;
-	/* The kernel prints the BDF without the domain. */
-	snprintf(dev, sizeof(dev), "Request device [%s]", bdf + 5);
-	snprintf(addr, sizeof(addr), "fault addr 0x%llx [", (unsigned long long)iova);
-	n = klog_count_lines(log, needles, 3);
-	free(log);
-	return n;
-}
-
-int mockdma_dmar_wait_fault(const char *bdf, bool write, uint64_t iova,
-			    int before, int timeout_ms)
-{
-	int n = mockdma_dmar_faults(bdf, write, iova), waited;
-
-	for (waited = 0; n >= 0 && n <= before && waited < timeout_ms; waited += 20) {
-		usleep(20 * 1000);
-		n = mockdma_dmar_faults(bdf, write, iova);
-	}
-	return n;
-}
-
-void mockdma_dmar_wait_log_budget(void)
-{
-	double ts[DMAR_LOGGED_PER_WINDOW], now, wait;
-	char *log = klog_read_all();
-	int n;
-
-	if (!log)
-		return;
-	n = klog_timestamps(log, DMAR_HANDLING, ts, DMAR_LOGGED_PER_WINDOW);
-	free(log);
-	if (n < DMAR_LOGGED_PER_WINDOW || klog_now(&now))
-		return;
-	/* The oldest of the last three must have left the window. */
-	wait = ts[0] + DMAR_WINDOW_SECS - now;
-	if (wait > 0)
-		usleep(wait * 1e6);
 }
 
 double mockdma_now_ms(void)

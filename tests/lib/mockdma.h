@@ -243,22 +243,6 @@ int mockdma_desc_describe(const struct mockdma_desc *d, char *buf,
 /* STATUS, LAST_ERROR, FAULT_IOVA, DESC_DONE/ERR, RING_HEAD/TAIL as a line. */
 int mockdma_describe_state(struct mockdma *m, char *buf, size_t size);
 
-/*
- * The guest kernel's DMAR fault lines for the device at an IOVA
- * ("DMAR: [DMA Read NO_PASID] Request device [00:03.0] fault addr 0x5a000 [").
- * The IOMMU records page addresses: pass a page-aligned IOVA.
- */
-int mockdma_dmar_faults(const char *bdf, bool write, uint64_t iova);
-/* Wait up to timeout_ms for more than before such lines; the count. */
-int mockdma_dmar_wait_fault(const char *bdf, bool write, uint64_t iova,
-			    int before, int timeout_ms);
-/*
- * The kernel's DMAR fault handler shares one printk ratelimit (10 per 5 s)
- * between its "handling fault status" line and each pass over the fault
- * record QEMU emulates, three lines per fault: a fourth fault within 5 s
- * goes unlogged.  Sleep until the window has room for one more.
- */
-void mockdma_dmar_wait_log_budget(void);
 
 /* Milliseconds on CLOCK_MONOTONIC (for waits and benchmarks). */
 double mockdma_now_ms(void);
