@@ -272,4 +272,38 @@ TEST_F(msi, config_write_cannot_enable)
 	routed(_metadata, self, 0, 1);
 }
 
+/*
+ * The message a vector sends belongs to the driver: writes through the
+ * device fd to the MSI-X table (BAR4) or to MSI's address and data in
+ * config space do not reach the device, so user space cannot point a
+ * vector at an address or data of its choosing.  Where the driver lets
+ * the MSI-X BAR be mmapped (VFIO_REGION_INFO_CAP_MSIX_MAPPABLE) the
+ * protection is interrupt remapping, which checks every message's
+ * source; that capability is logged, not asserted.
+ */
+TEST_F(msi, message_writes_through_the_fd_do_not_reach_the_device)
+{
+	uint32_t entry[4] = { 0, 0, 0xdead, 0 };	/* address 0, unmasked */
+	struct vfio_region_info *ri;
+	uint32_t n = nvec(self, variant) < 2 ? nvec(self, variant) : 2, v;
+
+	ASSERT_EQ(0, irq_trigger_fds(self->fd, variant->index, 0, n, self->efd));
+	if (variant->index == MSIX) {
+		ASSERT_EQ(0, vfio_lab_region_info(self->fd, MOCKDMA_BAR_MSIX, &ri));
+		TH_LOG("BAR%d (MSI-X table) %s MSIX_MAPPABLE", MOCKDMA_BAR_MSIX,
+		       vfio_lab_cap_find(ri, ri->argsz, ri->cap_offset,
+					 VFIO_REGION_INFO_CAP_MSIX_MAPPABLE) ? "has" : "lacks");
+		free(ri);
+		for (v = 0; v < n; v++)
+			vfio_lab_region_write(self->fd, MOCKDMA_BAR_MSIX, 16 * v, entry,
+					      sizeof(entry));
+	} else {
+		vfio_lab_config_write(self->fd, MOCKDMA_CAP_MSI + PCI_MSI_ADDRESS_LO, 4, 0);
+		vfio_lab_config_write(self->fd, MOCKDMA_CAP_MSI + PCI_MSI_ADDRESS_HI, 4, 0);
+		vfio_lab_config_write(self->fd, MOCKDMA_CAP_MSI + PCI_MSI_DATA_64, 2, 0xdead);
+	}
+	for (v = 0; v < n; v++)
+		routed(_metadata, self, v, n);
+}
+
 TEST_HARNESS_MAIN
