@@ -100,6 +100,41 @@ int upci_set_power_state(struct upci_device *udev, pci_power_t state)
 
 /* ---- Open and last close ---- */
 
+/*
+ * Can INTx be masked at the device? In Linux 6.12 the PCI core only
+ * knows what it found at enumeration (pci_intx_mask_supported()); a device
+ * whose DisINTx stopped working since, or never worked in a way the quirks
+ * know, would share a line it cannot mask. So, as the PCI core used to,
+ * try it: DisINTx must set and clear. The user cannot reach config space
+ * meanwhile. Where it fails INTx is masked at the IRQ, on a line of its
+ * own (upci_intrs.c).
+ */
+static bool upci_disintx_works(struct pci_dev *pdev)
+{
+	u16 orig, set, clear;
+
+	if (!pci_intx_mask_supported(pdev))
+		return false;
+
+	pci_cfg_access_lock(pdev);
+	pci_read_config_word(pdev, PCI_COMMAND, &orig);
+	pci_write_config_word(pdev, PCI_COMMAND,
+			      orig | PCI_COMMAND_INTX_DISABLE);
+	pci_read_config_word(pdev, PCI_COMMAND, &set);
+	pci_write_config_word(pdev, PCI_COMMAND,
+			      orig & ~PCI_COMMAND_INTX_DISABLE);
+	pci_read_config_word(pdev, PCI_COMMAND, &clear);
+	pci_write_config_word(pdev, PCI_COMMAND, orig);
+	pci_cfg_access_unlock(pdev);
+
+	if ((set & PCI_COMMAND_INTX_DISABLE) &&
+	    !(clear & PCI_COMMAND_INTX_DISABLE))
+		return true;
+	pci_info(pdev, "DisINTx does not stick (command %#06x, set %#06x, clear %#06x): INTx will need an exclusive line\n",
+		 orig, set, clear);
+	return false;
+}
+
 /* As vfio-pci enables a device for its first user. udev->lock held. */
 static int upci_device_enable(struct upci_device *udev)
 {
@@ -143,7 +178,7 @@ static int upci_device_enable(struct upci_device *udev)
 		udev->nointx = true;
 		pci_intx(pdev, 0);
 	} else {
-		udev->pci_2_3 = pci_intx_mask_supported(pdev);
+		udev->pci_2_3 = upci_disintx_works(pdev);
 	}
 
 	/* the user starts with INTx unmasked where we can mask it ourselves */
