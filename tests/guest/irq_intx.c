@@ -218,6 +218,29 @@ TEST_F(intx, unmask_by_eventfd)
 	expect_signal(self->efd);
 }
 
+TEST_F(intx, unmask_eventfd_dropped_with_intx)
+{
+	ASSERT_EQ(0, irq_set(self->fd, VFIO_IRQ_SET_DATA_EVENTFD | UNMASK, INTX, 0,
+			     1, &self->efd2, 4));
+	swint(self);
+	expect_signal(self->efd);
+	ASSERT_EQ(0, irq_disable(self->fd, INTX));
+	/* nothing watches it any more */
+	ASSERT_EQ(0, irq_efd_signal(self->efd2));
+	expect_quiet(self->efd);
+	/* INTx again, without an unmask eventfd: a write to it does nothing */
+	clear_status(self);
+	ASSERT_EQ(0, irq_trigger_fds(self->fd, INTX, 0, 1, &self->efd));
+	swint(self);
+	expect_signal(self->efd);
+	clear_status(self);
+	swint(self);
+	ASSERT_EQ(0, irq_efd_signal(self->efd2));
+	expect_quiet(self->efd);
+	unmask_none(self);
+	expect_signal(self->efd);
+}
+
 TEST_F(intx, virtual_disintx_masks_and_unmasks)
 {
 	uint64_t cmd;

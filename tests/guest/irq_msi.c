@@ -306,4 +306,38 @@ TEST_F(msi, message_writes_through_the_fd_do_not_reach_the_device)
 		routed(_metadata, self, v, n);
 }
 
+/* Lines of /proc/interrupts that name the device (its vectors). */
+static int proc_lines_naming(const char *bdf)
+{
+	char line[512];
+	FILE *f = fopen("/proc/interrupts", "r");
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, bdf) != NULL;
+	fclose(f);
+	return n;
+}
+
+TEST_F(msi, vectors_freed_on_disable_and_on_close)
+{
+	uint32_t n = nvec(self, variant);
+	char bdf[PCI_TOPO_BDF_SIZE];
+
+	snprintf(bdf, sizeof(bdf), "%s", self->m.dev.bdf);
+	ASSERT_EQ(0, proc_lines_naming(bdf));
+	ASSERT_EQ(0, irq_trigger_fds(self->fd, variant->index, 0, n, self->efd));
+	ASSERT_LE((int)n, proc_lines_naming(bdf));
+	ASSERT_EQ(0, irq_disable(self->fd, variant->index));
+	ASSERT_EQ(0, proc_lines_naming(bdf)) TH_LOG("vectors left after disable");
+	ASSERT_EQ(0, irq_trigger_fds(self->fd, variant->index, 0, n, self->efd));
+	ASSERT_LE((int)n, proc_lines_naming(bdf));
+	/* the last close frees what the user left enabled */
+	mockdma_close(&self->m);
+	ASSERT_EQ(0, proc_lines_naming(bdf)) TH_LOG("vectors left after close");
+	ASSERT_EQ(0, hw_enabled(self, variant));
+}
+
 TEST_HARNESS_MAIN

@@ -111,6 +111,24 @@ TEST_F(reset, device_reset_method_and_state)
 	ASSERT_EQ(0, irq_efd_take(self->efd[0]));
 }
 
+TEST_F(reset, intx_after_reset)
+{
+	ASSERT_EQ(0, irq_trigger_fds(self->m.dev.fd, VFIO_PCI_INTX_IRQ_INDEX, 0, 1,
+				     self->efd));
+	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_IRQ_ENABLE, MOCKDMA_IRQ_SWINT));
+	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_SWINT, 0));
+	ASSERT_EQ(1, irq_efd_wait(self->efd[0], SIGNAL_MS));
+	/* reset while masked with the cause pending: the reset clears the cause */
+	ASSERT_EQ(0, mockdma_reset(&self->m));
+	ASSERT_EQ(0, rd(_metadata, &self->m, MOCKDMA_REG_IRQ_STATUS));
+	ASSERT_EQ(0, irq_action_none(self->m.dev.fd, VFIO_PCI_INTX_IRQ_INDEX,
+				     VFIO_IRQ_SET_ACTION_UNMASK, 0, 1));
+	ASSERT_EQ(0, irq_efd_wait(self->efd[0], 300)) TH_LOG("a cause the reset cleared fired");
+	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_IRQ_ENABLE, MOCKDMA_IRQ_SWINT));
+	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_SWINT, 0));
+	ASSERT_EQ(1, irq_efd_wait(self->efd[0], SIGNAL_MS)) TH_LOG("INTx dead after the reset");
+}
+
 /* Fill n 8-byte slots of the buffer, one descriptor each. */
 static void submit_writes(struct __test_metadata *_metadata, struct mockdma *m,
 			  struct mockdma_ring *r, uint32_t n, uint32_t *first)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <linux/pci_regs.h>
 
 #include "irq_lab.h"
 
@@ -272,6 +273,41 @@ TEST_F(uapi, set_irqs_disable_or_loopback_when_off)
 	/* INTx mask and unmask need INTx on */
 	ASSERT_EQ(-EINVAL, irq_action_none(self->fd, INTX, VFIO_IRQ_SET_ACTION_UNMASK, 0, 1));
 	ASSERT_EQ(-EINVAL, irq_action_none(self->fd, INTX, VFIO_IRQ_SET_ACTION_MASK, 0, 1));
+}
+
+TEST_F(uapi, msi_enable_with_no_vectors)
+{
+	/*
+	 * DATA_EVENTFD with count 0 while off asks the PCI core for 0
+	 * vectors (at least 1): upstream passes its ERANGE through.
+	 */
+	ASSERT_EQ(-ERANGE, irq_set(self->fd, EFD_TRIGGER, MSIX, 0, 0, NULL, 0));
+	ASSERT_EQ(-ERANGE, irq_set(self->fd, EFD_TRIGGER, MSI, 0, 0, NULL, 0));
+	/* and nothing was left on */
+	ASSERT_EQ(0, irq_trigger_fds(self->fd, INTX, 0, 1, self->efd));
+	ASSERT_EQ(0, irq_disable(self->fd, INTX));
+}
+
+TEST_F(uapi, msix_enabled_with_fd_minus_one)
+{
+	int32_t none[2] = { -1, -1 };
+	uint16_t flags;
+
+	/* vectors allocated, none with an eventfd: MSI-X is on all the same */
+	ASSERT_EQ(0, irq_trigger_fds(self->fd, MSIX, 0, 2, none));
+	ASSERT_EQ(0, mockdma_raw_config_read(self->m.dev.bdf, MOCKDMA_CAP_MSIX + PCI_MSIX_FLAGS,
+					     &flags, 2));
+	ASSERT_TRUE(flags & PCI_MSIX_FLAGS_ENABLE);
+	ASSERT_EQ(-EINVAL, irq_trigger_fds(self->fd, INTX, 0, 1, self->efd));
+	/* loopback finds no eventfd to signal, and is not an error */
+	ASSERT_EQ(0, irq_action_none(self->fd, MSIX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 2));
+	ASSERT_EQ(0, irq_trigger_fds(self->fd, MSIX, 1, 1, self->efd + 1));
+	ASSERT_EQ(0, irq_action_none(self->fd, MSIX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 2));
+	ASSERT_EQ(1, irq_efd_take(self->efd[1]));
+	ASSERT_EQ(0, irq_disable(self->fd, MSIX));
+	ASSERT_EQ(0, mockdma_raw_config_read(self->m.dev.bdf, MOCKDMA_CAP_MSIX + PCI_MSIX_FLAGS,
+					     &flags, 2));
+	ASSERT_FALSE(flags & PCI_MSIX_FLAGS_ENABLE);
 }
 
 /* ---- only one of INTx, MSI and MSI-X ---- */
