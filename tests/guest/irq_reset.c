@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,62 @@ TEST_F(reset, intx_after_reset)
 	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_IRQ_ENABLE, MOCKDMA_IRQ_SWINT));
 	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_SWINT, 0));
 	ASSERT_EQ(1, irq_efd_wait(self->efd[0], SIGNAL_MS)) TH_LOG("INTx dead after the reset");
+}
+
+/*
+ * While the device resets, its BARs do not decode (the reset clears them
+ * until the PCI core restores the config), so an mmap that stayed in
+ * place would read ~0.  The driver zaps the mappings and holds faults
+ * off until the device is restored: a thread reading the mapping
+ * throughout the reset only ever sees the device's real MAGIC.
+ */
+struct reader {
+	volatile uint32_t *magic;
+	volatile bool stop;
+	unsigned long reads, bad;
+	uint32_t bad_value;
+};
+
+static void *read_magic(void *arg)
+{
+	struct reader *r = arg;
+	uint32_t v;
+
+	while (!r->stop) {
+		v = *r->magic;
+		r->reads++;
+		if (v != MOCKDMA_MAGIC) {
+			r->bad++;
+			r->bad_value = v;
+		}
+	}
+	return NULL;
+}
+
+TEST_F(reset, mapping_held_off_during_reset)
+{
+	struct reader r = { 0 };
+	unsigned long before;
+	pthread_t t;
+	int i;
+
+	ASSERT_NE(NULL, self->m.regs);
+	r.magic = (volatile uint32_t *)(self->m.regs + MOCKDMA_REG_MAGIC);
+	ASSERT_EQ(0, pthread_create(&t, NULL, read_magic, &r));
+	while (!r.reads)
+		usleep(1000);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, mockdma_reset(&self->m));
+		before = r.reads;
+		usleep(20 * 1000);
+		ASSERT_LT(before, r.reads) TH_LOG("the reader is stuck after reset %d", i);
+	}
+	r.stop = true;
+	pthread_join(t, NULL);
+	TH_LOG("%lu reads across 3 resets", r.reads);
+	ASSERT_EQ(0, r.bad) TH_LOG("%lu reads returned 0x%x during a reset", r.bad,
+				   r.bad_value);
+	ASSERT_EQ(variant->kind, rd(_metadata, &self->m, MOCKDMA_REG_LAST_RESET));
 }
 
 /* Fill n 8-byte slots of the buffer, one descriptor each. */
