@@ -28,8 +28,9 @@
  * Locking order: group->lock, then container->lock, then the type1 lock,
  * then udev->lock, then udev->igate, then udev->memory_lock, then
  * udev->irqlock (a spinlock, also taken in the INTx handler). upci_reset.c's
- * registry lock is taken before udev->memory_lock and never under any of
- * the others. Functions named __upci_* expect their object's lock held.
+ * registry lock is taken under none of these; a hot reset holds it while it
+ * trylocks each affected device's udev->lock and memory_lock. Functions
+ * named __upci_* expect their object's lock held.
  */
 #ifndef UPCI_H
 #define UPCI_H
