@@ -1155,8 +1155,8 @@ void upci_irqs_release(struct upci_device *udev)
 	}
 	upci_eventfd_replace(udev, &udev->err_trigger, NULL);
 	upci_eventfd_replace(udev, &udev->req_trigger, NULL);
+	/* msi_qmax stays, from probe to remove, as vfio-pci's */
 	WRITE_ONCE(udev->virq_disabled, false);
-	WRITE_ONCE(udev->msi_qmax, 0);
 	mutex_unlock(&udev->igate);
 }
 
