@@ -384,4 +384,36 @@ TEST_F(hot, pci_hot_reset_with_group_fd)
 	close(efd);
 }
 
+/* Group fds as proof of ownership: another group's fd is no proof. */
+TEST_F(hot, pci_hot_reset_needs_the_affected_group)
+{
+	struct mockdma other;
+	char why[256];
+	int32_t fds[2];
+	int ret;
+
+	ret = irq_open(&other, "mdma0", why, sizeof(why));
+	if (ret == -ENODEV || ret == -ENOENT)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	ASSERT_NE(other.dev.group_id, self->m.dev.group_id);
+	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_SCRATCH, 0x1234));
+	fds[0] = other.dev.group;
+	ret = hot_reset(self->m.dev.fd, 0, 1, fds);
+	if (ret != -EINVAL)
+		mockdma_close(&other);
+	ASSERT_EQ(-EINVAL, ret) TH_LOG("reset with only another group's fd");
+	ASSERT_EQ(0x1234, *(volatile uint32_t *)(self->m.regs + MOCKDMA_REG_SCRATCH));
+	/* more fds than affected devices (one here) is refused outright */
+	fds[1] = self->m.dev.group;
+	ASSERT_EQ(-EINVAL, hot_reset(self->m.dev.fd, 0, 2, fds));
+	mockdma_close(&other);
+	ASSERT_EQ(0x1234, *(volatile uint32_t *)(self->m.regs + MOCKDMA_REG_SCRATCH));
+	/* the affected group's own fd resets */
+	ASSERT_EQ(0, hot_reset(self->m.dev.fd, 0, 1, fds + 1));
+	ASSERT_EQ(MOCKDMA_RESET_BUS,
+		  *(volatile uint32_t *)(self->m.regs + MOCKDMA_REG_LAST_RESET));
+	ASSERT_EQ(0, *(volatile uint32_t *)(self->m.regs + MOCKDMA_REG_SCRATCH));
+}
+
 TEST_HARNESS_MAIN
