@@ -130,6 +130,39 @@ TEST_F(err, correctable_error_does_not_signal_err)
 	ASSERT_LE(1, irq_efd_wait(self->efd, ERR_MS));
 }
 
+/*
+ * A fatal error: the AER driver resets the link below the root port
+ * (a secondary bus reset that does not restore the device's config) after
+ * telling the driver, which signals ERR.  The device is usable again once
+ * user space closes it and opens it afresh.
+ */
+TEST_F(err, fatal_error_signals_err_and_device_recovers_on_reopen)
+{
+	unsigned int sev_off = MOCKDMA_ECAP_AER + PCI_ERR_UNCOR_SEVER;
+	const char *recovered = "AER: device recovery successful";
+	uint32_t sev, fatal;
+	char why[256];
+	int before;
+
+	ASSERT_EQ(0, mockdma_raw_config_read(self->m.dev.bdf, sev_off, &sev, 4));
+	fatal = sev | PCI_ERR_UNC_COMP_ABORT;
+	ASSERT_EQ(0, mockdma_raw_config_write(self->m.dev.bdf, sev_off, &fatal, 4));
+	before = aer_lines(recovered, self->port);
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_AER_UNC, PCI_ERR_UNC_COMP_ABORT));
+	ASSERT_LE(1, irq_efd_wait(self->efd, ERR_MS))
+		TH_LOG("no ERR signal %d ms after a fatal Completer Abort", ERR_MS);
+	for (int i = 0; i < 100 && aer_lines(recovered, self->port) == before; i++)
+		usleep(50 * 1000);
+	ASSERT_LT(before, aer_lines(recovered, self->port))
+		TH_LOG("no \"%s\" from %s", recovered, self->port);
+	/* closed and opened again, the device is whole */
+	mockdma_close(&self->m);
+	ASSERT_EQ(0, irq_open(&self->m, "mdma1", why, sizeof(why))) TH_LOG("%s", why);
+	ASSERT_TRUE(mockdma_present(&self->m));
+	ASSERT_EQ(0, mockdma_raw_config_write(self->m.dev.bdf, sev_off, &sev, 4));
+}
+
 /* ---- REQ ---- */
 
 /*
