@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/pci_regs.h>
 
 #include "irq_lab.h"
 #include "klog.h"
@@ -218,6 +219,50 @@ static long proc_count(int irq)
 		s = end;
 	}
 	return sum;
+}
+
+static int log_count(const char *needle);
+
+/*
+ * A device that stopped honouring DisINTx (the knob, kept across close
+ * and open because mdma2 has no reset method) cannot be masked at the
+ * device, so sharing its line is unsafe.  upci tries DisINTx at open and
+ * then needs an exclusive line: EBUSY next to upci_test_intx.  Linux
+ * 6.12's vfio-pci trusts what the PCI core found at enumeration and
+ * shares the line.  Either way the host device is undisturbed.
+ */
+TEST_F(shared, disintx_lost_since_enumeration)
+{
+	char why[256], methods[128];
+	long h0 = utx_read(self->host, "utx_handled");
+	uint32_t knobs = 0;
+	uint16_t cmd;
+	int ret, want;
+
+	if (!pci_topo_reset_methods(self->m.dev.bdf, methods, sizeof(methods)))
+		SKIP(return, "mdma2 has reset methods (%s): an open would clear the knob",
+		     methods);
+	ASSERT_EQ(0, irq_disable(self->m.dev.fd, VFIO_PCI_INTX_IRQ_INDEX));
+	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_KNOBS, MOCKDMA_KNOB_IGNORE_DISINTX));
+	/* the knob drops a DisINTx write: it does not stick */
+	ASSERT_EQ(0, mockdma_raw_config_read(self->m.dev.bdf, PCI_COMMAND, &cmd, 2));
+	cmd |= PCI_COMMAND_INTX_DISABLE;
+	ASSERT_EQ(0, mockdma_raw_config_write(self->m.dev.bdf, PCI_COMMAND, &cmd, 2));
+	ASSERT_EQ(0, mockdma_raw_config_read(self->m.dev.bdf, PCI_COMMAND, &cmd, 2));
+	ASSERT_EQ(0, cmd & PCI_COMMAND_INTX_DISABLE);
+	mockdma_close(&self->m);
+	ASSERT_EQ(0, mockdma_open(&self->m, "mdma2", why, sizeof(why))) TH_LOG("%s", why);
+	ASSERT_EQ(0, mockdma_read32(&self->m, MOCKDMA_REG_KNOBS, &knobs));
+	ASSERT_EQ(MOCKDMA_KNOB_IGNORE_DISINTX, knobs);
+	ret = irq_trigger_fds(self->m.dev.fd, VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &self->efd);
+	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_KNOBS, 0));
+	if (!ret)
+		irq_disable(self->m.dev.fd, VFIO_PCI_INTX_IRQ_INDEX);
+	want = intended_difference(0, -EBUSY,
+				   "upci tries DisINTx at open and gives a device where it does not stick an exclusive line; 6.12 vfio-pci trusts enumeration");
+	ASSERT_EQ(want, ret) TH_LOG("SET_IRQS INTx: %s", ret ? strerror(-ret) : "accepted");
+	ASSERT_EQ(0, utx_swint(self->host));
+	ASSERT_EQ(h0 + 1, utx_wait_handled(self->host, h0 + 1, SIGNAL_MS));
 }
 
 static int log_count(const char *needle)
