@@ -115,6 +115,50 @@ TEST_F(uapi, err_and_req_info_one_eventfd_each)
 	ASSERT_EQ(VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, i.flags);
 }
 
+/* Counts follow the device's capabilities: mdma1 has other ones. */
+TEST(irq_info_follows_the_capabilities)
+{
+	struct mockdma_props p;
+	struct vfio_irq_info i;
+	struct mockdma m;
+	uint16_t msix_flags, msi_flags;
+	char why[256];
+	int ret = irq_open(&m, "mdma1", why, sizeof(why));
+
+	if (ret == -ENODEV || ret == -ENOENT)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	ASSERT_EQ(0, mockdma_props_load("mdma1", &p, why, sizeof(why))) TH_LOG("%s", why);
+	ASSERT_EQ(0, mockdma_raw_config_read(m.dev.bdf, MOCKDMA_CAP_MSIX + PCI_MSIX_FLAGS,
+					     &msix_flags, 2));
+	ASSERT_EQ(0, mockdma_raw_config_read(m.dev.bdf, MOCKDMA_CAP_MSI + PCI_MSI_FLAGS,
+					     &msi_flags, 2));
+	ASSERT_EQ(0, irq_info(m.dev.fd, MSIX, &i));
+	ASSERT_EQ((msix_flags & PCI_MSIX_FLAGS_QSIZE) + 1u, i.count);
+	ASSERT_EQ(p.vectors, i.count);
+	ASSERT_EQ(0, irq_info(m.dev.fd, MSI, &i));
+	ASSERT_EQ(1u << ((msi_flags & PCI_MSI_FLAGS_QMASK) >> 1), i.count);
+	ASSERT_EQ(p.msi_vectors, i.count);
+	ASSERT_EQ(0, irq_info(m.dev.fd, INTX, &i));
+	ASSERT_EQ(1, i.count);
+	ASSERT_EQ(0, irq_info(m.dev.fd, ERR, &i));
+	ASSERT_EQ(1, i.count);
+	/* and the last vector is usable, one past it is not */
+	{
+		int32_t efd = irq_efd();
+
+		ASSERT_LE(0, efd);
+		ASSERT_EQ(-EINVAL, irq_trigger_fds(m.dev.fd, MSIX, p.vectors, 1, &efd));
+		ASSERT_EQ(0, irq_trigger_fds(m.dev.fd, MSIX, p.vectors - 1, 1, &efd));
+		ASSERT_EQ(0, mockdma_write32(&m, MOCKDMA_REG_IRQ_ENABLE, MOCKDMA_IRQ_SWINT));
+		ASSERT_EQ(0, mockdma_write32(&m, MOCKDMA_REG_SWINT, p.vectors - 1));
+		ASSERT_EQ(1, irq_efd_wait(efd, 3000));
+		irq_quiet(&m);
+		close(efd);
+	}
+	mockdma_close(&m);
+}
+
 TEST_F(uapi, irq_info_bad_index_and_argsz)
 {
 	struct vfio_irq_info i = { .argsz = sizeof(i), .index = VFIO_PCI_NUM_IRQS };
