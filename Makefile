@@ -35,20 +35,26 @@ KBUILD := $(MAKE) -C $(KHDR) M=$(CURDIR)/kmod W=1 KCFLAGS=-Werror
 CHECKPATCH := perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG
 
+# Test modules for the guests (tests/kmod/), held to the same rules.
+TKMOD_SRCS := $(filter-out %.mod.c,$(wildcard tests/kmod/*.c)) $(wildcard tests/kmod/*.h tests/kmod/compat/*.h)
+TKMOD_KOS := $(patsubst tests/kmod/%.c,$(B)/tests-kmod/%.ko,$(filter-out %.mod.c,$(wildcard tests/kmod/*.c)))
+TKBUILD := $(MAKE) -C $(KHDR) M=$(CURDIR)/tests/kmod W=1 KCFLAGS=-Werror
+
 UPCILAB := $(B)/upcilab
 UPCILAB_FLAGS ?=
 
-.PHONY: all deps harness guest kmod check-kmod qemu unit run test clean help
+.PHONY: all deps harness guest kmod test-kmod check-kmod qemu unit run test clean help
 .DELETE_ON_ERROR:
 
 # kmod joins the default build once the module has sources
-all: harness guest $(if $(KMOD_SRCS),kmod)
+all: harness guest $(if $(KMOD_SRCS),kmod) test-kmod
 
 help:
 	@echo "make run    boot the default scenario: PCI/IOMMU group table and test results"
 	@echo "make test   host unit tests, then every scenario (what CI runs)"
 	@echo "make unit   host unit tests only (no VM)"
 	@echo "make deps   install what the lab needs (ci/install-deps.sh, as root)"
+	@echo "make test-kmod  build the guests' test modules (tests/kmod/)"
 	@echo "make qemu   build QEMU with mockdma into \$$UPCI_CACHE/qemu (mockdevs/build-qemu.sh)"
 	@echo "make clean  remove build/ (the cache in \$$UPCI_CACHE stays)"
 	@echo "UPCILAB_FLAGS='-v' adds flags to upcilab, e.g. --driver or --accel tcg"
@@ -84,10 +90,17 @@ $(B)/kmod/upci.ko: $(KMOD_DEPS)
 	+$(KBUILD) modules
 	cp kmod/upci.ko $@
 
-check-kmod: $(B)/kmod/upci.ko
-	@out=$$($(CHECKPATCH) -f $(KMOD_SRCS) 2>&1); \
+test-kmod: $(TKMOD_KOS)
+
+$(B)/tests-kmod/%.ko: tests/kmod/%.c $(TKMOD_SRCS) tests/kmod/Kbuild include/mockdma.h
+	@mkdir -p $(@D)
+	+$(TKBUILD) modules
+	cp tests/kmod/$*.ko $@
+
+check-kmod: $(B)/kmod/upci.ko $(TKMOD_KOS)
+	@out=$$($(CHECKPATCH) -f $(KMOD_SRCS) $(TKMOD_SRCS) 2>&1); \
 	if [ -n "$$out" ]; then echo "$$out"; echo "checkpatch --strict: not clean"; exit 1; fi
-	@out=$$($(KBUILD) C=2 CHECK=sparse modules 2>&1 | grep -E ': (warning|error):'); \
+	@out=$$( ($(KBUILD) C=2 CHECK=sparse modules; $(TKBUILD) C=2 CHECK=sparse modules) 2>&1 | grep -E ': (warning|error):'); \
 	if [ -n "$$out" ]; then echo "$$out"; echo "sparse: not clean"; exit 1; fi
 	@echo "check-kmod: checkpatch --strict, sparse and W=1 are clean"
 
@@ -120,3 +133,4 @@ test: deps
 clean:
 	rm -rf $(B)
 	-$(KBUILD) clean >/dev/null 2>&1
+	-$(TKBUILD) clean >/dev/null 2>&1

@@ -77,6 +77,16 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 		buf_addf(&b, "bind %s %s\n", path, di->bind_name);
 		free(path);
 	}
+	/* bind-host: drivers other than the one under test (test modules) */
+	for (size_t i = 0; i < scn->ndevs; i++) {
+		char *path;
+
+		if (!scn->devs[i].host_driver)
+			continue;
+		path = topology_path(scn, &scn->devs[i]);
+		buf_addf(&b, "bind %s %s\n", path, scn->devs[i].host_driver);
+		free(path);
+	}
 	buf_addf(&b, "upcilab-guest table >$K\n");
 	buf_add(&b, init_shell, strlen(init_shell));
 	for (size_t i = 0; i < scn->ntests; i++)
@@ -189,6 +199,20 @@ static int stage_modules(const struct image_spec *s, struct strv *names,
 		if (access(src, R_OK)) {
 			buf_addf(err, "driver '%s' needs %s, which is not built\n",
 				 s->driver, src);
+			ret = -1;
+		} else {
+			ret = stage_module(src, s->stage_dir, names, err);
+		}
+		free(src);
+	}
+	/* test modules last: they may need the driver's module */
+	for (size_t i = 0; !ret && i < s->scn->test_modules.n; i++) {
+		char *src = xasprintf("%s/%s.ko", s->test_kmod_dir ? s->test_kmod_dir : "",
+				      s->scn->test_modules.v[i]);
+
+		if (!s->test_kmod_dir || access(src, R_OK)) {
+			buf_addf(err, "test module '%s' needs %s, which is not built (make test-kmod)\n",
+				 s->scn->test_modules.v[i], src);
 			ret = -1;
 		} else {
 			ret = stage_module(src, s->stage_dir, names, err);

@@ -17,6 +17,7 @@ struct image_spec {
 	const char *kver;
 	const char *guest_dir;		/* static test binaries, upcilab-guest */
 	const char *kmod_dir;		/* modules built from kmod/ */
+	const char *test_kmod_dir;	/* test modules built from tests/kmod/ */
 	const char *busybox;
 	const char *stage_dir;		/* scratch; emptied first */
 	const char *out;		/* the cpio archive */

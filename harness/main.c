@@ -36,6 +36,7 @@ struct config {
 	const char *scenario_dir;
 	const char *guest_dir;
 	const char *kmod_dir;
+	const char *test_kmod_dir;
 	const char *results_dir;
 	const char *work_dir;
 	char *kernel_dir;
@@ -73,6 +74,7 @@ static void usage(FILE *out)
 	      "      --scenarios DIR scenario directory (default tests/scenarios)\n"
 	      "      --guest DIR     guest test binaries (default build/guest)\n"
 	      "      --kmod DIR      modules built from kmod/ (default build/kmod)\n"
+	      "      --test-kmod DIR test modules built from tests/kmod/ (default build/tests-kmod)\n"
 	      "      --results DIR   results directory (default build/results)\n"
 	      "      --work DIR      scratch directory (default build/run)\n"
 	      "      --kernel DIR    unpacked kernel package (default $UPCI_CACHE/kernel-" UPCI_KVER ")\n"
@@ -288,7 +290,8 @@ static int build_image(const struct config *cfg, const struct scenario *scn,
 	struct image_spec is = {
 		.scn = scn, .driver = driver, .kernel_dir = cfg->kernel_dir,
 		.kver = UPCI_KVER, .guest_dir = cfg->guest_dir,
-		.kmod_dir = cfg->kmod_dir, .busybox = cfg->busybox,
+		.kmod_dir = cfg->kmod_dir, .test_kmod_dir = cfg->test_kmod_dir,
+		.busybox = cfg->busybox,
 		.stage_dir = p->stage, .out = p->initrd,
 	};
 
@@ -467,7 +470,7 @@ static int cmd_shell(struct config *cfg, struct scenario *scn)
 static int parse_options(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_SCN = 256, OPT_GUEST, OPT_KMOD, OPT_RESULTS, OPT_WORK,
-	       OPT_KERNEL, OPT_QEMU };
+	       OPT_KERNEL, OPT_QEMU, OPT_TEST_KMOD };
 	static const struct option opts[] = {
 		{ "driver", required_argument, NULL, 'd' },
 		{ "accel", required_argument, NULL, 'a' },
@@ -478,6 +481,7 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 		{ "scenarios", required_argument, NULL, OPT_SCN },
 		{ "guest", required_argument, NULL, OPT_GUEST },
 		{ "kmod", required_argument, NULL, OPT_KMOD },
+		{ "test-kmod", required_argument, NULL, OPT_TEST_KMOD },
 		{ "results", required_argument, NULL, OPT_RESULTS },
 		{ "work", required_argument, NULL, OPT_WORK },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -530,6 +534,9 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 		case OPT_KMOD:
 			cfg->kmod_dir = optarg;
 			break;
+		case OPT_TEST_KMOD:
+			cfg->test_kmod_dir = optarg;
+			break;
 		case OPT_RESULTS:
 			cfg->results_dir = optarg;
 			break;
@@ -554,7 +561,8 @@ int main(int argc, char **argv)
 {
 	struct config cfg = {
 		.scenario_dir = "tests/scenarios", .guest_dir = "build/guest",
-		.kmod_dir = "build/kmod", .results_dir = "build/results",
+		.kmod_dir = "build/kmod", .test_kmod_dir = "build/tests-kmod",
+		.results_dir = "build/results",
 		.work_dir = "build/run",
 		.busybox = "/bin/busybox", .accel = "auto",
 		.tty = isatty(STDERR_FILENO),

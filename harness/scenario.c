@@ -303,8 +303,29 @@ static void parse_modparam(struct parse *p, char **w, int nw)
 /* bind lines are checked at the end: devices may be declared after them. */
 struct pending_bind {
 	char *id;
+	char *host_driver;	/* bind-host DRIVER; NULL for bind */
 	int line;
 };
+
+static bool listed(const struct strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (!strcmp(sv->v[i], s))
+			return true;
+	return false;
+}
+
+static void add_binds(struct parse *p, char **w, int nw, int first,
+		      const char *host_driver, struct pending_bind **binds,
+		      size_t *nbinds)
+{
+	for (int i = first; i < nw; i++) {
+		*binds = xrealloc(*binds, (*nbinds + 1) * sizeof(**binds));
+		(*binds)[(*nbinds)++] = (struct pending_bind){
+			.id = xstrdup(w[i]), .line = p->line,
+			.host_driver = host_driver ? xstrdup(host_driver) : NULL };
+	}
+}
 
 static void parse_line(struct parse *p, char **w, int nw, char *rest,
 		       struct pending_bind **binds, size_t *nbinds)
@@ -361,14 +382,27 @@ static void parse_line(struct parse *p, char **w, int nw, char *rest,
 		parse_modparam(p, w, nw);
 	} else if (!strcmp(w[0], "device")) {
 		parse_device(p, w, nw);
-	} else if (!strcmp(w[0], "bind")) {
+	} else if (!strcmp(w[0], "test-module")) {
 		if (!need_args(p, w, nw, 1, -1))
 			return;
 		for (int i = 1; i < nw; i++) {
-			*binds = xrealloc(*binds, (*nbinds + 1) * sizeof(**binds));
-			(*binds)[(*nbinds)++] = (struct pending_bind){
-				.id = xstrdup(w[i]), .line = p->line };
+			if (!valid_id(w[i]))
+				perr(p, p->line, "bad module name '%s'", w[i]);
+			else if (listed(&scn->test_modules, w[i]))
+				perr(p, p->line, "test module '%s' listed twice", w[i]);
+			else
+				strv_add(&scn->test_modules, w[i]);
 		}
+	} else if (!strcmp(w[0], "bind")) {
+		if (need_args(p, w, nw, 1, -1))
+			add_binds(p, w, nw, 1, NULL, binds, nbinds);
+	} else if (!strcmp(w[0], "bind-host")) {
+		if (!need_args(p, w, nw, 2, -1))
+			return;
+		if (!valid_id(w[1]))
+			perr(p, p->line, "bad driver name '%s'", w[1]);
+		else
+			add_binds(p, w, nw, 2, w[1], binds, nbinds);
 	} else if (!strcmp(w[0], "test")) {
 		parse_test(p, w, nw);
 	} else {
@@ -384,19 +418,27 @@ static void check_binds(struct parse *p, struct pending_bind *binds,
 
 	for (size_t i = 0; i < nbinds; i++) {
 		struct scn_device *d = scenario_device(scn, binds[i].id);
+		const char *what = binds[i].host_driver ? "bind-host" : "bind";
 
-		if (no_driver && (!i || binds[i].line != binds[i - 1].line))
+		if (no_driver && !binds[i].host_driver &&
+		    (!i || binds[i].line != binds[i - 1].line))
 			perr(p, binds[i].line, "'bind' needs a 'driver' other than none");
 		if (!d)
-			perr(p, binds[i].line, "bind: no device '%s'", binds[i].id);
+			perr(p, binds[i].line, "%s: no device '%s'", what, binds[i].id);
 		else if (pci_model_lookup(d->model)->kind != MODEL_ENDPOINT)
-			perr(p, binds[i].line, "bind: '%s' is a bridge or port, not an endpoint",
-			     d->id);
-		else if (d->bind)
+			perr(p, binds[i].line, "%s: '%s' is a bridge or port, not an endpoint",
+			     what, d->id);
+		else if (d->bind && !binds[i].host_driver)
 			perr(p, binds[i].line, "bind: '%s' listed twice", d->id);
+		else if (d->bind || d->host_driver)
+			perr(p, binds[i].line, "%s: '%s' is already bound to %s", what,
+			     d->id, d->bind ? "the driver under test" : d->host_driver);
+		else if (binds[i].host_driver)
+			d->host_driver = xstrdup(binds[i].host_driver);
 		else
 			d->bind = true;
 		free(binds[i].id);
+		free(binds[i].host_driver);
 	}
 	free(binds);
 }
@@ -512,12 +554,14 @@ void scenario_free(struct scenario *scn)
 	buf_free(&scn->cmdline);
 	free(scn->memory);
 	strv_free(&scn->modules);
+	strv_free(&scn->test_modules);
 	strv_free(&scn->modparams);
 	strv_free(&scn->env);
 	for (size_t i = 0; i < scn->ndevs; i++) {
 		free(scn->devs[i].id);
 		free(scn->devs[i].model);
 		free(scn->devs[i].bus);
+		free(scn->devs[i].host_driver);
 		strv_free(&scn->devs[i].opts);
 	}
 	free(scn->devs);

@@ -23,6 +23,7 @@ struct scn_device {
 	bool multifunction;
 	struct strv opts;	/* extra key=value passed to QEMU verbatim */
 	bool bind;		/* bound to the driver under test */
+	char *host_driver;	/* bind-host: bound to this driver instead */
 	int line;
 };
 
@@ -43,6 +44,7 @@ struct scenario {
 	int cpus;
 	int vm_timeout_s;	/* 0: derived from the test timeouts */
 	struct strv modules;
+	struct strv test_modules; /* built from tests/kmod/, loaded last */
 	struct strv modparams;	/* "module key=value": insmod arguments */
 	struct strv env;	/* "KEY=value", exported to the tests */
 	struct scn_device *devs;

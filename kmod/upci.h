@@ -11,28 +11,41 @@
  *   upci_device.c     the device fd: info, regions, read/write/mmap, reset
  *   upci_config.c     config-space virtualization (permission tables)
  *   upci_rdwr.c       BAR and ROM access
+ *   upci_intrs.c      SET_IRQS: INTx, MSI, MSI-X, the ERR and REQ eventfds
+ *   upci_reset.c      hot reset: GET_PCI_HOT_RESET_INFO, PCI_HOT_RESET
  *
  * Lifetimes: a container lives while a container fd or a group in it does.
  * A group object lives while its IOMMU group has a upci device or while its
  * node is open (its refcount is group->dev's). A device fd keeps its group's
  * container set: it holds the group's file, so the group refuses
  * UNSET_CONTAINER while device fds are open and cannot be released under
- * them. Unbinding a device from upci blocks until its device fd is released.
+ * them. Unbinding a device from upci signals the REQ eventfd and waits for
+ * its device fd to be released, for req_timeout seconds at most; then the
+ * fd is revoked (upci_device_revoke()) and every later use of it fails with
+ * -ENODEV. The udev itself is refcounted: the PCI driver and an open (or
+ * revoked) device fd each hold a reference.
  *
  * Locking order: group->lock, then container->lock, then the type1 lock,
- * then udev->lock. Functions named __upci_* expect their object's lock held.
+ * then udev->lock, then udev->igate, then udev->memory_lock, then
+ * udev->irqlock (a spinlock, also taken in the INTx handler). upci_reset.c's
+ * registry lock is taken under none of these; a hot reset holds it while it
+ * trylocks each affected device's udev->lock and memory_lock. Functions
+ * named __upci_* expect their object's lock held.
  */
 #ifndef UPCI_H
 #define UPCI_H
 
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/eventfd.h>
 #include <linux/iommu.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
 #include <uapi/linux/vfio.h>
 
 #define UPCI_NAME "upci"
@@ -40,6 +53,8 @@
 /* Module parameters (upci_main.c) */
 extern bool upci_vfio_compat;		/* nodes under /dev/vfio instead */
 extern unsigned int upci_dma_entry_limit;
+extern bool upci_nointxmask;		/* no DisINTx masking: exclusive INTx */
+extern unsigned int upci_req_timeout;	/* seconds an unbind waits; 0: forever */
 
 /* "upci" or "vfio": the directory of every node under /dev */
 const char *upci_node_dir(void);
@@ -121,18 +136,23 @@ void upci_group_remove_device(struct upci_device *udev);
  * a waiting upci_group_remove_device(): udev may be freed once this returns.
  */
 void upci_group_device_closed(struct upci_device *udev);
+/* The group behind a group fd (no reference taken), or NULL */
+struct upci_group *upci_group_from_file(struct file *file);
 
 /* ---- Devices (upci_device.c, upci_config.c, upci_rdwr.c) ---- */
 
 struct upci_config;			/* upci_config.c's private state */
+struct upci_eventfd;			/* upci_intrs.c: an RCU-freed eventfd */
 
 struct upci_device {
-	struct pci_dev *pdev;
+	struct kref kref;		/* the PCI driver's, the device fd's */
+	struct pci_dev *pdev;		/* a reference, for a revoked fd */
 	struct upci_group *group;
 	struct list_head group_next;
 	unsigned int group_fds;		/* upci_group.c, under group->lock */
 	struct mutex lock;		/* open state, config, BAR maps */
 	bool open;			/* a device fd exists (one at a time) */
+	bool dead;			/* the fd was revoked: -ENODEV for all */
 	struct upci_config *config;
 	void __iomem *barmap[PCI_STD_NUM_BARS];
 	struct pci_saved_state *saved_state;	/* restored on release */
@@ -149,6 +169,16 @@ struct upci_device {
 	struct pci_saved_state *pm_save; /* that state, while in D3hot */
 	bool bar_mmap_supported[PCI_STD_NUM_BARS];
 	struct list_head dummy_resources; /* pages under sub-page BARs */
+	struct list_head reset_next;	/* upci_reset.c's registry */
+	/* upci_intrs.c; upci_config.c reads the first three */
+	struct mutex igate;		/* interrupt setup, below */
+	int irq_type;			/* VFIO_PCI_*_IRQ_INDEX; NUM_IRQS: none */
+	u8 msi_qmax;			/* log2 of the MSI vectors enabled */
+	bool virq_disabled;		/* the user's (virtual) DisINTx bit */
+	struct xarray irq_ctx;		/* struct upci_irq_ctx, by vector */
+	spinlock_t irqlock;		/* INTx masked state vs its handler */
+	struct upci_eventfd __rcu *err_trigger;	/* under igate, RCU */
+	struct upci_eventfd __rcu *req_trigger;
 };
 
 /*
@@ -168,6 +198,13 @@ int upci_device_open_fd(struct upci_device *udev);
  */
 int upci_device_probe_init(struct upci_device *udev);
 void upci_device_remove_fini(struct upci_device *udev);
+void upci_device_put(struct upci_device *udev);
+/*
+ * Remove gave up waiting: take the device away from its fd as its release
+ * would (no interrupts, no mappings, no bus master, state restored), mark
+ * the fd dead and drop its hold on the group. The fd lives on, useless.
+ */
+void upci_device_revoke(struct upci_device *udev);
 /* pci_set_power_state() keeping the state; below D0: memory_lock (w) */
 int upci_set_power_state(struct upci_device *udev, pci_power_t state);
 /* D3hot, D3cold or unknown: the BARs do not decode */
@@ -200,6 +237,34 @@ void upci_bar_zap_mmaps(struct upci_device *udev);
 /* Open: which BARs may be mmapped. Release: unmap and release them all. */
 void upci_bars_init(struct upci_device *udev);
 void upci_bars_release(struct upci_device *udev);
+
+/* ---- Interrupts (upci_intrs.c) ---- */
+
+int upci_intrs_init(void);
+void upci_intrs_exit(void);
+/* probe: locks and state; open: no interrupt in use */
+void upci_irqs_init(struct upci_device *udev);
+/* GET_IRQ_INFO's count for @index: the bound SET_IRQS checks against */
+u32 upci_irq_count(struct upci_device *udev, u32 index);
+long upci_ioctl_set_irqs(struct upci_device *udev,
+			 struct vfio_irq_set __user *arg);
+/* Release: every interrupt off, the ERR and REQ eventfds dropped */
+void upci_irqs_release(struct upci_device *udev);
+/* The virtual DisINTx bit changed (upci_config.c), udev->lock held */
+void upci_intx_virq_set(struct upci_device *udev, bool disabled);
+/* The host wants the device back: the REQ eventfd, the @count'th time */
+void upci_irq_request(struct upci_device *udev, unsigned int count);
+/* An AER error was detected: the ERR eventfd */
+void upci_irq_error(struct upci_device *udev);
+
+/* ---- Hot reset (upci_reset.c) ---- */
+
+void upci_reset_register(struct upci_device *udev);
+void upci_reset_unregister(struct upci_device *udev);
+long upci_ioctl_hot_reset_info(struct upci_device *udev,
+			       struct vfio_pci_hot_reset_info __user *arg);
+long upci_ioctl_hot_reset(struct upci_device *udev,
+			  struct vfio_pci_hot_reset __user *arg);
 
 /* ---- The PCI driver (upci_pci.c) ---- */
 

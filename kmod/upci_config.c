@@ -35,7 +35,6 @@ struct upci_config {
 	u8 *map;		/* the capability ID owning each byte */
 	u32 rbar[7];		/* BARs 0-5 and ROM as found, for restore */
 	bool bardirty;		/* the user wrote a BAR: redo sizing */
-	bool virq_disabled;	/* the user's INTx disable, as last applied */
 	bool extended_caps;	/* the PCIe/PCI-X 2.0 ecap list is walked */
 	bool msi_64bit;
 };
@@ -265,6 +264,9 @@ static int upci_exp_write(struct upci_device *udev,
 static int upci_af_write(struct upci_device *udev,
 			 const struct upci_cap_policy *pol,
 			 const struct upci_cfg_access *acc, __le32 val);
+static int upci_msi_read(struct upci_device *udev,
+			 const struct upci_cap_policy *pol,
+			 const struct upci_cfg_access *acc, __le32 *val);
 static int upci_msi_write(struct upci_device *udev,
 			  const struct upci_cap_policy *pol,
 			  const struct upci_cfg_access *acc, __le32 val);
@@ -310,8 +312,10 @@ static const struct upci_cap_policy upci_cap_policy[PCI_CAP_ID_MAX + 1] = {
 
 /* MSI's two layouts, indexed by PCI_MSI_FLAGS_64BIT */
 static const struct upci_cap_policy upci_msi_policy[2] = {
-	{ .perms = upci_msi32_perms, .write = upci_msi_write },
-	{ .perms = upci_msi64_perms, .write = upci_msi_write },
+	{ .perms = upci_msi32_perms, .read = upci_msi_read,
+	  .write = upci_msi_write },
+	{ .perms = upci_msi64_perms, .read = upci_msi_read,
+	  .write = upci_msi_write },
 };
 
 /* Extended capabilities, by ID; an absent entry is hidden. */
@@ -779,20 +783,14 @@ static int upci_basic_write(struct upci_device *udev,
 		return ret;
 
 	/*
-	 * INTx disable stays virtual, but while INTx is not in use the
-	 * device's bit follows it (where DisINTx works), as in vfio-pci.
-	 * With INTx support (a later issue) this masks the host's handler.
+	 * INTx disable stays virtual: while INTx is in use it masks and
+	 * unmasks along with SET_IRQS' MASK and UNMASK (either one keeps it
+	 * masked), otherwise the device's bit follows it where DisINTx
+	 * works, as in vfio-pci (upci_intrs.c).
 	 */
-	if (touches_cmd) {
-		bool virq_disabled = upci_vget16(cfg, PCI_COMMAND) &
-				     PCI_COMMAND_INTX_DISABLE;
-
-		if (virq_disabled != cfg->virq_disabled) {
-			cfg->virq_disabled = virq_disabled;
-			if (udev->pci_2_3)
-				pci_intx(pdev, !virq_disabled);
-		}
-	}
+	if (touches_cmd)
+		upci_intx_virq_set(udev, upci_vget16(cfg, PCI_COMMAND) &
+					 PCI_COMMAND_INTX_DISABLE);
 
 	if (upci_is_bar(acc->offset))
 		cfg->bardirty = true;
@@ -948,16 +946,37 @@ static int upci_af_write(struct upci_device *udev,
 }
 
 /*
- * The control word reaches the device without the enable bit (MSI is set up
- * through SET_IRQS) and with at most one vector's worth of queue size, which
- * is what vfio-pci does while MSI is not enabled through it.
+ * The virtual MSI control word shows what SET_IRQS set up, as vfio-pci's:
+ * as many vectors capable as were enabled (one before), the enable bit only
+ * while SET_IRQS has MSI on. A write reaches the device with the enable bit
+ * cleared unless MSI is on, and the queue size no larger than what was
+ * enabled: a config write never turns MSI on (nor MSI-X, whose capability
+ * is read-only here).
  */
+static int upci_msi_read(struct upci_device *udev,
+			 const struct upci_cap_policy *pol,
+			 const struct upci_cfg_access *acc, __le32 *val)
+{
+	struct upci_config *cfg = udev->config;
+	int flags_pos = acc->start + PCI_MSI_FLAGS;
+	u16 flags;
+
+	if (acc->offset <= PCI_MSI_FLAGS &&
+	    acc->offset + acc->count >= PCI_MSI_FLAGS) {
+		flags = upci_vget16(cfg, flags_pos) & ~PCI_MSI_FLAGS_QMASK;
+		flags |= READ_ONCE(udev->msi_qmax) << 1;
+		upci_vset16(cfg, flags_pos, flags);
+	}
+	return upci_default_read(udev, pol, acc, val);
+}
+
 static int upci_msi_write(struct upci_device *udev,
 			  const struct upci_cap_policy *pol,
 			  const struct upci_cfg_access *acc, __le32 val)
 {
 	struct upci_config *cfg = udev->config;
 	int flags_pos = acc->start + PCI_MSI_FLAGS;
+	u8 qmax = READ_ONCE(udev->msi_qmax);
 	u16 flags;
 	int ret;
 
@@ -970,7 +989,12 @@ static int upci_msi_write(struct upci_device *udev,
 		return 0;
 
 	flags = upci_vget16(cfg, flags_pos);
-	flags &= ~(PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
+	if (READ_ONCE(udev->irq_type) != VFIO_PCI_MSI_IRQ_INDEX)
+		flags &= ~PCI_MSI_FLAGS_ENABLE;
+	if (((flags & PCI_MSI_FLAGS_QSIZE) >> 4) > qmax) {
+		flags &= ~PCI_MSI_FLAGS_QSIZE;
+		flags |= qmax << 4;
+	}
 	upci_vset16(cfg, flags_pos, flags);
 	return pci_user_write_config_word(udev->pdev, flags_pos, flags);
 }

@@ -22,9 +22,17 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
+#include <linux/srcu.h>
 #include <linux/uaccess.h>
 
 #include "upci.h"
+
+/*
+ * Every entry point of the fd runs inside an SRCU read section and fails
+ * with -ENODEV once the fd is revoked: upci_device_revoke() sets dead and
+ * waits for the sections in flight before it takes the device away.
+ */
+DEFINE_STATIC_SRCU(upci_fd_srcu);
 
 /*
  * Devices that cannot mask INTx reliably: we show no INTx pin and keep
@@ -92,6 +100,41 @@ int upci_set_power_state(struct upci_device *udev, pci_power_t state)
 
 /* ---- Open and last close ---- */
 
+/*
+ * Can INTx be masked at the device? In Linux 6.12 the PCI core only
+ * knows what it found at enumeration (pci_intx_mask_supported()); a device
+ * whose DisINTx stopped working since, or never worked in a way the quirks
+ * know, would share a line it cannot mask. So, as the PCI core used to,
+ * try it: DisINTx must set and clear. The user cannot reach config space
+ * meanwhile. Where it fails INTx is masked at the IRQ, on a line of its
+ * own (upci_intrs.c).
+ */
+static bool upci_disintx_works(struct pci_dev *pdev)
+{
+	u16 orig, set, clear;
+
+	if (!pci_intx_mask_supported(pdev))
+		return false;
+
+	pci_cfg_access_lock(pdev);
+	pci_read_config_word(pdev, PCI_COMMAND, &orig);
+	pci_write_config_word(pdev, PCI_COMMAND,
+			      orig | PCI_COMMAND_INTX_DISABLE);
+	pci_read_config_word(pdev, PCI_COMMAND, &set);
+	pci_write_config_word(pdev, PCI_COMMAND,
+			      orig & ~PCI_COMMAND_INTX_DISABLE);
+	pci_read_config_word(pdev, PCI_COMMAND, &clear);
+	pci_write_config_word(pdev, PCI_COMMAND, orig);
+	pci_cfg_access_unlock(pdev);
+
+	if ((set & PCI_COMMAND_INTX_DISABLE) &&
+	    !(clear & PCI_COMMAND_INTX_DISABLE))
+		return true;
+	pci_info(pdev, "DisINTx does not stick (command %#06x, set %#06x, clear %#06x): INTx will need an exclusive line\n",
+		 orig, set, clear);
+	return false;
+}
+
 /* As vfio-pci enables a device for its first user. udev->lock held. */
 static int upci_device_enable(struct upci_device *udev)
 {
@@ -122,12 +165,20 @@ static int upci_device_enable(struct upci_device *udev)
 	if (!udev->saved_state)
 		pci_dbg(pdev, "couldn't store saved state\n");
 
-	if (pci_match_id(upci_nointx_ids, pdev)) {
+	/*
+	 * DisINTx masking, unless nointxmask says not to use it: INTx then
+	 * needs an exclusive line (upci_intrs.c).
+	 */
+	udev->nointx = false;
+	udev->pci_2_3 = false;
+	if (upci_nointxmask) {
+		pci_info(pdev, "nointxmask: INTx masked at the IRQ, needs an exclusive line\n");
+	} else if (pci_match_id(upci_nointx_ids, pdev)) {
 		pci_info(pdev, "Masking broken INTx support\n");
 		udev->nointx = true;
 		pci_intx(pdev, 0);
 	} else {
-		udev->pci_2_3 = pci_intx_mask_supported(pdev);
+		udev->pci_2_3 = upci_disintx_works(pdev);
 	}
 
 	/* the user starts with INTx unmasked where we can mask it ourselves */
@@ -187,10 +238,11 @@ static void upci_device_disable(struct upci_device *udev)
 	pci_clear_master(pdev);
 
 	/*
-	 * Interrupts: no vector can be on, as SET_IRQS is not there yet (a
-	 * later issue; it will turn them off here) and config writes never
-	 * enable MSI or MSI-X. INTx is disabled below, before the reset.
+	 * Every interrupt off (INTx, MSI, MSI-X: config writes never enable
+	 * them, only SET_IRQS), the ERR and REQ eventfds dropped. INTx is
+	 * also disabled at the device below, before the reset.
 	 */
+	upci_irqs_release(udev);
 
 	upci_bars_release(udev);
 	upci_config_free(udev);
@@ -234,16 +286,48 @@ out:
 static int upci_device_release(struct inode *inode, struct file *file)
 {
 	struct upci_device *udev = file->private_data;
+	bool revoked;
 
 	mutex_lock(&udev->lock);
-	upci_device_disable(udev);
+	/* a revoked fd was taken care of by upci_device_revoke() */
+	revoked = udev->dead;
+	if (!revoked)
+		upci_device_disable(udev);
 	udev->file = NULL;
 	udev->open = false;
 	mutex_unlock(&udev->lock);
 
-	/* the last touch of udev: a waiting remove may free it then */
-	upci_group_device_closed(udev);
+	/* a waiting remove may go on */
+	if (!revoked)
+		upci_group_device_closed(udev);
+	upci_device_put(udev);
 	return 0;
+}
+
+void upci_device_revoke(struct upci_device *udev)
+{
+	struct pci_dev *pdev = udev->pdev;
+	bool revoke;
+
+	mutex_lock(&udev->lock);
+	revoke = udev->open && !udev->dead;
+	if (revoke)
+		WRITE_ONCE(udev->dead, true);
+	mutex_unlock(&udev->lock);
+	if (!revoke)
+		return;		/* released meanwhile */
+
+	/* no entry point of the fd is still running: take it all away */
+	synchronize_srcu(&upci_fd_srcu);
+
+	mutex_lock(&udev->lock);
+	upci_device_disable(udev);
+	udev->open = false;
+	mutex_unlock(&udev->lock);
+
+	pci_warn(pdev, "not released after %us: revoked its device fd (mappings, interrupts and bus master gone; the fd now fails with ENODEV)\n",
+		 upci_req_timeout);
+	upci_group_device_closed(udev);
 }
 
 /* ---- Info ioctls ---- */
@@ -490,34 +574,6 @@ static int upci_ioctl_get_region_info(struct upci_device *udev,
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
-static u32 upci_irq_count(struct upci_device *udev, u32 index)
-{
-	struct pci_dev *pdev = udev->pdev;
-	u16 flags;
-
-	switch (index) {
-	case VFIO_PCI_INTX_IRQ_INDEX:
-		return upci_config_irq_pin(udev) ? 1 : 0;
-	case VFIO_PCI_MSI_IRQ_INDEX:
-		if (!pdev->msi_cap)
-			return 0;
-		pci_read_config_word(pdev, pdev->msi_cap + PCI_MSI_FLAGS,
-				     &flags);
-		return 1 << ((flags & PCI_MSI_FLAGS_QMASK) >> 1);
-	case VFIO_PCI_MSIX_IRQ_INDEX:
-		if (!pdev->msix_cap)
-			return 0;
-		pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS,
-				     &flags);
-		return (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
-	case VFIO_PCI_ERR_IRQ_INDEX:
-		return pci_is_pcie(pdev) ? 1 : 0;
-	case VFIO_PCI_REQ_IRQ_INDEX:
-		return 1;
-	}
-	return 0;
-}
-
 static int upci_ioctl_get_irq_info(struct upci_device *udev,
 				   struct vfio_irq_info __user *arg)
 {
@@ -589,10 +645,9 @@ static int upci_ioctl_feature(struct upci_device *udev,
 	return -ENOTTY;
 }
 
-static long upci_device_ioctl(struct file *file, unsigned int cmd,
-			      unsigned long arg)
+static long __upci_device_ioctl(struct upci_device *udev, unsigned int cmd,
+				unsigned long arg)
 {
-	struct upci_device *udev = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
 	switch (cmd) {
@@ -602,17 +657,34 @@ static long upci_device_ioctl(struct file *file, unsigned int cmd,
 		return upci_ioctl_get_region_info(udev, uarg);
 	case VFIO_DEVICE_GET_IRQ_INFO:
 		return upci_ioctl_get_irq_info(udev, uarg);
+	case VFIO_DEVICE_SET_IRQS:
+		return upci_ioctl_set_irqs(udev, uarg);
 	case VFIO_DEVICE_RESET:
 		return upci_ioctl_reset(udev);
+	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
+		return upci_ioctl_hot_reset_info(udev, uarg);
+	case VFIO_DEVICE_PCI_HOT_RESET:
+		return upci_ioctl_hot_reset(udev, uarg);
 	case VFIO_DEVICE_FEATURE:
 		return upci_ioctl_feature(udev, uarg);
-	/*
-	 * Not yet: VFIO_DEVICE_SET_IRQS (the interrupts issue),
-	 * VFIO_DEVICE_IOEVENTFD and the hot reset pair.
-	 */
+	/* Not offered: VFIO_DEVICE_IOEVENTFD */
 	default:
 		return -ENOTTY;
 	}
+}
+
+static long upci_device_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct upci_device *udev = file->private_data;
+	long ret = -ENODEV;
+	int idx;
+
+	idx = srcu_read_lock(&upci_fd_srcu);
+	if (!READ_ONCE(udev->dead))
+		ret = __upci_device_ioctl(udev, cmd, arg);
+	srcu_read_unlock(&upci_fd_srcu, idx);
+	return ret;
 }
 
 /* ---- read, write, mmap ---- */
@@ -649,22 +721,36 @@ static ssize_t upci_device_rw(struct upci_device *udev, char __user *buf,
 	return ret;
 }
 
+static ssize_t upci_device_srcu_rw(struct upci_device *udev, char __user *buf,
+				   size_t count, loff_t *ppos, bool write)
+{
+	ssize_t ret = -ENODEV;
+	int idx;
+
+	idx = srcu_read_lock(&upci_fd_srcu);
+	if (!READ_ONCE(udev->dead))
+		ret = upci_device_rw(udev, buf, count, ppos, write);
+	srcu_read_unlock(&upci_fd_srcu, idx);
+	return ret;
+}
+
 static ssize_t upci_device_read(struct file *file, char __user *buf,
 				size_t count, loff_t *ppos)
 {
-	return upci_device_rw(file->private_data, buf, count, ppos, false);
+	return upci_device_srcu_rw(file->private_data, buf, count, ppos,
+				   false);
 }
 
 static ssize_t upci_device_write(struct file *file, const char __user *buf,
 				 size_t count, loff_t *ppos)
 {
-	return upci_device_rw(file->private_data, (char __user *)buf, count,
-			      ppos, true);
+	return upci_device_srcu_rw(file->private_data, (char __user *)buf,
+				   count, ppos, true);
 }
 
-static int upci_device_mmap(struct file *file, struct vm_area_struct *vma)
+static int __upci_device_mmap(struct upci_device *udev,
+			      struct vm_area_struct *vma)
 {
-	struct upci_device *udev = file->private_data;
 	unsigned long index = vma->vm_pgoff >> (UPCI_OFFSET_SHIFT - PAGE_SHIFT);
 
 	if (index >= VFIO_PCI_NUM_REGIONS || vma->vm_end < vma->vm_start)
@@ -676,6 +762,19 @@ static int upci_device_mmap(struct file *file, struct vm_area_struct *vma)
 	if (index >= VFIO_PCI_ROM_REGION_INDEX)
 		return -EINVAL;
 	return upci_bar_mmap(udev, index, vma);
+}
+
+static int upci_device_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct upci_device *udev = file->private_data;
+	int ret = -ENODEV;
+	int idx;
+
+	idx = srcu_read_lock(&upci_fd_srcu);
+	if (!READ_ONCE(udev->dead))
+		ret = __upci_device_mmap(udev, vma);
+	srcu_read_unlock(&upci_fd_srcu, idx);
+	return ret;
 }
 
 static const struct file_operations upci_device_fops = {
@@ -724,6 +823,7 @@ int upci_device_open_fd(struct upci_device *udev)
 
 	udev->file = file;
 	udev->open = true;
+	kref_get(&udev->kref);		/* put by the fd's release */
 	mutex_unlock(&udev->lock);
 
 	fd_install(fd, file);
@@ -745,9 +845,13 @@ int upci_device_probe_init(struct upci_device *udev)
 	struct pci_dev *pdev = udev->pdev;
 	u16 pmcsr;
 
+	kref_init(&udev->kref);
+	pci_dev_get(pdev);
 	mutex_init(&udev->lock);
 	init_rwsem(&udev->memory_lock);
 	INIT_LIST_HEAD(&udev->dummy_resources);
+	INIT_LIST_HEAD(&udev->reset_next);
+	upci_irqs_init(udev);
 	udev->msix_bar = -1;
 
 	if (pdev->pm_cap) {
@@ -766,11 +870,27 @@ int upci_device_probe_init(struct upci_device *udev)
 	return 0;
 }
 
-/* After upci_group_remove_device(): the device fd is gone. */
+/* After upci_group_remove_device(): the device fd is gone or revoked. */
 void upci_device_remove_fini(struct upci_device *udev)
 {
 	WARN_ON(udev->open);
 	kfree(udev->pm_save);
 	udev->pm_save = NULL;
+}
+
+static void upci_device_free(struct kref *kref)
+{
+	struct upci_device *udev = container_of(kref, struct upci_device,
+						kref);
+
+	xa_destroy(&udev->irq_ctx);
+	mutex_destroy(&udev->igate);
 	mutex_destroy(&udev->lock);
+	pci_dev_put(udev->pdev);
+	kfree(udev);
+}
+
+void upci_device_put(struct upci_device *udev)
+{
+	kref_put(&udev->kref, upci_device_free);
 }

@@ -37,6 +37,8 @@ static struct {
 	dev_t devt;
 } upci_groups;
 
+static const struct file_operations upci_group_fops;
+
 /* upci_group_remove_device() waits here for a device fd to go away */
 static DECLARE_WAIT_QUEUE_HEAD(upci_group_wq);
 
@@ -211,6 +213,13 @@ void upci_group_device_closed(struct upci_device *udev)
 	fput(file);
 }
 
+struct upci_group *upci_group_from_file(struct file *file)
+{
+	if (file->f_op != &upci_group_fops)
+		return NULL;
+	return file->private_data;
+}
+
 /* ---- The node ---- */
 
 static long upci_group_ioctl(struct file *file, unsigned int cmd,
@@ -366,16 +375,41 @@ int upci_group_add_device(struct upci_device *udev)
 	return ret;
 }
 
-/* As VFIO: block until the device fd is gone, saying so now and then. */
+/*
+ * As VFIO: block until the device fd is gone, signalling the REQ eventfd at
+ * once and every 10 s. Unlike VFIO the wait is bounded: after req_timeout
+ * seconds (0: no bound) the fd is revoked, which releases the device as a
+ * close would; the fd stays open and useless (-ENODEV).
+ */
 static void upci_group_wait_released(struct upci_device *udev)
 {
-	unsigned int waited = 0;
+	unsigned int waited = 0, count = 0, bound, step;
 
-	while (!wait_event_idle_timeout(upci_group_wq,
-					!READ_ONCE(udev->group_fds), 10 * HZ))
-		pci_info(udev->pdev,
-			 "in use: unbind blocked until its fd is closed (%us)\n",
-			 waited += 10);
+	while (READ_ONCE(udev->group_fds)) {
+		bound = READ_ONCE(upci_req_timeout);
+		if (bound && waited >= bound) {
+			upci_device_revoke(udev);
+			/* a racing release finishes instead: wait for it */
+			wait_event_idle(upci_group_wq,
+					!READ_ONCE(udev->group_fds));
+			break;
+		}
+		upci_irq_request(udev, count++);
+		step = bound ? min(10U, bound - waited) : 10;
+		if (wait_event_idle_timeout(upci_group_wq,
+					    !READ_ONCE(udev->group_fds),
+					    step * HZ))
+			break;
+		waited += step;
+		if (bound)
+			pci_info(udev->pdev,
+				 "in use: unbind waits for its fd to be closed (%us of %us, then revoked)\n",
+				 waited, bound);
+		else
+			pci_info(udev->pdev,
+				 "in use: unbind blocked until its fd is closed (%us)\n",
+				 waited);
+	}
 }
 
 /* The last device is gone: no node, no container, no IOMMU group. */

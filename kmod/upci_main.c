@@ -26,6 +26,16 @@ module_param_named(dma_entry_limit, upci_dma_entry_limit, uint, 0644);
 MODULE_PARM_DESC(dma_entry_limit,
 		 "Maximum number of DMA mappings per container, read at VFIO_SET_IOMMU (65535)");
 
+bool upci_nointxmask;
+module_param_named(nointxmask, upci_nointxmask, bool, 0644);
+MODULE_PARM_DESC(nointxmask,
+		 "Never mask INTx with DisINTx (as vfio-pci's): INTx then needs an exclusive line, read at each device open (default: off)");
+
+unsigned int upci_req_timeout = 30;
+module_param_named(req_timeout, upci_req_timeout, uint, 0644);
+MODULE_PARM_DESC(req_timeout,
+		 "Seconds an unbind waits for the user to release the device (REQ eventfd signalled every 10 s) before revoking its fd; 0 waits forever, as vfio (30)");
+
 /* The container node in each mode */
 static const struct {
 	int minor;
@@ -55,9 +65,12 @@ static int __init upci_init(void)
 	upci_container_dev.nodename =
 		upci_container_nodes[upci_vfio_compat].nodename;
 
-	ret = upci_groups_init();
+	ret = upci_intrs_init();
 	if (ret)
 		return ret;
+	ret = upci_groups_init();
+	if (ret)
+		goto err_intrs;
 	ret = misc_register(&upci_container_dev);
 	if (ret) {
 		if (upci_vfio_compat && ret == -EBUSY)
@@ -77,6 +90,8 @@ err_misc:
 	misc_deregister(&upci_container_dev);
 err_groups:
 	upci_groups_exit();
+err_intrs:
+	upci_intrs_exit();
 	return ret;
 }
 
@@ -85,6 +100,7 @@ static void __exit upci_exit(void)
 	upci_pci_exit();
 	misc_deregister(&upci_container_dev);
 	upci_groups_exit();
+	upci_intrs_exit();
 }
 
 module_init(upci_init);

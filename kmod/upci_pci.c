@@ -52,34 +52,60 @@ static int upci_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_LIST_HEAD(&udev->group_next);
 
 	ret = upci_device_probe_init(udev);
-	if (ret)
-		goto err_free;
+	if (ret) {
+		kfree(udev);
+		return ret;
+	}
 	ret = upci_group_add_device(udev);
 	if (ret)
 		goto err_fini;
 	pci_set_drvdata(pdev, udev);
+	upci_reset_register(udev);
 	return 0;
 
 err_fini:
 	upci_device_remove_fini(udev);
-err_free:
-	kfree(udev);
+	upci_device_put(udev);
 	return ret;
 }
 
+/*
+ * Remove signals the REQ eventfd and waits, req_timeout seconds at most,
+ * for the device fd to be released; then revokes it (upci_group.c).
+ */
 static void upci_pci_remove(struct pci_dev *pdev)
 {
 	struct upci_device *udev = pci_get_drvdata(pdev);
 
+	upci_reset_unregister(udev);	/* out of hot resets */
 	upci_group_remove_device(udev);	/* returns once no fd is left */
 	upci_device_remove_fini(udev);
-	kfree(udev);
+	upci_device_put(udev);		/* a revoked fd may hold the last */
 }
+
+/*
+ * An AER error on the device: the user's ERR eventfd, and the device stays
+ * with the user, who decides what to do (reset, or release it).
+ */
+static pci_ers_result_t upci_pci_error_detected(struct pci_dev *pdev,
+						pci_channel_state_t state)
+{
+	struct upci_device *udev = pci_get_drvdata(pdev);
+
+	if (udev)
+		upci_irq_error(udev);
+	return PCI_ERS_RESULT_CAN_RECOVER;
+}
+
+static const struct pci_error_handlers upci_pci_err_handlers = {
+	.error_detected = upci_pci_error_detected,
+};
 
 static struct pci_driver upci_pci_driver = {
 	.name			= UPCI_NAME,
 	.probe			= upci_pci_probe,
 	.remove			= upci_pci_remove,
+	.err_handler		= &upci_pci_err_handlers,
 	.driver_managed_dma	= true,
 };
 

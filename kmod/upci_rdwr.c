@@ -273,7 +273,8 @@ static vm_fault_t upci_bar_fault(struct vm_fault *vmf)
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 
 	down_read(&udev->memory_lock);
-	if (upci_config_memory_enabled(udev))
+	/* a revoked fd's config is gone: its mappings only fault */
+	if (!READ_ONCE(udev->dead) && upci_config_memory_enabled(udev))
 		ret = vmf_insert_pfn(vma, vmf->address,
 				     upci_vma_pfn(vma) + pgoff);
 	up_read(&udev->memory_lock);

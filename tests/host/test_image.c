@@ -143,6 +143,25 @@ TEST(init_binds_to_the_drivers_bind_name)
 	free(s);
 }
 
+TEST(init_binds_host_driver_devices_after_the_driver_under_test)
+{
+	char *s = init_for(_metadata,
+			   "driver vfio-pci\ndevice h edu addr=05.0\ndevice u edu addr=06.0\n"
+			   "bind-host upci_test_intx h\nbind u\ntest-module upci_test_intx\ntest t\n",
+			   "vfio-pci", "vfio_pci.ko upci_test_intx.ko");
+
+	expect_lines(_metadata, s, "bind ",
+		     "bind 06.0 vfio-pci|bind 05.0 upci_test_intx");
+	expect_lines(_metadata, s, "load ", "load vfio_pci.ko|load upci_test_intx.ko");
+	EXPECT_LT(offset_of(s, "\nload upci_test_intx.ko\n"), offset_of(s, "\nbind "));
+	free(s);
+	/* and with no driver under test */
+	s = init_for(_metadata, "device h edu addr=05.0\nbind-host drv h\ntest t\n",
+		     "none", "");
+	expect_lines(_metadata, s, "bind ", "bind 05.0 drv");
+	free(s);
+}
+
 TEST(init_with_driver_none_binds_nothing)
 {
 	/* --driver none overrides a scenario that binds */
@@ -436,6 +455,39 @@ TEST_F(build, unbuilt_upci_module_is_named)
 	self->spec.driver = "upci";
 	EXPECT_EQ(-1, image_build(&self->spec, &self->err));
 	EXPECT_NE(NULL, strstr(self->err.s, "upci.ko, which is not built"));
+}
+
+TEST_F(build, test_modules_are_staged_after_the_drivers)
+{
+	char *init, *mod, *tk = xasprintf("%s/tests-kmod", self->dir);
+
+	put(_metadata, tk, "upci_test_intx.ko", "TESTMOD", 0644);
+	strv_add(&self->scn.test_modules, "upci_test_intx");
+	self->spec.test_kmod_dir = tk;
+	ASSERT_EQ(0, image_build(&self->spec, &self->err)) TH_LOG("%s", self->err.s);
+	init = staged(self, "init");
+	ASSERT_NE(NULL, init);
+	expect_lines(_metadata, init, "load ",
+		     "load vfio.ko|load vfio_iommu_type1.ko|load vfio_pci.ko|load upci_test_intx.ko");
+	mod = staged(self, "lib/modules/upci_test_intx.ko");
+	EXPECT_STREQ("TESTMOD", mod ? mod : "(missing)");
+	free(mod);
+	free(init);
+	free(tk);
+}
+
+TEST_F(build, unbuilt_test_module_is_named)
+{
+	strv_add(&self->scn.test_modules, "upci_test_intx");
+	self->spec.test_kmod_dir = "/nonexistent/tk";
+	EXPECT_EQ(-1, image_build(&self->spec, &self->err));
+	EXPECT_NE(NULL, strstr(self->err.s,
+			       "test module 'upci_test_intx' needs /nonexistent/tk/upci_test_intx.ko, which is not built (make test-kmod)"));
+	/* without a directory at all */
+	buf_free(&self->err);
+	self->spec.test_kmod_dir = NULL;
+	EXPECT_EQ(-1, image_build(&self->spec, &self->err));
+	EXPECT_NE(NULL, strstr(self->err.s, "which is not built"));
 }
 
 TEST_F(build, unknown_scenario_module_is_named)

@@ -504,6 +504,61 @@ TEST(bind_listed_twice)
 				   4, "bind: 'd1' listed twice");
 }
 
+TEST(test_modules_and_bind_host)
+{
+	struct scenario scn;
+
+	expect_scenario_ok(_metadata,
+			   "driver vfio-pci\n"
+			   "bind-host upci_test_intx h1 h2\n"
+			   "device u1 mockdma\ndevice h1 mockdma\ndevice h2 edu\n"
+			   "test-module upci_test_intx other_mod\n"
+			   "bind u1\ntest t\n", &scn);
+	ASSERT_EQ(2, scn.test_modules.n);
+	EXPECT_STREQ("upci_test_intx", scn.test_modules.v[0]);
+	EXPECT_STREQ("other_mod", scn.test_modules.v[1]);
+	/* kernel modules stay separate */
+	EXPECT_EQ(0, scn.modules.n);
+	EXPECT_TRUE(scenario_device(&scn, "u1")->bind);
+	EXPECT_EQ(NULL, scenario_device(&scn, "u1")->host_driver);
+	EXPECT_FALSE(scenario_device(&scn, "h1")->bind);
+	EXPECT_STREQ("upci_test_intx", scenario_device(&scn, "h1")->host_driver);
+	EXPECT_STREQ("upci_test_intx", scenario_device(&scn, "h2")->host_driver);
+	scenario_free(&scn);
+	/* with no driver under test, devices can still go to a host driver */
+	expect_scenario_ok(_metadata, "device h1 edu\nbind-host drv h1\ntest t\n", &scn);
+	EXPECT_STREQ("drv", scenario_device(&scn, "h1")->host_driver);
+	scenario_free(&scn);
+}
+
+TEST(test_module_and_bind_host_errors)
+{
+	expect_scenario_error_free(_metadata, "test-module\ntest t\n", 1,
+				   "'test-module' needs an argument");
+	expect_scenario_error_free(_metadata, "test-module a/b\ntest t\n", 1,
+				   "bad module name 'a/b'");
+	expect_scenario_error_free(_metadata, "test-module m\ntest-module m\ntest t\n", 2,
+				   "test module 'm' listed twice");
+	expect_scenario_error_free(_metadata, "device d edu\nbind-host drv\ntest t\n", 2,
+				   "'bind-host' needs more arguments");
+	expect_scenario_error_free(_metadata, "device d edu\nbind-host ../x d\ntest t\n", 2,
+				   "bad driver name '../x'");
+	expect_scenario_error_free(_metadata, "bind-host drv ghost\ntest t\n", 1,
+				   "bind-host: no device 'ghost'");
+	expect_scenario_error_free(_metadata,
+				   "device rp pcie-root-port\nbind-host drv rp\ntest t\n", 2,
+				   "bind-host: 'rp' is a bridge or port, not an endpoint");
+	expect_scenario_error_free(_metadata,
+				   "driver upci\ndevice d edu\nbind d\nbind-host drv d\ntest t\n",
+				   4, "bind-host: 'd' is already bound to the driver under test");
+	expect_scenario_error_free(_metadata,
+				   "driver upci\ndevice d edu\nbind-host drv d\nbind d\ntest t\n",
+				   4, "bind: 'd' is already bound to drv");
+	expect_scenario_error_free(_metadata,
+				   "device d edu\nbind-host a d\nbind-host b d\ntest t\n",
+				   3, "bind-host: 'd' is already bound to a");
+}
+
 /* The message must point at the bind line, not at the end of the file. */
 TEST(bind_with_driver_none)
 {
