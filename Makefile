@@ -43,7 +43,7 @@ TKBUILD := $(MAKE) -C $(KHDR) M=$(CURDIR)/tests/kmod W=1 KCFLAGS=-Werror
 UPCILAB := $(B)/upcilab
 UPCILAB_FLAGS ?=
 
-.PHONY: all deps harness guest kmod test-kmod check-kmod qemu unit run test clean help
+.PHONY: all deps harness guest kmod test-kmod check-kmod qemu unit run bench test clean help
 .DELETE_ON_ERROR:
 
 # kmod joins the default build once the module has sources
@@ -53,6 +53,7 @@ help:
 	@echo "make run    boot the default scenario: PCI/IOMMU group table and test results"
 	@echo "make test   host unit tests, then every scenario (what CI runs)"
 	@echo "make unit   host unit tests only (no VM)"
+	@echo "make bench  upci against vfio-pci in one VM: interrupt latency, DMA throughput"
 	@echo "make deps   install what the lab needs (ci/install-deps.sh, as root)"
 	@echo "make test-kmod  build the guests' test modules (tests/kmod/)"
 	@echo "make qemu   build QEMU with mockdma into \$$UPCI_CACHE/qemu (mockdevs/build-qemu.sh)"
@@ -125,6 +126,11 @@ unit: $(UNIT_TESTS) $(UPCILAB)
 run: deps
 	@$(MAKE) --no-print-directory all qemu
 	$(UPCILAB) $(UPCILAB_FLAGS) --table run default
+
+# upci against vfio-pci in one VM; the summary shows the "bench:" figures.
+bench: deps
+	@$(MAKE) --no-print-directory all qemu
+	$(UPCILAB) $(UPCILAB_FLAGS) run bench
 
 test: deps
 	@$(MAKE) --no-print-directory all qemu unit $(if $(KMOD_SRCS),check-kmod)

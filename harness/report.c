@@ -57,6 +57,22 @@ static void print_failures(FILE *out, const struct test_node *n, int depth)
 		print_failures(out, n->kids[i], depth + 1);
 }
 
+/* Benchmarks print "# bench: ..." lines; their figures belong in the summary. */
+static void print_bench(FILE *out, const struct test_node *n)
+{
+	for (const char *s = n->diag.s; s && (s = strstr(s, "# bench: ")); ) {
+		if (s == n->diag.s || s[-1] == '\n') {
+			const char *nl = strchr(s, '\n');
+			int len = nl ? (int)(nl - s) : (int)strlen(s);
+
+			fprintf(out, "         %.*s\n", len - 2, s + 2);
+		}
+		s += 9;
+	}
+	for (size_t i = 0; i < n->nkids; i++)
+		print_bench(out, n->kids[i]);
+}
+
 /* A VM-level error is usually explained by the guest's last words. */
 static void print_console_tail(FILE *out, const char *log_dir)
 {
@@ -109,6 +125,7 @@ void report_vm(FILE *out, const struct report_vm *vm, bool verbose)
 					mark(k->kids[j]->res), k->kids[j]->name,
 					k->kids[j]->reason ? "  # " : "",
 					k->kids[j]->reason ? k->kids[j]->reason : "");
+		print_bench(out, k);
 	}
 	if (!t.fail && !r->error)
 		return;

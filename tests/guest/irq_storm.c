@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Interrupt volume and latency on a mockdma (issue 5, item 5 and the
- * measurement of the closing note).
+ * Interrupt volume on a mockdma (issue 5, item 5).
  *
  * storm: 100,000 MSI-X interrupts (and 20,000 MSI), triggered from user
  * space by SWINT writes through the mmapped BAR0, none lost: each round
@@ -9,9 +8,8 @@
  * vector has two messages in flight and the local APIC cannot merge them.  The eventfd
  * totals must equal the number raised and the device's IRQ_COUNT.
  *
- * latency: SWINT write to the eventfd read, per mode, printed as
- *   # bench: irq-latency driver=D mode=M median_us=X p99_us=Y n=N
- * A benchmark: it asserts that every sample arrived, never a timing.
+ * Interrupt latency is measured by bench_drivers, on both drivers in one
+ * VM.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -143,75 +141,6 @@ TEST_F_TIMEOUT(storm, none_lost, 600)
 		       (unsigned long long)dev_total);
 	ASSERT_EQ(variant->total, total);
 	ASSERT_EQ(variant->total, dev_total);
-}
-
-FIXTURE(bench) {
-	struct mockdma m;
-	int fd;
-	int32_t efd;
-};
-
-FIXTURE_VARIANT(bench) {
-	uint32_t index;
-	const char *mode;
-	unsigned int n;
-};
-
-FIXTURE_VARIANT_ADD(bench, intx) { VFIO_PCI_INTX_IRQ_INDEX, "intx", 1000 };
-FIXTURE_VARIANT_ADD(bench, msi) { VFIO_PCI_MSI_IRQ_INDEX, "msi", 2000 };
-FIXTURE_VARIANT_ADD(bench, msix) { VFIO_PCI_MSIX_IRQ_INDEX, "msix", 2000 };
-
-FIXTURE_SETUP(bench)
-{
-	char why[256];
-	int ret = irq_open(&self->m, "mdma0", why, sizeof(why));
-
-	self->efd = -1;
-	if (ret == -ENODEV || ret == -ENOENT)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, ret) TH_LOG("%s", why);
-	ASSERT_NE(NULL, self->m.regs) TH_LOG("BAR0 is not mmappable");
-	self->fd = self->m.dev.fd;
-	self->efd = irq_efd();
-	ASSERT_LE(0, self->efd);
-	ASSERT_EQ(0, irq_trigger_fds(self->fd, variant->index, 0, 1, &self->efd))
-		TH_LOG("SET_IRQS %s: %s", variant->mode, strerror(errno));
-	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_IRQ_ENABLE, MOCKDMA_IRQ_SWINT));
-}
-
-FIXTURE_TEARDOWN(bench)
-{
-	irq_quiet(&self->m);
-	mockdma_close(&self->m);
-	if (self->efd >= 0)
-		close(self->efd);
-}
-
-TEST_F_TIMEOUT(bench, irq_latency, 300)
-{
-	double *lat = calloc(variant->n, sizeof(*lat)), t0;
-	bool intx = variant->index == VFIO_PCI_INTX_IRQ_INDEX;
-	unsigned int i;
-	int64_t n;
-
-	ASSERT_NE(NULL, lat);
-	for (i = 0; i < variant->n; i++) {
-		t0 = now_us();
-		swint(self->m.regs, 0);
-		n = wait_read(self->efd);
-		lat[i] = now_us() - t0;
-		ASSERT_EQ(1, n) TH_LOG("sample %u: %s", i, n ? "merged" : "lost");
-		if (intx) {
-			ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_IRQ_STATUS, ~0u));
-			ASSERT_EQ(0, irq_action_none(self->fd, VFIO_PCI_INTX_IRQ_INDEX,
-						     VFIO_IRQ_SET_ACTION_UNMASK, 0, 1));
-		}
-	}
-	ksft_print_msg("bench: irq-latency driver=%s mode=%s median_us=%.1f p99_us=%.1f n=%u\n",
-		       vfio_lab_driver_name(), variant->mode,
-		       irq_percentile(lat, variant->n, 50),
-		       irq_percentile(lat, variant->n, 99), variant->n);
-	free(lat);
 }
 
 TEST_HARNESS_MAIN

@@ -18,10 +18,7 @@
  *
  * Config space is read raw from sysfs (the guest kernel's view of the
  * hardware, root only): VFIO virtualizes parts of what the fd shows.
- * Interrupt tests need VFIO_DEVICE_SET_IRQS; where the driver under test
- * does not have it (upci answers ENOTTY until its interrupts issue) they
- * SKIP saying so.  The end-to-end DMA proof and the benchmark are in
- * mockdma_dma.c.
+ * The end-to-end DMA proof is in mockdma_dma.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -82,21 +79,6 @@
 #define CFG8(off)	(self->cfg[(off)])
 #define CFG16(off)	((uint16_t)(self->cfg[(off)] | self->cfg[(off) + 1] << 8))
 #define CFG32(off)	((uint32_t)CFG16(off) | (uint32_t)CFG16((off) + 2) << 16)
-
-/*
- * SET_IRQS, or SKIP when the driver under test does not have it.  Only a
- * driver other than upstream vfio-pci may answer ENOTTY: on vfio-pci it
- * is a failure like any other.
- */
-#define REQUIRE_IRQS(self, index, count) do {				\
-	int __r = mockdma_irqs_enable(&(self)->m, &(self)->irqs, index, count); \
-	if (__r == -ENOTTY && vfio_lab_driver() != VFIO_LAB_VFIO_PCI)	\
-		SKIP(return, "%s has no VFIO_DEVICE_SET_IRQS (ENOTTY)",	\
-		     vfio_lab_driver_name());				\
-	ASSERT_EQ(0, __r) TH_LOG("SET_IRQS index %u count %u: %s",	\
-				 (unsigned int)(index), (unsigned int)(count), \
-				 strerror(-__r));			\
-} while (0)
 
 /* Every fixture here opens one device the same way. */
 #define MOCKDMA_FIXTURE_FIELDS						\

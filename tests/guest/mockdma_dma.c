@@ -9,9 +9,10 @@
  *    error that carries the IOVA, the guest kernel logs the DMAR fault,
  *    and the destination is unchanged;
  *  - 10,000 descriptors complete with an MSI-X interrupt each and none is
- *    lost (needs VFIO_DEVICE_SET_IRQS: a SKIP where the driver lacks it);
- *  - the throughput of 4 KiB and 1 MiB COPY descriptors through the
- *    vIOMMU, printed as "# bench: ..." lines.
+ *    lost.
+ *
+ * The throughput of COPY descriptors is measured by bench_drivers, on
+ * both drivers in one VM.
  *
  * Runs on mdma0 (root bus, default properties).
  */
@@ -49,28 +50,6 @@
 #define IRQ_DESCRIPTORS	10000
 #define IRQ_BATCH_WAIT_MS 5000
 #define IRQ_TAG		(0x1a5ull << 48)	/* marks a WRITE_IMM value */
-
-/*
- * The benchmark: at least 64 MiB and 3 s per descriptor size (a fast host
- * copies 64 MiB in far less), between 8 MiB buffers, never past 25 s.
- */
-#define BENCH_BYTES	(64ull << 20)
-#define BENCH_MIN_SECS	3.0
-#define BENCH_BUF	(8ul << 20)
-#define BENCH_SRC	0x10000000ul
-#define BENCH_DST	0x20000000ul
-#define BENCH_RING	1024
-#define BENCH_MAX_SECS	25.0
-
-#define REQUIRE_IRQS(self, index, count) do {				\
-	int __r = mockdma_irqs_enable(&(self)->m, &(self)->irqs, index, count); \
-	if (__r == -ENOTTY && vfio_lab_driver() != VFIO_LAB_VFIO_PCI)	\
-		SKIP(return, "%s has no VFIO_DEVICE_SET_IRQS (ENOTTY)",	\
-		     vfio_lab_driver_name());				\
-	ASSERT_EQ(0, __r) TH_LOG("SET_IRQS index %u count %u: %s",	\
-				 (unsigned int)(index), (unsigned int)(count), \
-				 strerror(-__r));			\
-} while (0)
 
 #define RD32(reg) ({							\
 	uint32_t __v = 0;						\
@@ -340,117 +319,6 @@ TEST_F_TIMEOUT(e2e, msix_completions_10000_descriptors_none_lost, 180)
 	}
 	EXPECT_EQ(IRQ_DESCRIPTORS, i) TH_LOG("value %u missing", i);
 	mockdma_buf_free(&self->m, &vals);
-}
-
-/* ---- throughput through the vIOMMU ---- */
-
-struct bench {
-	uint64_t bytes, descs;
-	uint32_t errors;
-	double secs;
-};
-
-/*
- * Keep the ring full of COPY descriptors of desc_size bytes, cycling over
- * the buffers, until at least BENCH_BYTES and BENCH_MIN_SECS are done
- * (stopping at BENCH_MAX_SECS); reap completions in order by polling,
- * counting any not OK.  A slot is reused only once reaped, so every
- * status is seen.
- */
-static int bench_copy(struct mockdma *m, struct mockdma_ring *r,
-		      uint32_t desc_size, struct bench *b)
-{
-	uint64_t submitted = 0, reaped = 0;
-	uint32_t per_buf = BENCH_BUF / desc_size, space, n, i, st;
-	double start = mockdma_now_ms(), secs;
-	struct mockdma_desc d[64];
-	bool more = true, progressed;
-	int ret;
-
-	*b = (struct bench){ 0 };
-	while (more || reaped < submitted) {
-		secs = (mockdma_now_ms() - start) / 1e3;
-		more = secs < BENCH_MAX_SECS &&
-		       (submitted * desc_size < BENCH_BYTES || secs < BENCH_MIN_SECS);
-		ret = mockdma_ring_space(m, r, &space);
-		if (ret)
-			return ret;
-		if (space > r->entries - 1 - (submitted - reaped))
-			space = r->entries - 1 - (submitted - reaped);
-		n = !more ? 0 : space < 64 ? space : 64;
-		for (i = 0; i < n; i++) {
-			uint64_t off = (uint64_t)((submitted + i) % per_buf) * desc_size;
-
-			d[i] = mockdma_desc_copy(BENCH_SRC + off, BENCH_DST + off,
-						 desc_size, 0);
-		}
-		if (n) {
-			ret = mockdma_submit(m, r, d, n, NULL);
-			if (ret)
-				return ret;
-			submitted += n;
-		}
-		progressed = false;
-		while (reaped < submitted &&
-		       (st = mockdma_ring_desc(r, reaped)->status) != MOCKDMA_ST_PENDING) {
-			b->errors += st != MOCKDMA_ST_OK;
-			reaped++;
-			progressed = true;
-		}
-		/*
-		 * Nothing done yet: wait for the oldest, polling memory (not
-		 * the device's registers, which would slow it down).
-		 */
-		if (!progressed && reaped < submitted) {
-			ret = mockdma_wait_desc(r, reaped, MOCKDMA_TIMEOUT_MS, NULL);
-			if (ret)
-				return ret;
-		}
-	}
-	b->secs = (mockdma_now_ms() - start) / 1e3;
-	b->descs = reaped;
-	b->bytes = reaped * desc_size;
-	return 0;
-}
-
-static void bench(struct __test_metadata *_metadata, FIXTURE_DATA(e2e) *self,
-		  uint32_t desc_size, const char *name)
-{
-	struct mockdma_buf src, dst;
-	struct bench b;
-	size_t i;
-	int ret;
-
-	ASSERT_EQ(0, mockdma_buf_alloc(&self->m, &src, BENCH_SRC, BENCH_BUF, 0));
-	ASSERT_EQ(0, mockdma_buf_alloc(&self->m, &dst, BENCH_DST, BENCH_BUF, 0));
-	for (i = 0; i < BENCH_BUF; i += 64)
-		src.va[i] = (uint8_t)(i >> 6);
-	ASSERT_EQ(0, mockdma_ring_init(&self->m, &self->ring, IOVA_RING, BENCH_RING, 0));
-	ret = bench_copy(&self->m, &self->ring, desc_size, &b);
-	ASSERT_EQ(0, ret) {
-		TH_LOG("benchmark stopped: %s", strerror(-ret));
-		log_state(_metadata, &self->m);
-	}
-	printf("# bench: COPY %s descriptors through the vIOMMU: %llu MiB in %.2f s = %.1f MiB/s (%llu descriptors)\n",
-	       name, (unsigned long long)(b.bytes >> 20), b.secs,
-	       b.bytes / (1024.0 * 1024.0) / b.secs, (unsigned long long)b.descs);
-	fflush(stdout);
-	EXPECT_EQ(0, b.errors) TH_LOG("descriptors that did not end OK");
-	EXPECT_LE(BENCH_BYTES, b.bytes) TH_LOG("stopped after %.0f s", BENCH_MAX_SECS);
-	EXPECT_EQ(0, memcmp(src.va, dst.va, BENCH_BUF)) TH_LOG("the copies are wrong");
-	mockdma_ring_free(&self->m, &self->ring);
-	mockdma_buf_free(&self->m, &src);
-	mockdma_buf_free(&self->m, &dst);
-}
-
-TEST_F_TIMEOUT(e2e, bench_copy_4k_descriptors, 60)
-{
-	bench(_metadata, self, 4096, "4 KiB");
-}
-
-TEST_F_TIMEOUT(e2e, bench_copy_1m_descriptors, 60)
-{
-	bench(_metadata, self, 1 << 20, "1 MiB");
 }
 
 TEST_HARNESS_MAIN

@@ -502,6 +502,23 @@ TEST_F(rep, summary_of_a_broken_vm_shows_the_error)
 	EXPECT_NE(NULL, strstr(self->text, "error: QEMU exited with status 3"));
 }
 
+TEST_F(rep, summary_shows_bench_lines_and_nothing_else_of_the_diagnostics)
+{
+	struct test_node *root = add_vm(self, "bench/upci", NULL), *t, *c;
+
+	t = node_add(root, "bench_drivers");
+	node_set(t, RES_PASS, NULL);
+	c = leaf(t, "copy.desc_4k.throughput", RES_PASS, NULL);
+	buf_addf(&c->diag, "#  RUN copy\n# bench: copy desc=4KiB ratio=0.98\n"
+		 "# not a # bench: line\n# bench: last");
+	self->text = summary(self, false);
+	EXPECT_NE(NULL, strstr(self->text, "\n         bench: copy desc=4KiB ratio=0.98\n"));
+	EXPECT_NE(NULL, strstr(self->text, "\n         bench: last\n"));
+	EXPECT_EQ(NULL, strstr(self->text, "RUN copy"));
+	EXPECT_EQ(NULL, strstr(self->text, "not a"));
+	EXPECT_EQ(2, count_of(self->text, "bench: "));
+}
+
 TEST_F(rep, report_tally_sums_vms)
 {
 	struct tally t;

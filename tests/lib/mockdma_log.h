@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mockdma_log: a descriptor's or the device's state as a test's TH_LOG
- * line.  Include after kselftest_harness.h.
+ * line, and the assertions built on them.  Include after
+ * kselftest_harness.h.
  */
 #ifndef MOCKDMA_LOG_H
 #define MOCKDMA_LOG_H
@@ -25,5 +26,13 @@ static inline void log_state(struct __test_metadata *_metadata,
 	mockdma_describe_state(m, line, sizeof(line));
 	TH_LOG("device: %s", line);
 }
+
+/* SET_IRQS for count vectors of index, or the test fails saying which. */
+#define REQUIRE_IRQS(self, index, count) do {				\
+	int __r = mockdma_irqs_enable(&(self)->m, &(self)->irqs, index, count); \
+	ASSERT_EQ(0, __r) TH_LOG("SET_IRQS index %u count %u: %s",	\
+				 (unsigned int)(index), (unsigned int)(count), \
+				 strerror(-__r));			\
+} while (0)
 
 #endif /* MOCKDMA_LOG_H */

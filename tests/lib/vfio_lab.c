@@ -36,6 +36,11 @@ const char *vfio_lab_driver_name(void)
 	return name && *name ? name : "none";
 }
 
+int vfio_lab_select_driver(const char *name)
+{
+	return setenv("UPCILAB_DRIVER", name, 1) ? -errno : 0;
+}
+
 const char *vfio_lab_node_dir(void)
 {
 	const char *dir = getenv("UPCILAB_VFIO_DIR");

@@ -41,6 +41,11 @@ enum vfio_lab_driver {
 enum vfio_lab_driver vfio_lab_driver(void);
 /* $UPCILAB_DRIVER, or "none" */
 const char *vfio_lab_driver_name(void);
+/*
+ * Make name the driver under test from now on (sets $UPCILAB_DRIVER): a
+ * test comparing both drivers in one VM opens each device under its own.
+ */
+int vfio_lab_select_driver(const char *name);
 /* Where the nodes are: $UPCILAB_VFIO_DIR, /dev/upci or /dev/vfio. */
 const char *vfio_lab_node_dir(void);
 int vfio_lab_container_path(char *buf, size_t size);

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * upci against vfio-pci in one VM (the bench scenario): two mockdma
+ * devices with the same properties, one bound to each driver.  Every
+ * figure is measured on both, alternating between them ROUNDS times so
+ * that drift in the host's load falls on both, and printed with the
+ * ratio upci / vfio-pci:
+ *
+ *   # bench: irq-latency mode=M median_us vfio-pci=X upci=Y ratio=R p99_us ...
+ *   # bench: copy desc=S MiB/s vfio-pci=X upci=Y ratio=R
+ *
+ * For latency a ratio above 1 means upci is slower; for throughput, faster.
+ * The assertions are on the work (every interrupt arrived, every copy is
+ * right), never on the figures.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_lab.h"
+#include "irq_lab.h"
+#include "vfio_lab.h"
+
+#define TH_LOG_STREAM stdout
+#include "kselftest_harness.h"
+
+#define ROUNDS		3
+#define LAT_SAMPLES	1000
+#define COPY_MIN_SECS	2.0
+
+enum { VFIO_PCI, UPCI, SIDES };
+
+static const char *const side_driver[SIDES] = { "vfio-pci", "upci" };
+static const char *const side_device[SIDES] = { "mdmav", "mdmau" };
+
+struct pair {
+	struct mockdma m[SIDES];
+	bool open[SIDES];
+};
+
+static void pair_open(struct __test_metadata *_metadata, struct pair *p)
+{
+	char why[256];
+	int s, ret;
+
+	for (s = 0; s < SIDES; s++) {
+		ASSERT_EQ(0, vfio_lab_select_driver(side_driver[s]));
+		ret = irq_open(&p->m[s], side_device[s], why, sizeof(why));
+		if (ret == -ENODEV || ret == -ENOENT)
+			SKIP(return, "%s: %s", side_driver[s], why);
+		ASSERT_EQ(0, ret) TH_LOG("%s: %s", side_driver[s], why);
+		p->open[s] = true;
+		ASSERT_NE(NULL, p->m[s].regs)
+			TH_LOG("%s: BAR0 is not mmappable", side_driver[s]);
+	}
+}
+
+static void pair_close(struct pair *p)
+{
+	int s;
+
+	for (s = 0; s < SIDES; s++) {
+		if (!p->open[s])
+			continue;
+		irq_quiet(&p->m[s]);
+		mockdma_close(&p->m[s]);
+	}
+}
+
+static double ratio(double upci, double vfio)
+{
+	return vfio > 0 ? upci / vfio : 0;
+}
+
+/* ---- interrupt delivery latency: device trigger to eventfd read ---- */
+
+FIXTURE(latency) {
+	struct pair p;
+};
+
+FIXTURE_VARIANT(latency) {
+	uint32_t index;
+	const char *mode;
+};
+
+FIXTURE_VARIANT_ADD(latency, intx) { VFIO_PCI_INTX_IRQ_INDEX, "intx" };
+FIXTURE_VARIANT_ADD(latency, msi) { VFIO_PCI_MSI_IRQ_INDEX, "msi" };
+FIXTURE_VARIANT_ADD(latency, msix) { VFIO_PCI_MSIX_IRQ_INDEX, "msix" };
+
+FIXTURE_SETUP(latency)
+{
+	pair_open(_metadata, &self->p);
+}
+
+FIXTURE_TEARDOWN(latency)
+{
+	pair_close(&self->p);
+}
+
+TEST_F_TIMEOUT(latency, irq, 300)
+{
+	static double lat[SIDES][ROUNDS * LAT_SAMPLES];
+	double med[SIDES], p99[SIDES];
+	unsigned int done;
+	int r, s, ret;
+
+	for (r = 0; r < ROUNDS; r++) {
+		for (s = 0; s < SIDES; s++) {
+			ret = bench_irq_latency(&self->p.m[s], variant->index,
+						lat[s] + r * LAT_SAMPLES,
+						LAT_SAMPLES, &done);
+			ASSERT_EQ(0, ret)
+				TH_LOG("%s %s, round %d: sample %u: %s", side_driver[s],
+				       variant->mode, r, done, strerror(-ret));
+		}
+	}
+	for (s = 0; s < SIDES; s++) {
+		med[s] = irq_percentile(lat[s], ROUNDS * LAT_SAMPLES, 50);
+		p99[s] = irq_percentile(lat[s], ROUNDS * LAT_SAMPLES, 99);
+	}
+	ksft_print_msg("bench: irq-latency mode=%s median_us vfio-pci=%.1f upci=%.1f ratio=%.2f p99_us vfio-pci=%.1f upci=%.1f ratio=%.2f n=%d\n",
+		       variant->mode, med[VFIO_PCI], med[UPCI],
+		       ratio(med[UPCI], med[VFIO_PCI]), p99[VFIO_PCI], p99[UPCI],
+		       ratio(p99[UPCI], p99[VFIO_PCI]), ROUNDS * LAT_SAMPLES);
+}
+
+/* ---- COPY throughput through the vIOMMU ---- */
+
+FIXTURE(copy) {
+	struct pair p;
+};
+
+FIXTURE_VARIANT(copy) {
+	uint32_t desc_size;
+	const char *name;
+};
+
+FIXTURE_VARIANT_ADD(copy, desc_4k) { 4096, "4KiB" };
+FIXTURE_VARIANT_ADD(copy, desc_1m) { 1u << 20, "1MiB" };
+
+FIXTURE_SETUP(copy)
+{
+	pair_open(_metadata, &self->p);
+}
+
+FIXTURE_TEARDOWN(copy)
+{
+	pair_close(&self->p);
+}
+
+TEST_F_TIMEOUT(copy, throughput, 200)
+{
+	double bytes[SIDES] = { 0 }, secs[SIDES] = { 0 }, mibs[SIDES];
+	struct bench_copy b;
+	int r, s, ret;
+
+	for (r = 0; r < ROUNDS; r++) {
+		for (s = 0; s < SIDES; s++) {
+			ret = bench_copy(&self->p.m[s], variant->desc_size,
+					 COPY_MIN_SECS, &b);
+			ASSERT_EQ(0, ret) TH_LOG("%s, round %d: %s", side_driver[s],
+						 r, strerror(-ret));
+			ASSERT_EQ(0, b.errors) TH_LOG("%s: %u descriptors did not end OK",
+						      side_driver[s], b.errors);
+			ASSERT_EQ(0, b.mismatch) TH_LOG("%s: the copies are wrong",
+							side_driver[s]);
+			bytes[s] += b.bytes;
+			secs[s] += b.secs;
+		}
+	}
+	for (s = 0; s < SIDES; s++)
+		mibs[s] = bytes[s] / (1024.0 * 1024.0) / secs[s];
+	ksft_print_msg("bench: copy desc=%s MiB/s vfio-pci=%.0f upci=%.0f ratio=%.2f rounds=%d\n",
+		       variant->name, mibs[VFIO_PCI], mibs[UPCI],
+		       ratio(mibs[UPCI], mibs[VFIO_PCI]), ROUNDS);
+}
+
+TEST_HARNESS_MAIN
