@@ -84,21 +84,6 @@ FIXTURE_TEARDOWN(excl)
 				     MOCKDMA_IRQ_SWINT));			\
 } while (0)
 
-static long host_read(const char *bdf, const char *attr)
-{
-	char path[160], buf[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, attr);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return buf[0] ? strtol(buf, NULL, 10) : -EIO;
-}
-
 #define swint(self) ASSERT_EQ(0, mockdma_write32(&(self)->m, MOCKDMA_REG_SWINT, 0))
 #define clear_status(self)						\
 	ASSERT_EQ(0, mockdma_write32(&(self)->m, MOCKDMA_REG_IRQ_STATUS, ~0u))
@@ -116,19 +101,19 @@ TEST_F(excl, shared_line_refused)
 	ret = irq_trigger_fds(self->m.dev.fd, INTX, 0, 1, &self->efd);
 	if (vfio_lab_declared_bdf("mdma3", host, why, sizeof(why)))
 		SKIP(return, "%s", why);
-	irq = host_read(host, "utx_irq");
+	irq = pci_topo_attr_long(host, "utx_irq");
 	if (irq != irq_sysfs_irq(self->m.dev.bdf))
 		SKIP(return, "mdma2 and mdma3 are not on one line (%d, %ld)",
 		     irq_sysfs_irq(self->m.dev.bdf), irq);
 	ASSERT_EQ(-EBUSY, ret) TH_LOG("INTx without DisINTx on a line shared with upci_test_intx: %s",
 				      ret ? strerror(-ret) : "accepted");
 	/* the host device is undisturbed */
-	h0 = host_read(host, "utx_handled");
+	h0 = pci_topo_attr_long(host, "utx_handled");
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/utx_swint", host);
 	ASSERT_EQ(0, pci_topo_write_file(path, "1"));
-	for (i = 0; i < 1000 && host_read(host, "utx_handled") == h0; i++)
+	for (i = 0; i < 1000 && pci_topo_attr_long(host, "utx_handled") == h0; i++)
 		usleep(2000);
-	ASSERT_EQ(h0 + 1, host_read(host, "utx_handled"));
+	ASSERT_EQ(h0 + 1, pci_topo_attr_long(host, "utx_handled"));
 }
 
 TEST_F(excl, exclusive_line_masked_at_the_irq_chip)

@@ -53,21 +53,6 @@ FIXTURE(shared) {
 	int32_t efd;
 };
 
-static long utx_read(const char *bdf, const char *attr)
-{
-	char path[160], buf[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, attr);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return buf[0] ? strtol(buf, NULL, 10) : -EIO;
-}
-
 static int utx_swint(const char *bdf)
 {
 	char path[160];
@@ -79,12 +64,12 @@ static int utx_swint(const char *bdf)
 /* Wait until the host driver has handled want interrupts in all. */
 static long utx_wait_handled(const char *bdf, long want, int ms)
 {
-	long n = utx_read(bdf, "utx_handled");
+	long n = pci_topo_attr_long(bdf, "utx_handled");
 	int waited;
 
 	for (waited = 0; n >= 0 && n < want && waited < ms; waited += 2) {
 		usleep(2000);
-		n = utx_read(bdf, "utx_handled");
+		n = pci_topo_attr_long(bdf, "utx_handled");
 	}
 	return n;
 }
@@ -105,7 +90,7 @@ FIXTURE_SETUP(shared)
 		SKIP(return, "mdma3 (%s) is bound to %s, not %s", self->host, drv,
 		     HOST_DRIVER);
 	self->irq = irq_sysfs_irq(self->m.dev.bdf);
-	hirq = utx_read(self->host, "utx_irq");
+	hirq = pci_topo_attr_long(self->host, "utx_irq");
 	ASSERT_LT(0, self->irq);
 	if (self->irq != hirq)
 		SKIP(return, "mdma2 (%s) has irq %d, mdma3 (%s) irq %d: not one line",
@@ -150,8 +135,8 @@ static void user_takes_one(struct __test_metadata *_metadata,
 
 TEST_F(shared, both_receive_every_interrupt)
 {
-	long h0 = utx_read(self->host, "utx_handled");
-	long b0 = utx_read(self->host, "utx_intx_count");
+	long h0 = pci_topo_attr_long(self->host, "utx_handled");
+	long b0 = pci_topo_attr_long(self->host, "utx_intx_count");
 	uint32_t a0 = rd(_metadata, &self->m, MOCKDMA_REG_INTX_COUNT);
 	unsigned int r, na = 0, nb = 0;
 
@@ -176,16 +161,16 @@ TEST_F(shared, both_receive_every_interrupt)
 	}
 	usleep(QUIET_MS * 1000);
 	ASSERT_EQ(0, irq_efd_take(self->efd)) TH_LOG("the user got more than raised");
-	ASSERT_EQ(h0 + nb, utx_read(self->host, "utx_handled"));
+	ASSERT_EQ(h0 + nb, pci_topo_attr_long(self->host, "utx_handled"));
 	ASSERT_EQ(a0 + na, rd(_metadata, &self->m, MOCKDMA_REG_INTX_COUNT));
-	ASSERT_EQ(b0 + nb, utx_read(self->host, "utx_intx_count"));
+	ASSERT_EQ(b0 + nb, pci_topo_attr_long(self->host, "utx_intx_count"));
 	TH_LOG("user %u, host %u interrupts on irq %d; host handler saw %ld not its own",
-	       na, nb, self->irq, utx_read(self->host, "utx_unhandled"));
+	       na, nb, self->irq, pci_topo_attr_long(self->host, "utx_unhandled"));
 }
 
 TEST_F(shared, host_device_served_while_user_masked)
 {
-	long h0 = utx_read(self->host, "utx_handled");
+	long h0 = pci_topo_attr_long(self->host, "utx_handled");
 	unsigned int i;
 
 	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_SWINT, 0));
@@ -234,7 +219,7 @@ static int log_count(const char *needle);
 TEST_F(shared, disintx_lost_since_enumeration)
 {
 	char why[256], methods[128];
-	long h0 = utx_read(self->host, "utx_handled");
+	long h0 = pci_topo_attr_long(self->host, "utx_handled");
 	uint32_t knobs = 0;
 	uint16_t cmd;
 	int ret, want;
@@ -311,7 +296,7 @@ TEST_F_TIMEOUT(shared, screaming_intx_disables_the_line, 120)
 	 */
 	usleep(300 * 1000);
 	c0 = proc_count(self->irq);
-	h0 = utx_read(self->host, "utx_handled");
+	h0 = pci_topo_attr_long(self->host, "utx_handled");
 	ASSERT_LE(0, c0);
 	for (i = 1; i <= 5; i++) {
 		ASSERT_EQ(0, utx_swint(self->host));

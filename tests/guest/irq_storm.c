@@ -76,19 +76,6 @@ static inline void swint(volatile uint8_t *regs, uint32_t v)
 	*(volatile uint32_t *)(regs + MOCKDMA_REG_SWINT) = v;
 }
 
-/* Block until fd is readable and read it: the count, 0 on timeout. */
-static int64_t wait_read(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int64_t v = irq_efd_take(fd);
-
-	if (v)
-		return v;
-	if (poll(&p, 1, SIGNAL_MS) <= 0)
-		return 0;
-	return irq_efd_take(fd);
-}
-
 static double now_us(void)
 {
 	struct timespec ts;
@@ -117,7 +104,7 @@ TEST_F_TIMEOUT(storm, none_lost, 600)
 		for (v = 0; v < nv; v++)
 			swint(self->m.regs, v);
 		for (v = 0; v < nv; v++) {
-			n = wait_read(self->efd[v]);
+			n = irq_efd_wait(self->efd[v], SIGNAL_MS);
 			ASSERT_LT(0, n) TH_LOG("round %u: vector %u lost (%llu delivered so far)",
 					       r, v, (unsigned long long)total);
 			got[v] += n;

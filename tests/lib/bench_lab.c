@@ -3,7 +3,6 @@
 #include "bench_lab.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
@@ -31,18 +30,6 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static int64_t wait_read(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int64_t v = irq_efd_take(fd);
-
-	if (v)
-		return v;
-	if (poll(&p, 1, SIGNAL_MS) <= 0)
-		return 0;
-	return irq_efd_take(fd);
-}
-
 static int latency_samples(struct mockdma *m, int efd, bool intx, double *lat,
 			   unsigned int n, unsigned int *done)
 {
@@ -54,7 +41,7 @@ static int latency_samples(struct mockdma *m, int efd, bool intx, double *lat,
 	for (*done = 0; *done < n; (*done)++) {
 		t0 = now_us();
 		*swint = 0;
-		got = wait_read(efd);
+		got = irq_efd_wait(efd, SIGNAL_MS);
 		lat[*done] = now_us() - t0;
 		if (got < 0)
 			return (int)got;

@@ -685,3 +685,18 @@ int pci_topo_bind(const char *bdf, const char *driver)
 	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", driver);
 	return pci_topo_write_file(path, bdf);
 }
+
+long pci_topo_attr_long(const char *bdf, const char *attr)
+{
+	char path[PCI_TOPO_PATH_SIZE + PCI_TOPO_NAME_SIZE], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, attr);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return buf[0] ? strtol(buf, NULL, 10) : -EIO;
+}

@@ -114,6 +114,11 @@ int pci_topo_reset_methods(const char *bdf, char *buf, size_t size);
  */
 int pci_topo_bar_read32(const char *bdf, int bar, uint64_t off, uint32_t *val);
 
+/*
+ * A device attribute holding a decimal number (e.g. a test module's
+ * counter): the value, or -errno (-EIO when it is empty).
+ */
+long pci_topo_attr_long(const char *bdf, const char *attr);
 /* Write val to a sysfs file (no newline added). */
 int pci_topo_write_file(const char *path, const char *val);
 /* Unbind from whatever driver is bound (0 if none); bind to driver. */
