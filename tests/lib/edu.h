@@ -32,6 +32,8 @@
 #define EDU_REG_FACTORIAL	0x08
 #define EDU_REG_STATUS		0x20
 #define EDU_REG_IRQ_STATUS	0x24
+#define EDU_REG_IRQ_RAISE	0x60	/* ORs the value into IRQ_STATUS, raises */
+#define EDU_REG_IRQ_ACK		0x64	/* clears those bits; INTx drops at 0 */
 #define EDU_REG_DMA_SRC		0x80	/* 4 or 8 bytes */
 #define EDU_REG_DMA_DST		0x88
 #define EDU_REG_DMA_COUNT	0x90
