@@ -283,7 +283,7 @@ static int stage_expectations(const struct image_spec *s, struct buf *err)
 	return ret;
 }
 
-static int pack(const struct image_spec *s, struct buf *err)
+int image_pack(const char *stage_dir, const char *out, struct buf *err)
 {
 	char *const argv[] = {
 		"sh", "-c",
@@ -291,9 +291,8 @@ static int pack(const struct image_spec *s, struct buf *err)
 		NULL
 	};
 
-	if (run_argv(argv, s->out, s->stage_dir)) {
-		buf_addf(err, "cpio failed to pack %s into %s\n", s->stage_dir,
-			 s->out);
+	if (run_argv(argv, out, stage_dir)) {
+		buf_addf(err, "cpio failed to pack %s into %s\n", stage_dir, out);
 		return -1;
 	}
 	return 0;
@@ -318,7 +317,7 @@ int image_build(const struct image_spec *s, struct buf *err)
 		free(init);
 	}
 	if (!ret)
-		ret = pack(s, err);
+		ret = image_pack(s->stage_dir, s->out, err);
 	strv_free(&modules);
 	return ret ? -1 : 0;
 }

@@ -25,6 +25,9 @@ struct image_spec {
 
 int image_build(const struct image_spec *spec, struct buf *err);
 
+/* Pack @stage_dir into the newc cpio archive @out (root-owned, sorted). */
+int image_pack(const char *stage_dir, const char *out, struct buf *err);
+
 /* The /init script; @modules are module file names in load order. */
 char *image_init_script(const struct scenario *scn, const char *driver,
 			const struct strv *modules);

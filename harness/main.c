@@ -200,22 +200,43 @@ static int choose_qemu(struct config *cfg, const struct scenario *scns,
 	return cfg->qemu ? 0 : -1;
 }
 
+/* The uncompressed ELF boots through PVH, skipping decompression. */
+static char *guest_kernel(const struct config *cfg)
+{
+	char *kernel = xasprintf("%s/vmlinux", cfg->kernel_dir);
+
+	if (access(kernel, R_OK)) {
+		free(kernel);
+		kernel = xasprintf("%s/boot/vmlinuz-%s", cfg->kernel_dir, UPCI_KVER);
+	}
+	return kernel;
+}
+
 static void pick_accel(struct config *cfg)
 {
-	const char *why = NULL;
+	char *kernel = guest_kernel(cfg);
+	/* --accel kvm asks again; auto trusts this boot's kept verdict */
+	struct kvm_probe kp = {
+		.qemu = cfg->qemu, .kernel = kernel, .busybox = cfg->busybox,
+		.workdir = cfg->work_dir, .fresh = !strcmp(cfg->accel, "kvm"),
+	};
+	struct buf why = { 0 };
 
 	if (!strcmp(cfg->accel, "tcg"))
-		return;
+		goto out;
 	mkdir_p(cfg->work_dir);
-	cfg->kvm = kvm_usable(cfg->qemu, cfg->work_dir, &why);
+	cfg->kvm = kvm_usable(&kp, &why);
 	if (cfg->kvm) {
 		if (cfg->verbose)
 			fputs("upcilab: accelerator: kvm\n", stderr);
 	} else if (!strcmp(cfg->accel, "kvm")) {
-		fprintf(stderr, "upcilab: --accel kvm: %s; using TCG\n", why);
+		fprintf(stderr, "upcilab: --accel kvm: %s; using TCG\n", why.s);
 	} else if (cfg->verbose) {
-		fprintf(stderr, "upcilab: accelerator: tcg (%s)\n", why);
+		fprintf(stderr, "upcilab: accelerator: tcg (%s)\n", why.s);
 	}
+out:
+	buf_free(&why);
+	free(kernel);
 }
 
 struct progress_ctx {
@@ -302,8 +323,7 @@ static void qemu_argv(const struct config *cfg, const struct scenario *scn,
 		      const struct vm_paths *p, bool interactive,
 		      struct strv *argv)
 {
-	/* the uncompressed ELF boots through PVH, skipping decompression */
-	char *kernel = xasprintf("%s/vmlinux", cfg->kernel_dir);
+	char *kernel = guest_kernel(cfg);
 	struct qemu_opts o = {
 		.qemu = cfg->qemu, .kernel = kernel, .initrd = p->initrd,
 		.append = cfg->append, .console_fifo = p->console,
@@ -312,11 +332,6 @@ static void qemu_argv(const struct config *cfg, const struct scenario *scn,
 		.interactive = interactive,
 	};
 
-	if (access(kernel, R_OK)) {
-		free(kernel);
-		kernel = xasprintf("%s/boot/vmlinuz-%s", cfg->kernel_dir, UPCI_KVER);
-		o.kernel = kernel;
-	}
 	qemu_build_argv(scn, &o, argv);
 	free(kernel);
 }
