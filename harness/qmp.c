@@ -15,15 +15,21 @@
 void qmp_handle_line(struct qmp *q, const char *line)
 {
 	json_t *msg = json_loads(line, 0, NULL);
-	const char *event, *reason;
+	const char *event, *reason, *status;
 
 	if (!msg)
 		return;
-	if (!json_unpack(msg, "{s:s}", "event", &event) &&
-	    !strcmp(event, "SHUTDOWN") &&
-	    !json_unpack(msg, "{s:{s:s}}", "data", "reason", &reason)) {
-		free(q->shutdown_reason);
-		q->shutdown_reason = xstrdup(reason);
+	if (!json_unpack(msg, "{s:s}", "event", &event)) {
+		if (!strcmp(event, "STOP"))
+			q->stopped = true;
+		else if (!strcmp(event, "SHUTDOWN") &&
+			 !json_unpack(msg, "{s:{s:s}}", "data", "reason", &reason)) {
+			free(q->shutdown_reason);
+			q->shutdown_reason = xstrdup(reason);
+		}
+	} else if (!json_unpack(msg, "{s:{s:s}}", "return", "status", &status)) {
+		free(q->run_state);
+		q->run_state = xstrdup(status);
 	}
 	json_decref(msg);
 }
@@ -136,4 +142,7 @@ void qmp_close(struct qmp *q)
 	buf_free(&q->in);
 	free(q->shutdown_reason);
 	q->shutdown_reason = NULL;
+	free(q->run_state);
+	q->run_state = NULL;
+	q->stopped = false;
 }

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A minimal QMP client: handshake, event reading and quit. The harness uses
- * it to learn why a VM stopped (the SHUTDOWN event's reason) and to ask QEMU
+ * it to learn why a VM stopped (the SHUTDOWN event's reason), that QEMU
+ * paused the guest (a STOP event, and query-status's run state: nothing the
+ * harness does pauses it, so the guest will never go on), and to ask QEMU
  * to quit before resorting to SIGKILL.
  */
 #ifndef UPCILAB_QMP_H
 #define UPCILAB_QMP_H
+
+#include <stdbool.h>
 
 #include "util.h"
 
@@ -13,6 +17,8 @@ struct qmp {
 	int fd;
 	struct buf in;
 	char *shutdown_reason;	/* from the last SHUTDOWN event, or NULL */
+	bool stopped;		/* a STOP event: QEMU paused the guest */
+	char *run_state;	/* from a query-status reply, or NULL */
 };
 
 /*

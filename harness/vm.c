@@ -29,6 +29,7 @@
 #define PROTO "# upcilab: "
 #define PCI_ROW "# pci: "
 #define QUIT_GRACE_S 3.0
+#define RUN_STATE_WAIT_S 1.0
 
 struct stream {
 	int fd;
@@ -47,6 +48,7 @@ struct run {
 	struct ktap *kp;
 	double t0, vm_deadline, test_deadline, done_deadline;
 	double test_t0;		/* when the running test began */
+	double paused_deadline;	/* QEMU paused the guest: until then, its run state */
 	int cur;		/* index of the running test, -1: none */
 	int next;		/* index the next "begin" must carry */
 	bool done, exited, killed;
@@ -316,14 +318,37 @@ static double next_deadline(const struct run *r)
 		d = r->test_deadline;
 	if (r->done && r->done_deadline < d)
 		d = r->done_deadline;
+	if (r->paused_deadline && r->paused_deadline < d)
+		d = r->paused_deadline;
 	return d;
+}
+
+/* QEMU says why it paused on its stderr ("KVM internal error..."). */
+static void paused_error(struct run *r)
+{
+	char *log = read_file(r->spec->qemu_log, NULL);
+	char *line = log ? strstr(log, "error") : NULL;
+
+	if (line) {
+		while (line > log && line[-1] != '\n')
+			line--;
+		line[strcspn(line, "\n")] = '\0';
+	}
+	set_error(r, "QEMU paused the guest (run state %s)%s%s; see %s",
+		  r->qmp.run_state ? r->qmp.run_state : "unknown",
+		  line ? ": " : "", line ? line : "", r->spec->qemu_log);
+	free(log);
 }
 
 static void check_deadlines(struct run *r, bool *stop)
 {
 	double t = now_s();
 
-	if (r->cur >= 0 && t >= r->test_deadline) {
+	if (r->paused_deadline &&
+	    (r->qmp.run_state || t >= r->paused_deadline)) {
+		paused_error(r);
+		*stop = true;
+	} else if (r->cur >= 0 && t >= r->test_deadline) {
 		const char *in = r->kp ? ktap_running(r->kp) : NULL;
 
 		set_error(r, "test '%s' timed out after %ds%s%s",
@@ -363,6 +388,12 @@ static void loop(struct run *r)
 		if (r->qmp.fd >= 0 && (p[4].revents & (POLLIN | POLLHUP)) &&
 		    qmp_read_events(&r->qmp))
 			qmp_disconnect(&r->qmp);
+		/* nothing resumes a paused guest: ask why, then give up */
+		if (r->qmp.stopped && !r->paused_deadline) {
+			r->paused_deadline = now_s() + RUN_STATE_WAIT_S;
+			if (r->qmp.fd < 0 || qmp_command(&r->qmp, "query-status"))
+				r->paused_deadline = now_s();
+		}
 		if (p[3].revents & POLLIN) {
 			struct signalfd_siginfo si;
 

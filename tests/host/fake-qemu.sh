@@ -86,6 +86,13 @@ warning)
 	say_con "[    0.500000] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x0/0x0"
 	say_con "[    0.500001] Call Trace:"
 	all_tests; exit 0 ;;
+paused)
+	# what QEMU does on a KVM internal error: a dump on stderr, the guest
+	# paused (the test's QMP server sends STOP), and no exit
+	boot; first_test
+	echo "KVM internal error. Suberror: 1" >&2
+	echo "emulation failure" >&2
+	exec sleep 1000 ;;
 no_poweroff)
 	boot; all_tests
 	exec sleep 1000 ;;

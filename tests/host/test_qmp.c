@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The QMP client: the SHUTDOWN reason from event lines, and the handshake
- * against a fake QMP server on a UNIX socket.
+ * The QMP client: the SHUTDOWN reason, a STOP and the run state from QMP
+ * lines, and the handshake against a fake QMP server on a UNIX socket.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -56,9 +56,32 @@ TEST_F(lines, later_shutdown_replaces_the_reason)
 TEST_F(lines, other_events_are_ignored)
 {
 	qmp_handle_line(&self->q, "{\"event\": \"RESET\", \"data\": {\"guest\": true, \"reason\": \"guest-reset\"}}");
-	qmp_handle_line(&self->q, "{\"event\": \"STOP\"}");
+	qmp_handle_line(&self->q, "{\"event\": \"RESUME\"}");
 	qmp_handle_line(&self->q, "{\"event\": \"GUEST_PANICKED\", \"data\": {\"action\": \"pause\"}}");
 	EXPECT_NULL(self->q.shutdown_reason);
+	EXPECT_FALSE(self->q.stopped);
+	EXPECT_NULL(self->q.run_state);
+}
+
+/* QEMU pauses the guest on a KVM internal error and emits STOP */
+TEST_F(lines, stop_event_marks_the_guest_paused)
+{
+	qmp_handle_line(&self->q, "{\"timestamp\": {\"seconds\": 1700000000, \"microseconds\": 5}, \"event\": \"STOP\"}");
+	EXPECT_TRUE(self->q.stopped);
+	EXPECT_NULL(self->q.shutdown_reason);
+}
+
+TEST_F(lines, query_status_reply_records_the_run_state)
+{
+	qmp_handle_line(&self->q, "{\"return\": {\"status\": \"internal-error\", \"singlestep\": false, \"running\": false}}");
+	ASSERT_NE(NULL, self->q.run_state);
+	EXPECT_STREQ("internal-error", self->q.run_state);
+	qmp_handle_line(&self->q, "{\"return\": {\"status\": \"paused\", \"running\": false}}");
+	EXPECT_STREQ("paused", self->q.run_state);
+	/* other replies leave it */
+	qmp_handle_line(&self->q, "{\"return\": {}}");
+	qmp_handle_line(&self->q, "{\"return\": {\"status\": 3}}");
+	EXPECT_STREQ("paused", self->q.run_state);
 }
 
 TEST_F(lines, replies_and_greeting_are_ignored)
@@ -98,8 +121,12 @@ TEST_F(lines, garbage_keeps_an_earlier_reason)
 TEST_F(lines, close_forgets_the_reason)
 {
 	qmp_handle_line(&self->q, SHUTDOWN("guest-shutdown"));
+	qmp_handle_line(&self->q, "{\"event\": \"STOP\"}");
+	qmp_handle_line(&self->q, "{\"return\": {\"status\": \"internal-error\"}}");
 	qmp_close(&self->q);
 	EXPECT_NULL(self->q.shutdown_reason);
+	EXPECT_FALSE(self->q.stopped);
+	EXPECT_NULL(self->q.run_state);
 	EXPECT_EQ(-1, self->q.fd);
 }
 

@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -392,6 +395,83 @@ TEST_F(vm, missing_fifos)
 	EXPECT_LT(now_s() - t0, 1.0);
 	/* nothing was started */
 	EXPECT_NE(0, access(self->pidfile, F_OK));
+}
+
+/*
+ * A QMP server playing QEMU after a KVM internal error: greeting, a STOP
+ * event, the run state if @answer, and on "quit" it ends the fake.
+ */
+static pid_t paused_qmp_server(FIXTURE_DATA(vm) *self, bool answer)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	char buf[4096];
+	pid_t pid;
+	int c;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", self->spec.qmp_sock);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1))
+		return -1;
+	pid = fork();
+	if (pid) {
+		close(l);
+		return pid;
+	}
+	c = accept(l, NULL, NULL);
+	if (c < 0 || dprintf(c, "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\r\n") < 0)
+		_exit(2);
+	for (ssize_t n; (n = read(c, buf, sizeof(buf) - 1)) > 0;) {
+		buf[n] = '\0';
+		if (strstr(buf, "qmp_capabilities")) {
+			dprintf(c, "{\"return\": {}}\r\n");
+			usleep(300000);
+			dprintf(c, "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"STOP\"}\r\n");
+		}
+		if (strstr(buf, "query-status") && answer)
+			dprintf(c, "{\"return\": {\"status\": \"internal-error\", \"running\": false}}\r\n");
+		if (strstr(buf, "quit")) {
+			char *pidtext = read_file(self->pidfile, NULL);
+
+			if (pidtext)
+				kill((pid_t)atoi(pidtext), SIGKILL);
+			_exit(0);
+		}
+	}
+	_exit(0);
+}
+
+static void run_paused(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(vm) *self, bool answer)
+{
+	pid_t server;
+
+	self->spec.qmp_sock = xasprintf("%s/qmp.sock", self->dir);
+	self->spec.vm_timeout_s = 60;
+	self->tests[0].timeout_s = 60;
+	server = paused_qmp_server(self, answer);
+	ASSERT_LT(0, server);
+	run(_metadata, self, "paused");
+	waitpid(server, NULL, 0);
+	free((char *)self->spec.qmp_sock);
+	EXPECT_EQ(-1, self->ret);
+	expect_test(_metadata, &self->res, "alpha", RES_FAIL, "QEMU paused the guest");
+	expect_test(_metadata, &self->res, "beta", RES_FAIL, "not run: QEMU paused the guest");
+	/* at once, not after the test's or the VM's timeout */
+	EXPECT_LT(self->secs, SLACK_S);
+}
+
+TEST_F(vm, paused_guest_fails_at_once_with_the_run_state)
+{
+	run_paused(_metadata, self, true);
+	expect_error(_metadata, &self->res,
+		     "QEMU paused the guest (run state internal-error): KVM internal error. Suberror: 1; see ");
+	EXPECT_NE(NULL, strstr(self->res.error, self->qemu_log));
+}
+
+TEST_F(vm, paused_guest_without_a_run_state_still_fails)
+{
+	run_paused(_metadata, self, false);
+	expect_error(_metadata, &self->res, "QEMU paused the guest (run state unknown): KVM internal error");
 }
 
 /* ---- vm_make_fifos ---- */
