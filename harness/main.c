@@ -17,6 +17,7 @@
 #include "drivers.h"
 #include "image.h"
 #include "kvm_probe.h"
+#include "modules.h"
 #include "qemu_build.h"
 #include "qemu_cmd.h"
 #include "report.h"
@@ -40,6 +41,8 @@ struct config {
 	const char *results_dir;
 	const char *work_dir;
 	char *kernel_dir;
+	char *kver;		/* its release: lib/modules/KVER */
+	bool kernel_opt;	/* --kernel */
 	const char *qemu_opt;	/* --qemu */
 	char *qemu;		/* the emulator chosen (qemu_build.h) */
 	const char *busybox;
@@ -77,7 +80,9 @@ static void usage(FILE *out)
 	      "      --test-kmod DIR test modules built from tests/kmod/ (default build/tests-kmod)\n"
 	      "      --results DIR   results directory (default build/results)\n"
 	      "      --work DIR      scratch directory (default build/run)\n"
-	      "      --kernel DIR    unpacked kernel package (default $UPCI_CACHE/kernel-" UPCI_KVER ")\n"
+	      "      --kernel DIR    unpacked kernel package (default $UPCI_CACHE/kernel-" UPCI_KVER "),\n"
+	      "                      or a build of ours (ci/build-debug-kernel.sh): DIR/vmlinux\n"
+	      "                      and DIR/lib/modules/RELEASE\n"
 	      "      --qemu PATH     emulator (default: $UPCILAB_QEMU, else the QEMU with\n"
 	      "                      mockdma that mockdevs/build-qemu.sh builds or has\n"
 	      "                      cached, else qemu-system-x86_64)\n"
@@ -163,10 +168,14 @@ static int load_all(const struct config *cfg, const struct strv *paths,
 static int check_host(const struct config *cfg)
 {
 	char *dep = xasprintf("%s/lib/modules/%s/modules.dep", cfg->kernel_dir,
-			      UPCI_KVER);
+			      cfg->kver);
 	int ret = 0;
 
-	if (access(dep, R_OK)) {
+	if (access(dep, R_OK) && cfg->kernel_opt) {
+		fprintf(stderr, "upcilab: --kernel %s: no unpacked kernel there (%s missing; it needs vmlinux and one lib/modules/RELEASE)\n",
+			cfg->kernel_dir, dep);
+		ret = -1;
+	} else if (access(dep, R_OK)) {
 		fprintf(stderr, "upcilab: the pinned kernel is not unpacked (%s missing): run ci/install-deps.sh\n",
 			dep);
 		ret = -1;
@@ -207,7 +216,7 @@ static char *guest_kernel(const struct config *cfg)
 
 	if (access(kernel, R_OK)) {
 		free(kernel);
-		kernel = xasprintf("%s/boot/vmlinuz-%s", cfg->kernel_dir, UPCI_KVER);
+		kernel = xasprintf("%s/boot/vmlinuz-%s", cfg->kernel_dir, cfg->kver);
 	}
 	return kernel;
 }
@@ -310,7 +319,7 @@ static int build_image(const struct config *cfg, const struct scenario *scn,
 {
 	struct image_spec is = {
 		.scn = scn, .driver = driver, .kernel_dir = cfg->kernel_dir,
-		.kver = UPCI_KVER, .guest_dir = cfg->guest_dir,
+		.kver = cfg->kver, .guest_dir = cfg->guest_dir,
 		.kmod_dir = cfg->kmod_dir, .test_kmod_dir = cfg->test_kmod_dir,
 		.busybox = cfg->busybox,
 		.stage_dir = p->stage, .out = p->initrd,
@@ -561,6 +570,7 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 		case OPT_KERNEL:
 			free(cfg->kernel_dir);
 			cfg->kernel_dir = xstrdup(optarg);
+			cfg->kernel_opt = true;
 			break;
 		case OPT_QEMU:
 			cfg->qemu_opt = optarg;
@@ -593,6 +603,10 @@ int main(int argc, char **argv)
 			usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* another kernel (--kernel: a sanitizer build) has its own release */
+	cfg.kver = modules_release(cfg.kernel_dir);
+	if (!cfg.kver)
+		cfg.kver = xstrdup(UPCI_KVER);
 	cmd = argv[optind++];
 	if (strcmp(cmd, "run") && strcmp(cmd, "list") && strcmp(cmd, "shell")) {
 		fprintf(stderr, "upcilab: unknown command '%s' (run, list, shell; see --help)\n",
@@ -633,6 +647,7 @@ int main(int argc, char **argv)
 	free(scns);
 	strv_free(&paths);
 	free(cfg.kernel_dir);
+	free(cfg.kver);
 	free(cfg.qemu);
 	return ret;
 }

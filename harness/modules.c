@@ -2,11 +2,42 @@
 #define _GNU_SOURCE
 #include "modules.h"
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_DEP_DEPTH 32
+
+char *modules_release(const char *kernel_dir)
+{
+	char *dir = xasprintf("%s/lib/modules", kernel_dir);
+	DIR *d = opendir(dir);
+	char *rel = NULL;
+	int n = 0;
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *p;
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		if (!stat(p, &st) && S_ISDIR(st.st_mode) && !n++)
+			rel = xstrdup(e->d_name);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	if (n != 1) {
+		free(rel);
+		rel = NULL;
+	}
+	return rel;
+}
 
 char *module_name_of(const char *path)
 {

@@ -17,6 +17,12 @@
 int modules_resolve(const char *modules_dep_text, const struct strv *names,
 		    struct strv *order, struct buf *err);
 
+/*
+ * The release of an unpacked kernel: the one directory under
+ * @kernel_dir/lib/modules, malloc'd; NULL if there is none or several.
+ */
+char *modules_release(const char *kernel_dir);
+
 /* "kernel/drivers/vfio/pci/vfio-pci.ko.xz" -> "vfio_pci" */
 char *module_name_of(const char *path);
 

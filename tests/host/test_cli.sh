@@ -44,7 +44,7 @@ expect() {
 
 S=(--scenarios "$work/scn" --guest "$work/guest")
 echo "TAP version 13"
-echo "1..19"
+echo "1..20"
 expect no_command 2 '^usage: upcilab'
 expect help 0 '^usage: upcilab' --help
 expect unknown_command 2 "unknown command 'frob'" frob
@@ -60,8 +60,11 @@ expect malformed_scenario 2 "bad.scenario:2: unknown directive 'frobnicate'" "${
 expect missing_dir 2 'cannot open /nonexistent' --scenarios /nonexistent run
 expect missing_test_binary 2 "good.scenario:1: no guest test binary $work/empty/t1" \
 	--scenarios "$work/scn" --guest "$work/empty" run good
-expect missing_kernel 2 'the pinned kernel is not unpacked .*run ci/install-deps.sh' \
-	"${S[@]}" --kernel "$work/nokernel" run good
+UPCI_CACHE=$work/nocache expect missing_kernel 2 \
+	"the pinned kernel is not unpacked \\($work/nocache/kernel-.*missing\\): run ci/install-deps.sh" \
+	"${S[@]}" run good
+expect missing_kernel_option 2 '--kernel /nonexistent/k: no unpacked kernel there' \
+	"${S[@]}" --kernel /nonexistent/k run good
 expect list_without_binaries 0 '^good ' --scenarios "$work/only-good" --guest "$work/empty" list
 expect list_reports_bad_files 2 "bad.scenario:2: unknown directive" --scenarios "$work/scn" list
 K=(--kernel "$work/kernel" --accel tcg)

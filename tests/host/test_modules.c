@@ -271,4 +271,63 @@ TEST(module_name_of_bare_names)
 	expect_name(_metadata, "", "");
 }
 
+/* ---- modules_release ---- */
+
+FIXTURE(release) {
+	char *dir;
+};
+
+FIXTURE_SETUP(release)
+{
+	self->dir = make_tmpdir("release");
+	ASSERT_NE(NULL, self->dir);
+}
+
+FIXTURE_TEARDOWN(release)
+{
+	rm_rf(self->dir);
+	free(self->dir);
+}
+
+static void add_dir(FIXTURE_DATA(release) *self, const char *rel)
+{
+	char *p = xasprintf("%s/lib/modules/%s", self->dir, rel);
+
+	mkdir_p(p);
+	free(p);
+}
+
+TEST_F(release, the_one_release_directory)
+{
+	char *rel;
+
+	add_dir(self, "6.12.117-upci-debug");
+	rel = modules_release(self->dir);
+	EXPECT_STREQ("6.12.117-upci-debug", rel);
+	free(rel);
+}
+
+TEST_F(release, files_and_dot_entries_do_not_count)
+{
+	char *f = xasprintf("%s/lib/modules/README", self->dir);
+	char *rel;
+
+	add_dir(self, "6.12.117+deb12-amd64");
+	add_dir(self, ".hidden");
+	ASSERT_EQ(0, write_file(f, "x", 1, 0644));
+	rel = modules_release(self->dir);
+	EXPECT_STREQ("6.12.117+deb12-amd64", rel);
+	free(rel);
+	free(f);
+}
+
+TEST_F(release, none_or_several_is_no_answer)
+{
+	EXPECT_NULL(modules_release(self->dir));
+	EXPECT_NULL(modules_release("/nonexistent"));
+	add_dir(self, "a");
+	add_dir(self, "b");
+	EXPECT_NULL(modules_release(self->dir));
+}
+
 TEST_HARNESS_MAIN
