@@ -38,7 +38,28 @@ static const char init_head[] =
 	"\t\"/tests/$2\" >$K 2>&1\n"
 	"\tsay \"# upcilab: end $1 $2 exit=$?\"\n"
 	"}\n"
-	"say '# upcilab: init'\n";
+	"say '# upcilab: init'\n"
+	/* sanitizer kernels: leaks from before the tests are not theirs */
+	"KL=/sys/kernel/debug/kmemleak\n"
+	"mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null\n"
+	"[ -w $KL ] && { echo scan >$KL; echo clear >$KL; }\n"
+	"unload() { rmmod \"$1\" || echo \"upcilab: cannot unload $1\"; }\n";
+
+/*
+ * After the tests, on a kernel with kmemleak: unload every module (their
+ * remove and exit paths run), let what they freed age past kmemleak's
+ * 5 s minimum, scan and print the suspects to the console, where
+ * logscan.c fails the VM on "unreferenced object".
+ */
+static const char leak_check_head[] =
+	"if [ -w $KL ]; then\n"
+	"\techo 'upcilab: kmemleak: unloading the modules, then scanning'\n";
+static const char leak_check_tail[] =
+	"\tsleep 6\n"
+	"\techo scan >$KL; echo scan >$KL\n"
+	"\tcat $KL\n"
+	"\techo 'upcilab: kmemleak: scanned'\n"
+	"fi\n";
 
 static const char init_shell[] =
 	"upcilab-guest table\n"
@@ -91,6 +112,14 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 	buf_add(&b, init_shell, strlen(init_shell));
 	for (size_t i = 0; i < scn->ntests; i++)
 		buf_addf(&b, "run %zu %s\n", i + 1, scn->tests[i].name);
+	buf_add(&b, leak_check_head, strlen(leak_check_head));
+	for (size_t i = modules->n; i-- > 0;) {
+		char *name = module_name_of(modules->v[i]);
+
+		buf_addf(&b, "\tunload %s\n", name);
+		free(name);
+	}
+	buf_add(&b, leak_check_tail, strlen(leak_check_tail));
 	buf_addf(&b, "say '# upcilab: done'\npoweroff -f\n");
 	return b.s;
 }

@@ -16,6 +16,7 @@ static const char *const problem_markers[] = {
 	"UBSAN:",
 	"KASAN:",
 	"unreferenced object",	/* kmemleak */
+	"upcilab: cannot unload",	/* a module, before the kmemleak scan */
 	"INFO: task",		/* hung tasks */
 	"INFO: rcu",		/* RCU stalls */
 };

@@ -223,6 +223,29 @@ TEST(init_starts_with_busybox_and_ends_with_done_and_poweroff)
 	free(s);
 }
 
+/*
+ * On a kernel with kmemleak: clear before anything loads, and after the
+ * last test unload every module, last loaded first, then scan and print.
+ */
+TEST(init_checks_kmemleak_after_the_tests)
+{
+	char *s = init_for(_metadata, lab, "vfio-pci", "vfio.ko vfio_pci.ko upci_test_intx.ko");
+	long clear = offset_of(s, "[ -w $KL ] && { echo scan >$KL; echo clear >$KL; }\n");
+	long check = offset_of(s, "\nif [ -w $KL ]; then\n");
+
+	ASSERT_LE(0, clear);
+	ASSERT_LE(0, check);
+	EXPECT_LT(clear, offset_of(s, "\nload vfio.ko"));
+	EXPECT_LT(offset_of(s, "\nrun 3 third\n"), check);
+	expect_lines(_metadata, s, "\tunload ",
+		     "\tunload upci_test_intx|\tunload vfio_pci|\tunload vfio");
+	EXPECT_LT(offset_of(s, "\tunload vfio\n"), offset_of(s, "\tcat $KL\n"));
+	EXPECT_LT(offset_of(s, "\tcat $KL\n"), offset_of(s, "say '# upcilab: done'"));
+	/* what logscan.c fails the VM on */
+	EXPECT_NE(NULL, strstr(s, "echo \"upcilab: cannot unload $1\""));
+	free(s);
+}
+
 /* The init must speak the protocol vm.c parses (see vm.h). */
 TEST(init_speaks_the_results_protocol)
 {
