@@ -43,6 +43,7 @@ struct config {
 	char *kernel_dir;
 	char *kver;		/* its release: lib/modules/KVER */
 	bool kernel_opt;	/* --kernel */
+	int timeout_scale;	/* --timeout-scale */
 	const char *qemu_opt;	/* --qemu */
 	char *qemu;		/* the emulator chosen (qemu_build.h) */
 	const char *busybox;
@@ -83,6 +84,9 @@ static void usage(FILE *out)
 	      "      --kernel DIR    unpacked kernel package (default $UPCI_CACHE/kernel-" UPCI_KVER "),\n"
 	      "                      or a build of ours (ci/build-debug-kernel.sh): DIR/vmlinux\n"
 	      "                      and DIR/lib/modules/RELEASE\n"
+	      "      --timeout-scale N\n"
+	      "                      every timeout (the scenario's, the VM's, each\n"
+	      "                      kselftest case's) times N (1-100), for slow kernels\n"
 	      "      --qemu PATH     emulator (default: $UPCILAB_QEMU, else the QEMU with\n"
 	      "                      mockdma that mockdevs/build-qemu.sh builds or has\n"
 	      "                      cached, else qemu-system-x86_64)\n"
@@ -494,7 +498,7 @@ static int cmd_shell(struct config *cfg, struct scenario *scn)
 static int parse_options(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_SCN = 256, OPT_GUEST, OPT_KMOD, OPT_RESULTS, OPT_WORK,
-	       OPT_KERNEL, OPT_QEMU, OPT_TEST_KMOD };
+	       OPT_KERNEL, OPT_QEMU, OPT_TEST_KMOD, OPT_TIMEOUT_SCALE };
 	static const struct option opts[] = {
 		{ "driver", required_argument, NULL, 'd' },
 		{ "accel", required_argument, NULL, 'a' },
@@ -510,6 +514,7 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 		{ "work", required_argument, NULL, OPT_WORK },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "qemu", required_argument, NULL, OPT_QEMU },
+		{ "timeout-scale", required_argument, NULL, OPT_TIMEOUT_SCALE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -575,6 +580,18 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 		case OPT_QEMU:
 			cfg->qemu_opt = optarg;
 			break;
+		case OPT_TIMEOUT_SCALE: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end || v < 1 || v > 100) {
+				fprintf(stderr, "upcilab: --timeout-scale takes a whole number from 1 to 100, not '%s'\n",
+					optarg);
+				return -1;
+			}
+			cfg->timeout_scale = (int)v;
+			break;
+		}
 		default:
 			return -1;
 		}
@@ -634,14 +651,19 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	scns = xcalloc(paths.n, sizeof(*scns));
-	if (load_all(&cfg, &paths, scns, strcmp(cmd, "list") != 0))
+	if (load_all(&cfg, &paths, scns, strcmp(cmd, "list") != 0)) {
 		ret = EXIT_USAGE;
-	else if (!strcmp(cmd, "list"))
+		goto out;
+	}
+	for (size_t i = 0; cfg.timeout_scale > 1 && i < paths.n; i++)
+		scenario_scale_timeouts(&scns[i], cfg.timeout_scale);
+	if (!strcmp(cmd, "list"))
 		ret = cmd_list(scns, paths.n);
 	else if (!strcmp(cmd, "shell"))
 		ret = cmd_shell(&cfg, &scns[0]);
 	else
 		ret = cmd_run(&cfg, scns, paths.n);
+out:
 	for (size_t i = 0; i < paths.n; i++)
 		scenario_free(&scns[i]);
 	free(scns);

@@ -606,3 +606,11 @@ int scenario_vm_timeout(const struct scenario *scn)
 		total += scn->tests[i].timeout_s;
 	return total;
 }
+
+void scenario_scale_timeouts(struct scenario *scn, int scale)
+{
+	scn->vm_timeout_s = scenario_vm_timeout(scn) * scale;
+	for (size_t i = 0; i < scn->ntests; i++)
+		scn->tests[i].timeout_s *= scale;
+	strv_addf(&scn->env, "UPCILAB_TIMEOUT_SCALE=%d", scale);
+}

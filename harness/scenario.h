@@ -66,5 +66,11 @@ struct scn_device *scenario_device(const struct scenario *scn, const char *id);
 /* The insmod arguments for @module ("a=1 b=2"), "" when none; caller frees */
 char *scenario_modparams(const struct scenario *scn, const char *module);
 int scenario_vm_timeout(const struct scenario *scn);
+/*
+ * For a kernel @scale times slower (sanitizers under TCG): every timeout,
+ * the VM's too, times @scale, and UPCILAB_TIMEOUT_SCALE=@scale for the
+ * guest tests (tests/lib/lab_time.h scales theirs with it).
+ */
+void scenario_scale_timeouts(struct scenario *scn, int scale);
 
 #endif

@@ -25,6 +25,7 @@
 
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 
 #define ROUNDS		3
 #define LAT_SAMPLES	1000
@@ -177,4 +178,4 @@ TEST_F_TIMEOUT(copy, throughput, 200)
 		       ratio(mibs[UPCI], mibs[VFIO_PCI]), ROUNDS);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

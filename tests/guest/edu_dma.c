@@ -29,6 +29,7 @@
 /* Keep diagnostics in the TAP stream, in order with the results. */
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define PAGE		4096ul
@@ -234,4 +235,4 @@ TEST_F(edu_dma, dma_into_memory_mapped_at_two_iovas)
 	ASSERT_EQ(0, memcmp(self->dst + 512, self->src, 128));
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

@@ -21,6 +21,7 @@
 /* Keep diagnostics in the TAP stream, in order with the results. */
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 
 #define IOMMU_CLASS	"/sys/class/iommu"
 #define IOMMU_GROUPS	"/sys/kernel/iommu_groups"
@@ -375,4 +376,4 @@ TEST(no_unremapped_interrupts)
 	EXPECT_EQ(0, bad);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

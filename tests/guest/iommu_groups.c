@@ -19,6 +19,7 @@
 /* Keep diagnostics in the TAP stream, in order with the results. */
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 
 /* Class and subclass of PCI-to-PCI bridges (the kernel's pci_ids.h). */
 #define PCI_CLASS_BRIDGE_PCI	0x0604
@@ -599,4 +600,4 @@ TEST_F(iommu_groups, no_unexpected_groups)
 	EXPECT_EQ(0, bad);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

@@ -23,6 +23,7 @@
 
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define SIGNAL_MS	2000
@@ -198,4 +199,4 @@ TEST_F(edu, no_reset_method)
 	EXPECT_EQ(EINVAL, errno);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

@@ -31,6 +31,7 @@
 
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define ERR_MS		10000
@@ -259,4 +260,4 @@ TEST(req_signalled_on_unbind_and_unbind_completes_on_close)
 	close(efd);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

@@ -25,6 +25,7 @@
 
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define INTX		VFIO_PCI_INTX_IRQ_INDEX
@@ -151,4 +152,4 @@ TEST_F(excl, exclusive_line_masked_at_the_irq_chip)
 	ASSERT_EQ(1, irq_efd_wait(self->efd, SIGNAL_MS));
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

@@ -20,6 +20,7 @@
 
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define INTX		VFIO_PCI_INTX_IRQ_INDEX
@@ -292,4 +293,4 @@ TEST_F(intx, disabled_delivers_nothing)
 	expect_signal(self->efd);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

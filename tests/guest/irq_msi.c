@@ -20,6 +20,7 @@
 
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define MSI		VFIO_PCI_MSI_IRQ_INDEX
@@ -340,4 +341,4 @@ TEST_F(msi, vectors_freed_on_disable_and_on_close)
 	ASSERT_EQ(0, hw_enabled(self, variant));
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

@@ -24,6 +24,7 @@
 
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define SIGNAL_MS	3000
@@ -416,4 +417,4 @@ TEST_F(hot, pci_hot_reset_needs_the_affected_group)
 	ASSERT_EQ(0, *(volatile uint32_t *)(self->m.regs + MOCKDMA_REG_SCRATCH));
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

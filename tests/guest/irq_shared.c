@@ -38,6 +38,7 @@
 
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define HOST_DRIVER	"upci_test_intx"
@@ -312,4 +313,4 @@ TEST_F_TIMEOUT(shared, screaming_intx_disables_the_line, 120)
 	ASSERT_EQ(1, log_count(disabling)) TH_LOG("disabled twice?");
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

@@ -24,6 +24,7 @@
 
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define STORM_TOTAL	100000u
@@ -130,4 +131,4 @@ TEST_F_TIMEOUT(storm, none_lost, 600)
 	ASSERT_EQ(variant->total, dev_total);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

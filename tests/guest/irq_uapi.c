@@ -21,6 +21,7 @@
 
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define HDR		((uint32_t)sizeof(struct vfio_irq_set))
@@ -423,4 +424,4 @@ TEST_F(uapi, req_eventfd_loopback_and_removal)
 	single_loopback(_metadata, self->fd, REQ, self->efd[1]);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

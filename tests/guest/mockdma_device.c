@@ -38,6 +38,7 @@
 /* Keep diagnostics in the TAP stream, in order with the results. */
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 #include "mockdma_log.h"
 
@@ -2108,4 +2109,4 @@ TEST_F(irq, intx_fires_masks_and_unmasks)
 	}
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

@@ -33,6 +33,7 @@
 /* Keep diagnostics in the TAP stream, in order with the results. */
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 #include "mockdma_log.h"
 
@@ -321,4 +322,4 @@ TEST_F_TIMEOUT(e2e, msix_completions_10000_descriptors_none_lost, 180)
 	mockdma_buf_free(&self->m, &vals);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

@@ -29,6 +29,7 @@
 
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 struct unbinder {
@@ -152,4 +153,4 @@ TEST(unbind_revokes_an_unreleased_fd)
 	mockdma_close(&again);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

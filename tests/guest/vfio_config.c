@@ -26,6 +26,7 @@
 /* Keep diagnostics in the TAP stream, in order with the results. */
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define PAGE			4096ul
@@ -504,4 +505,4 @@ TEST_F(config, memory_decode_off_mmap_access_is_sigbus)
 	munmap(map, PAGE);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

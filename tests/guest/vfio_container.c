@@ -21,6 +21,7 @@
 /* Keep diagnostics in the TAP stream, in order with the results. */
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define PAGE		4096ul
@@ -230,4 +231,4 @@ TEST_F(container, container_outlives_its_fd_while_a_group_holds_it)
 	close(fd);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

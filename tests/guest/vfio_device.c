@@ -26,6 +26,7 @@
 /* Keep diagnostics in the TAP stream, in order with the results. */
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define PAGE		4096ul
@@ -631,4 +632,4 @@ TEST_F(nic, rom_reads_option_rom_signature)
 	ASSERT_EQ(0xaa55, v & 0xffff);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

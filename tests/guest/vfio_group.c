@@ -22,6 +22,7 @@
 /* Keep diagnostics in the TAP stream, in order with the results. */
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define VFIO_UNKNOWN_IOCTL	_IO(VFIO_TYPE, VFIO_BASE + 99)
@@ -366,4 +367,4 @@ TEST_F(bridge_group, unbinding_the_host_driver_makes_group_viable)
 	close(fd);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

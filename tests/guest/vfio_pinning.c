@@ -26,6 +26,7 @@
 /* Keep diagnostics in the TAP stream, in order with the results. */
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define PAGE		4096ul
@@ -295,4 +296,4 @@ TEST_F_TIMEOUT(pinning, thousand_map_unmap_cycles_keep_locked_vm, 120)
 	ASSERT_EQ(pins_before, pins());
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

@@ -27,6 +27,7 @@
 /* Keep diagnostics in the TAP stream, in order with the results. */
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define PAGE		4096ul
@@ -268,4 +269,4 @@ TEST_F(killed, killed_holder_leaves_group_free)
 	vfio_lab_close(&d);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

@@ -31,6 +31,7 @@
 /* Keep diagnostics in the TAP stream, in order with the results. */
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
+#include "lab_harness.h"
 #include "vfio_assert.h"
 
 #define PAGE		4096ul
@@ -690,4 +691,4 @@ TEST_F(shared_container, second_group_joins_without_set_iommu)
 	ASSERT_EQ(-EINVAL, vfio_lab_set_iommu(self->a.container, VFIO_TYPE1v2_IOMMU));
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

@@ -203,6 +203,25 @@ TEST(name_directive_overrides_file_name)
 	scenario_free(&scn);
 }
 
+TEST(scaled_timeouts_reach_tests_vm_and_guest)
+{
+	struct scenario scn;
+
+	expect_scenario_ok(_metadata, "test a timeout=30\ntest b\n", &scn);
+	scenario_scale_timeouts(&scn, 8);
+	EXPECT_EQ(240, scn.tests[0].timeout_s);
+	EXPECT_EQ(8 * SCN_DEFAULT_TEST_TIMEOUT, scn.tests[1].timeout_s);
+	EXPECT_EQ(8 * (120 + 30 + SCN_DEFAULT_TEST_TIMEOUT), scenario_vm_timeout(&scn));
+	ASSERT_EQ(1, scn.env.n);
+	EXPECT_STREQ("UPCILAB_TIMEOUT_SCALE=8", scn.env.v[0]);
+	scenario_free(&scn);
+
+	expect_scenario_ok(_metadata, "vm-timeout 300\ntest a\n", &scn);
+	scenario_scale_timeouts(&scn, 3);
+	EXPECT_EQ(900, scenario_vm_timeout(&scn));
+	scenario_free(&scn);
+}
+
 TEST(vm_timeout_sums_test_timeouts)
 {
 	struct scenario scn;

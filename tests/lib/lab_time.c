@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "lab_time.h"
+
+#include <stdlib.h>
+
+int lab_timeout_scale(void)
+{
+	const char *s = getenv("UPCILAB_TIMEOUT_SCALE");
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return 1;
+	v = strtol(s, &end, 10);
+	return *end || v < 1 || v > 100 ? 1 : (int)v;
+}
+
+int lab_ms(int ms)
+{
+	return ms * lab_timeout_scale();
+}
