@@ -40,6 +40,10 @@ packages=(
 	libpixman-1-dev   # required by QEMU's system emulators (display code)
 	zlib1g-dev        # required by QEMU (migration, block layer)
 	libfdt-dev        # device trees: x86_64-softmmu needs libfdt (no bundled dtc)
+	# ci/build-debug-kernel.sh: the sanitizer kernel, from the linux-source tree
+	bc bison flex     # Kconfig and the build's generators
+	libelf-dev        # objtool
+	libssl-dev        # sign-file and the certificate tools the build compiles
 )
 unpacked=(
 	"linux-image-$KVER-unsigned:$kernel_dir"

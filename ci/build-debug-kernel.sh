@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the sanitizer kernel: the pinned kernel's source (linux-source,
+# unpacked by ci/install-deps.sh) with x86_64_defconfig, kvm_guest.config
+# and ci/debug-kernel.config (the lab's drivers as Debian builds them, plus
+# KASAN, lockdep, kmemleak, UBSAN and the debug-object checks), laid out as
+# upcilab --kernel wants it. Prints the directory.
+#
+# Usage: ci/build-debug-kernel.sh [--print-path | --check]
+#   (none)        build if needed; progress on stderr, the directory as the
+#                 last line of stdout
+#   --print-path  the same, quiet unless it builds: stdout is only the path
+#   --check       exit 0 if the kernel for the current inputs is built,
+#                 1 if not; never builds
+#
+# Cache ($UPCI_CACHE/debug-kernel):
+#   obj/          the one incremental object tree (make O=): later builds
+#                 recompile what changed, and out-of-tree modules build
+#                 against it (M=)
+#   build.log     the last build's output
+#   KEY/          vmlinux, lib/modules/RELEASE/ (depmod'ed), build -> obj,
+#                 .config; KEY hashes the kernel version, the config
+#                 fragment and RECIPE (below). Only the newest is kept.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=ci/versions
+. "$here/versions"
+. "$here/cache-dir.sh"
+: "${UPCI_INSTALL_DEPS:=$here/install-deps.sh}"
+
+RELEASE_SUFFIX=-upci-debug
+fragment=$here/debug-kernel.config
+majmin=$(cut -d. -f1,2 <<<"$KVER")
+src=$UPCI_CACHE/linux-source-$majmin
+dcache=$UPCI_CACHE/debug-kernel
+obj=$dcache/obj
+log=$dcache/build.log
+
+quiet=
+die() { echo "build-debug-kernel: $*" >&2; exit 1; }
+say() { [ -n "$quiet" ] || echo "build-debug-kernel: $*" >&2; }
+progress() { echo "build-debug-kernel: $*" >&2; }
+
+# Bump when a change here changes what is built (the configure steps, the
+# make arguments): a rebuild takes 25 minutes, so messages do not count.
+RECIPE=1
+
+key() {
+	{ echo "$KVER recipe $RECIPE"; cat "$fragment"; } | sha256sum | cut -c1-12
+}
+
+kmake() {
+	make -C "$src" O="$obj" LOCALVERSION= -j"$(nproc)" "$@"
+}
+
+# Every "CONFIG_X=v" and "# CONFIG_X is not set" of the fragment must hold.
+check_config() {
+	local want bad=0 cfg=$obj/.config
+	while IFS= read -r want; do
+		case $want in
+		CONFIG_*=*) grep -qxF "$want" "$cfg" || { echo "  wanted $want, got: $(grep -E "^(# )?${want%%=*}[= ]" "$cfg" || echo unset)" >&2; bad=1; } ;;
+		"# CONFIG_"*" is not set")
+			local opt=${want#\# }
+			opt=${opt%% *}
+			! grep -q "^$opt=" "$cfg" || { echo "  wanted $opt unset, got: $(grep "^$opt=" "$cfg")" >&2; bad=1; } ;;
+		esac
+	done <"$fragment"
+	[ "$bad" = 0 ] || die "Kconfig did not take ci/debug-kernel.config as written (see above)"
+}
+
+configure() {
+	progress "configuring: x86_64_defconfig + kvm_guest.config + ci/debug-kernel.config"
+	mkdir -p "$obj"
+	{
+		kmake x86_64_defconfig
+		kmake kvm_guest.config
+		"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$fragment"
+		kmake olddefconfig
+	} >>"$log" 2>&1 || { tail -20 "$log" >&2; die "configuring failed (log: $log)"; }
+	check_config
+}
+
+# make's "CC"/"LD" lines go to the log; every 500th is shown.
+show_progress() {
+	local line n=0
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >>"$log"
+		case $line in
+		*"  CC "* | *"  LD "* | *"  AR "*)
+			n=$((n + 1))
+			[ $((n % 500)) != 0 ] || progress "compiling: $n objects"
+			;;
+		esac
+	done
+	return 0
+}
+
+build() {
+	local out=$1 tmp rel
+	"$UPCI_INSTALL_DEPS" >&2 || exit 1
+	[ -f "$src/Makefile" ] || die "no kernel source in $src (ci/install-deps.sh unpacks it)"
+	mkdir -p "$dcache"
+	: >"$log"
+	configure
+	progress "compiling vmlinux and modules (log: $log; about 25 min on 2 cores from scratch)"
+	if ! kmake vmlinux modules 2>&1 | show_progress; then
+		grep -E -A3 ': (fatal )?error: ' "$log" | head -30 >&2 || tail -20 "$log" >&2
+		die "the kernel build failed (log: $log)"
+	fi
+	rel=$(kmake -s kernelrelease)
+	[ "$rel" = "${KVER%%[-+]*}$RELEASE_SUFFIX" ] ||
+		die "the build's release is '$rel', not '${KVER%%[-+]*}$RELEASE_SUFFIX'"
+	tmp=$(mktemp -d "$dcache/.new.XXXXXX")
+	kmake INSTALL_MOD_PATH="$tmp" INSTALL_MOD_STRIP=1 modules_install >>"$log" 2>&1 ||
+		die "modules_install failed (log: $log)"
+	rm -f "$tmp/lib/modules/$rel/build" "$tmp/lib/modules/$rel/source"
+	cp "$obj/vmlinux" "$obj/.config" "$tmp/"
+	ln -s "$obj" "$tmp/build"
+	chmod 755 "$tmp"
+	for d in "$dcache"/*/; do
+		d=${d%/}
+		[ "$d" = "$obj" ] || rm -rf "$d"
+	done
+	mv "$tmp" "$out"
+}
+
+main() {
+	local mode=build out t0
+	case ${1:-} in
+	'') ;;
+	--print-path) quiet=1 ;;
+	--check) mode=check ;;
+	*) echo "usage: ci/build-debug-kernel.sh [--print-path | --check]" >&2; exit 2 ;;
+	esac
+	out=$dcache/$(key)
+	if [ "$mode" = check ]; then
+		[ -s "$out/vmlinux" ] && exit 0
+		echo "missing: $out/vmlinux"
+		exit 1
+	fi
+	if [ ! -s "$out/vmlinux" ]; then
+		{ mkdir -p "$dcache" 2>/dev/null && [ -w "$dcache" ]; } ||
+			die "must run as root to build into $dcache (or set UPCI_CACHE to a writable directory)"
+		exec 9>"$dcache/.lock"
+		flock -n 9 || { progress "waiting for another build-debug-kernel.sh"; flock 9; }
+		if [ ! -s "$out/vmlinux" ]; then
+			t0=$SECONDS
+			progress "building the sanitizer kernel (key $(key))"
+			build "$out"
+			progress "built $out in $((SECONDS - t0)) s"
+		fi
+	else
+		say "up to date: $out"
+	fi
+	echo "$out"
+}
+
+main "$@"; exit

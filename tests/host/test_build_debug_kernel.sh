@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# ci/build-debug-kernel.sh against a fake kernel tree and a fake make: the
+# layout it leaves for upcilab --kernel, the cache key, --check, and each
+# way it refuses (a config line Kconfig dropped, a compile error, a wrong
+# release, an unwritable cache). No real kernel is built.
+# TAP out, kselftest-style Totals line last (tests/host/run-unit-tests.sh).
+# The checks are shell code in single quotes, eval'd by check():
+# shellcheck disable=SC2016
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0 n=0
+
+# A scratch ci/ with the real script and config, a pinned version.
+tree=$work/tree
+mkdir -p "$tree/ci"
+cp "$top/ci/build-debug-kernel.sh" "$top/ci/debug-kernel.config" "$top/ci/cache-dir.sh" "$tree/ci/"
+echo 'KVER=6.12.117+deb12-amd64' >"$tree/ci/versions"
+cache=$work/cache
+src=$cache/linux-source-6.12
+
+# The fake kernel tree: merge_config.sh appends the fragment; make knows
+# the targets the script uses. FAKE_DROP: a line olddefconfig removes;
+# FAKE_CC_ERROR: vmlinux fails to compile; FAKE_RELEASE: kernelrelease.
+mkdir -p "$src/scripts/kconfig" "$work/bin"
+echo "# fake kernel Makefile" >"$src/Makefile"
+cat >"$src/scripts/kconfig/merge_config.sh" <<'F'
+#!/bin/bash
+# merge_config.sh -m -O DIR BASE FRAGMENT
+cat "$5" >>"$3/.config"
+F
+cat >"$work/bin/make" <<'F'
+#!/bin/bash
+o=
+for a in "$@"; do case $a in O=*) o=${a#O=} ;; esac; done
+for a in "$@"; do
+	case $a in
+	x86_64_defconfig) echo "make defconfig" >>"$FAKE_LOG"; echo "CONFIG_KASAN_OLD=y" >"$o/.config" ;;
+	kvm_guest.config) ;;
+	olddefconfig)
+		[ -n "${FAKE_DROP:-}" ] && grep -vxF "$FAKE_DROP" "$o/.config" >"$o/.c" && mv "$o/.c" "$o/.config"
+		true ;;
+	vmlinux)
+		echo "make vmlinux" >>"$FAKE_LOG"
+		for i in $(seq 1 3); do echo "  CC      kernel/f$i.o"; done
+		if [ -n "${FAKE_CC_ERROR:-}" ]; then
+			echo "kernel/bad.c:3:1: error: expected ';' before '}' token"
+			exit 2
+		fi
+		echo ELF >"$o/vmlinux" ;;
+	kernelrelease) echo "${FAKE_RELEASE:-6.12.117-upci-debug}" ;;
+	modules_install)
+		for b in "$@"; do case $b in INSTALL_MOD_PATH=*) d=${b#INSTALL_MOD_PATH=} ;; esac; done
+		r=6.12.117-upci-debug
+		mkdir -p "$d/lib/modules/$r/kernel"
+		echo "kernel/vfio.ko:" >"$d/lib/modules/$r/modules.dep"
+		ln -s "$o" "$d/lib/modules/$r/build" ;;
+	esac
+done
+exit 0
+F
+chmod +x "$work/bin/make" "$src/scripts/kconfig/merge_config.sh"
+printf '#!/bin/sh\nexit 0\n' >"$work/bin/install-deps" && chmod +x "$work/bin/install-deps"
+
+bk() {
+	: >"$work/log"
+	env PATH="$work/bin:$PATH" UPCI_CACHE="$cache" UPCI_INSTALL_DEPS="$work/bin/install-deps" \
+		FAKE_LOG="$work/log" "$tree/ci/build-debug-kernel.sh" "$@" >"$work/out" 2>"$work/err"
+	rc=$?
+}
+ran() { grep -qxF "$1" "$work/log"; }
+
+check() {
+	local name=$1
+	n=$((n + 1))
+	if eval "$2"; then
+		echo "ok $n $name"
+		pass=$((pass + 1))
+	else
+		echo "# rc=$rc stdout:"; sed 's/^/#   /' "$work/out"
+		echo "# stderr:"; sed 's/^/#   /' "$work/err"
+		echo "not ok $n $name"
+		fail=$((fail + 1))
+	fi
+}
+
+echo "TAP version 13"
+echo "1..12"
+bk --frob
+check bad_argument_is_usage '[ $rc = 2 ] && grep -q "^usage: ci/build-debug-kernel.sh" "$work/err"'
+bk --check
+check check_with_nothing_built '[ $rc = 1 ] && grep -q "^missing: $cache/debug-kernel/.*/vmlinux" "$work/out" && [ ! -s "$work/log" ]'
+
+FAKE_DROP=CONFIG_KASAN=y bk
+check dropped_config_line_fails_naming_it '[ $rc = 1 ] && grep -q "wanted CONFIG_KASAN=y, got: unset" "$work/err" &&
+	grep -q "did not take ci/debug-kernel.config" "$work/err" && ! ran "make vmlinux"'
+
+FAKE_CC_ERROR=1 bk
+check compile_error_shows_the_compiler_line '[ $rc = 1 ] && grep -q "kernel/bad.c:3:1: error" "$work/err" &&
+	grep -q "the kernel build failed" "$work/err"'
+
+FAKE_RELEASE=6.12.117 bk
+check wrong_release_is_refused '[ $rc = 1 ] && grep -q "release is .6.12.117., not .6.12.117-upci-debug." "$work/err"'
+
+bk
+out=$(tail -1 "$work/out")
+check fresh_build_prints_the_directory '[ $rc = 0 ] && [ -s "$out/vmlinux" ] && ran "make vmlinux"'
+check layout_is_what_upcilab_boots '[ -s "$out/lib/modules/6.12.117-upci-debug/modules.dep" ] &&
+	[ "$(readlink "$out/build")" = "$cache/debug-kernel/obj" ] &&
+	[ ! -e "$out/lib/modules/6.12.117-upci-debug/build" ] && grep -qx "CONFIG_KASAN=y" "$out/.config"'
+bk --check
+check check_finds_it '[ $rc = 0 ]'
+bk --print-path
+check unchanged_inputs_build_nothing '[ $rc = 0 ] && [ "$(cat "$work/out")" = "$out" ] && [ ! -s "$work/log" ] && [ ! -s "$work/err" ]'
+
+echo "CONFIG_DEBUG_VM=y" >>"$tree/ci/debug-kernel.config"
+bk --check
+check changed_config_is_a_new_key '[ $rc = 1 ]'
+bk
+new=$(tail -1 "$work/out")
+check new_key_rebuilds_and_drops_the_old '[ $rc = 0 ] && [ "$new" != "$out" ] && [ -s "$new/vmlinux" ] && [ ! -e "$out" ]'
+
+rm -rf "$cache/debug-kernel"
+: >"$cache/debug-kernel"
+bk
+check unwritable_cache_is_one_line '[ $rc = 1 ] && [ "$(wc -l <"$work/err")" = 1 ] &&
+	grep -q "^build-debug-kernel: must run as root to build into " "$work/err"'
+
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+[ "$fail" = 0 ]
