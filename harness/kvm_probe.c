@@ -22,12 +22,15 @@
 #define BOOT_ID "/proc/sys/kernel/random/boot_id"
 #define VERDICT_OK "usable"
 
-/* /dev/port offset 0xf4 is I/O port 0xf4: one byte there ends QEMU. */
-static const char probe_init[] =
-	"#!/bin/busybox sh\n"
-	"/bin/busybox mount -t devtmpfs dev /dev\n"
-	"/bin/busybox printf '\\132' | /bin/busybox dd of=/dev/port bs=1 seek=244 count=1\n"
-	"/bin/busybox poweroff -f\n";
+/* /dev/port offset N is I/O port N: PROBE_VALUE written there ends QEMU. */
+static char *probe_init(void)
+{
+	return xasprintf("#!/bin/busybox sh\n"
+			 "/bin/busybox mount -t devtmpfs dev /dev\n"
+			 "/bin/busybox printf '\\%03o' | /bin/busybox dd of=/dev/port bs=1 seek=%d count=1\n"
+			 "/bin/busybox poweroff -f\n",
+			 PROBE_VALUE, DEBUG_EXIT_PORT);
+}
 
 static int build_image(const struct kvm_probe *p, const char *img,
 		       struct buf *why)
@@ -37,6 +40,7 @@ static int build_image(const struct kvm_probe *p, const char *img,
 	char *bb = xasprintf("%s/busybox", bin);
 	char *dev = xasprintf("%s/dev", stage);
 	char *init = xasprintf("%s/init", stage);
+	char *script = probe_init();
 	struct buf err = { 0 };
 	int ret;
 
@@ -48,7 +52,7 @@ static int build_image(const struct kvm_probe *p, const char *img,
 	if (!ret)
 		ret = copy_file(p->busybox, bb, 0755);
 	if (!ret)
-		ret = write_file(init, probe_init, strlen(probe_init), 0755);
+		ret = write_file(init, script, strlen(script), 0755);
 	if (ret)
 		buf_addf(why, "cannot stage the probe's image in %s: %s", stage,
 			 strerror(-ret));
@@ -56,6 +60,7 @@ static int build_image(const struct kvm_probe *p, const char *img,
 		buf_addf(why, "%.*s", (int)strcspn(err.s, "\n"), err.s);
 	rm_rf(stage);
 	buf_free(&err);
+	free(script);
 	free(init);
 	free(dev);
 	free(bb);
@@ -77,6 +82,8 @@ static bool log_says(const char *log, const char *what)
 static int run_qemu(const struct kvm_probe *p, const char *img,
 		    const char *log, struct buf *why)
 {
+	char *exitdev = xasprintf("isa-debug-exit,iobase=0x%x,iosize=0x04",
+				  DEBUG_EXIT_PORT);
 	char *const argv[] = {
 		(char *)p->qemu, "-nodefaults", "-no-user-config", "-display",
 		"none", "-no-reboot", "-machine", "q35,kernel-irqchip=split",
@@ -84,7 +91,7 @@ static int run_qemu(const struct kvm_probe *p, const char *img,
 		"-kernel", (char *)p->kernel, "-initrd", (char *)img,
 		"-append", GUEST_BASE_CMDLINE, "-serial", "stdio",
 		"-device", "intel-iommu,intremap=on",
-		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", NULL
+		"-device", exitdev, NULL
 	};
 	int timeout_ms = p->timeout_ms ? p->timeout_ms : KVM_PROBE_TIMEOUT_MS;
 	bool internal = false;
@@ -101,6 +108,7 @@ static int run_qemu(const struct kvm_probe *p, const char *img,
 		execvp(p->qemu, argv);
 		_exit(127);
 	}
+	free(exitdev);
 	if (pid < 0) {
 		buf_addf(why, "cannot fork to run %s", p->qemu);
 		return -1;

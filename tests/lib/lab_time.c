@@ -14,8 +14,3 @@ int lab_timeout_scale(void)
 	v = strtol(s, &end, 10);
 	return *end || v < 1 || v > 100 ? 1 : (int)v;
 }
-
-int lab_ms(int ms)
-{
-	return ms * lab_timeout_scale();
-}

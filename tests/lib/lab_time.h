@@ -2,16 +2,12 @@
 /*
  * How much slower than usual this guest runs: upcilab --timeout-scale N
  * exports UPCILAB_TIMEOUT_SCALE=N (sanitizer kernels under TCG run many
- * times slower). Waits that bound how long something may take scale
- * with it; figures a test asserts (counts, latencies it compares) do not.
+ * times slower). lab_harness.h scales kselftest's case timeouts by it.
  */
 #ifndef LAB_TIME_H
 #define LAB_TIME_H
 
 /* UPCILAB_TIMEOUT_SCALE if it is 1-100, else 1. */
 int lab_timeout_scale(void);
-
-/* @ms times the scale. */
-int lab_ms(int ms);
 
 #endif
