@@ -3,16 +3,19 @@ include ci/versions
 
 UPCI_CACHE ?= /var/cache/upci
 export UPCI_CACHE
-KSRC := $(UPCI_CACHE)/linux-source-$(word 1,$(subst ., ,$(KVER))).$(word 2,$(subst ., ,$(KVER)))
+# The unpacked kernel and its source: ci/cache-dir.sh names them after the pins
+KSRC := $(shell UPCI_CACHE='$(UPCI_CACHE)' ci/cache-dir.sh source)
+KERNEL_ENTRY := $(notdir $(shell UPCI_CACHE='$(UPCI_CACHE)' ci/cache-dir.sh kernel))
 SELFTESTS := $(KSRC)/tools/testing/selftests
 
 B := build
 CC ?= gcc
 WARN := -Wall -Wextra -Werror
-HOST_CFLAGS := -std=c11 -O2 -g $(WARN) -DUPCI_KVER='"$(KVER)"'
+PIN_DEFS := -DUPCI_KVER='"$(KVER)"' -DUPCI_KERNEL_ENTRY='"$(KERNEL_ENTRY)"'
+HOST_CFLAGS := -std=c11 -O2 -g $(WARN) $(PIN_DEFS)
 # kselftest_harness.h needs GNU C (typeof, statement expressions)
 GUEST_CFLAGS := -std=gnu11 -O2 $(WARN) -static -isystem $(SELFTESTS) -Itests/lib -Iinclude
-UNIT_CFLAGS := -std=gnu11 -O0 -g $(WARN) -isystem $(SELFTESTS) -Iharness -DUPCI_KVER='"$(KVER)"'
+UNIT_CFLAGS := -std=gnu11 -O0 -g $(WARN) -isystem $(SELFTESTS) -Iharness $(PIN_DEFS)
 
 HARNESS_LIB_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c))
 HARNESS_LIB_OBJS := $(HARNESS_LIB_SRCS:harness/%.c=$(B)/obj/%.o)
@@ -43,7 +46,7 @@ TKBUILD := $(MAKE) -C $(KHDR) M=$(CURDIR)/tests/kmod W=1 KCFLAGS=-Werror
 UPCILAB := $(B)/upcilab
 UPCILAB_FLAGS ?=
 
-.PHONY: all deps harness guest kmod test-kmod check-kmod qemu unit run bench test clean help \
+.PHONY: bump-versions all deps harness guest kmod test-kmod check-kmod qemu unit run bench test clean help \
 	debug-kernel sanitize sanitize-run
 .DELETE_ON_ERROR:
 
@@ -56,6 +59,7 @@ help:
 	@echo "make unit   host unit tests only (no VM)"
 	@echo "make bench  upci against vfio-pci in one VM: interrupt latency, DMA throughput"
 	@echo "make deps   install what the lab needs (ci/install-deps.sh, as root)"
+	@echo "make bump-versions  move the pins in ci/versions to the newest the archive serves"
 	@echo "make test-kmod  build the guests' test modules (tests/kmod/)"
 	@echo "make qemu   build QEMU with mockdma into \$$UPCI_CACHE/qemu (mockdevs/build-qemu.sh)"
 	@echo "make debug-kernel  build the sanitizer kernel into \$$UPCI_CACHE/debug-kernel"
@@ -65,6 +69,10 @@ help:
 
 deps:
 	@ci/install-deps.sh
+
+# Rewrites ci/versions and says what changed; then make test, and commit it.
+bump-versions:
+	@ci/bump-versions.sh $(BUMP_FLAGS)
 
 # QEMU with our device models, cached outside the tree; a no-op when its
 # inputs are unchanged. upcilab finds it through the same script.
@@ -124,7 +132,7 @@ $(B)/unit/%: tests/host/%.c tests/host/unit.h $(HARNESS_HDRS) $(B)/libupcilab.a 
 
 unit: $(UNIT_TESTS) $(UPCILAB)
 	@tests/host/run-unit-tests.sh $(UNIT_TESTS) tests/host/test_install_deps.sh \
-		tests/host/test_build_qemu.sh tests/host/test_build_debug_kernel.sh tests/host/test_cli.sh
+		tests/host/test_bump_versions.sh tests/host/test_build_qemu.sh tests/host/test_build_debug_kernel.sh tests/host/test_cli.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all qemu

@@ -1,27 +1,36 @@
 #!/usr/bin/env bash
-# Install everything the lab needs from Debian's archive. Idempotent: when
-# nothing is missing it exits in well under a second without touching apt.
+# Install everything the lab needs from Debian's archive, each pinned
+# package (ci/versions, ci/pins.sh) at exactly its pin. Idempotent: when
+# nothing is missing it touches nothing and takes well under a second.
 #
-# Installed packages: the tools that build and run the lab.
-# Unpacked packages (kept in the cache, never installed to /boot or /usr/src):
+# Before any download it checks every pin against the apt lists: a pin the
+# archive no longer serves fails in seconds with one line per package,
+# naming the pin and the versions the archive offers (make bump-versions
+# moves the pins). The lists are refreshed before installing anything, and
+# once a day otherwise, so a cached machine notices a dropped pin too.
+#
+# Unpacked packages, kept in the cache as PACKAGE_VERSION and never
+# installed to /boot or /usr/src:
 #   - the pinned kernel image, booted by every guest;
-#   - the matching kernel source, for kselftest_harness.h and checkpatch.pl.
+#   - the matching kernel source, for kselftest_harness.h, checkpatch.pl
+#     and the sanitizer kernel.
+# Each entry's stamp names the package and version it was unpacked from: a
+# stamp (or a source tree) of another version is unpacked again, and
+# entries of other versions are removed.
 #
 # Usage: ci/install-deps.sh [--check]
 #   --check  only report what is missing; exit 1 if anything is.
+# UPCI_APT_ETC and UPCI_APT_LISTS replace /etc/apt and /var/lib/apt/lists
+# (tests/host/test_install_deps.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=ci/versions
-. "$here/versions"
 . "$here/cache-dir.sh"
+. "$here/pins.sh"
+. "$here/deb-src.sh"
+: "${UPCI_APT_LISTS:=/var/lib/apt/lists}"
 
-majmin=$(cut -d. -f1,2 <<<"$KVER")
-kernel_dir="$UPCI_CACHE/kernel-$KVER"
-source_dir="$UPCI_CACHE/linux-source-$majmin"
-packages=(
-	qemu-system-x86   # firmware (and seabios, ipxe-qemu) for the QEMU we build; fallback emulator
-	busybox-static    # the guest's userland, one static binary
+tools=(
 	cpio              # packs the guest initramfs
 	build-essential   # gcc, make, libc for static guest binaries
 	pkg-config
@@ -29,7 +38,6 @@ packages=(
 	xz-utils          # the kernel modules are .ko.xz
 	kmod              # depmod: module dependencies of the unpacked kernel
 	zstd              # extract-vmlinux: the kernel image is zstd-compressed
-	"linux-headers-$KVER" # out-of-tree module builds
 	sparse            # make check-kmod: the kernel's static checker
 	# mockdevs/build-qemu.sh: QEMU with mockdma, from Debian's qemu source
 	dpkg-dev          # dpkg-source unpacks it with Debian's patches
@@ -45,19 +53,62 @@ packages=(
 	libelf-dev        # objtool
 	libssl-dev        # sign-file and the certificate tools the build compiles
 )
-unpacked=(
-	"linux-image-$KVER-unsigned:$kernel_dir"
-	"linux-source-$majmin:$source_dir"
-)
 
 die() { echo "install-deps: $*" >&2; exit 1; }
+say() { echo "install-deps: $*" >&2; }
 
-missing_packages() {
-	local p
-	for p in "${packages[@]}"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-			grep -q '^install ok installed$' || echo "$p"
+# Every package to install: the pinned ones as PACKAGE=VERSION, the
+# tools as names (a pinned tool is listed once, with its pin).
+wanted_packages() {
+	local pins p
+	pins=$(pinned_of_kind install)
+	echo "$pins"
+	for p in "${tools[@]}"; do
+		grep -q "^$p=" <<<"$pins" || echo "$p"
 	done
+}
+
+# The wanted packages that are not installed, or not at their pin.
+missing_packages() {
+	local want names status
+	want=$(wanted_packages)
+	mapfile -t names < <(cut -d= -f1 <<<"$want")
+	status=$(dpkg-query -W -f='${Package} ${Status} ${Version}\n' "${names[@]}" 2>/dev/null || true)
+	awk 'NR == FNR { if ($2 " " $3 " " $4 == "install ok installed") have[$1] = $5; next }
+	     { split($0, pv, "="); if (!(pv[1] in have) || (pv[2] != "" && have[pv[1]] != pv[2])) print }' \
+		<(echo "$status") <(echo "$want")
+}
+
+# The unpacked entries: "PACKAGE=VERSION DIR".
+entries() {
+	echo "$kernel_image_pkg=$KERNEL_VERSION $kernel_dir"
+	echo "$kernel_source_pkg=$KERNEL_VERSION $source_dir"
+}
+
+# A source tree's own version, from its Makefile: 6.12.117.
+tree_version() {
+	awk -F' *= *' '$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
+		$1 == "SUBLEVEL" { s = $2; print v "." p "." s; exit }' "$1/Makefile" 2>/dev/null
+}
+
+# Why the entry in DIR is not PACKAGE=VERSION, or nothing if it is.
+entry_mismatch() {
+	local pv=$1 dir=$2 stamp tree
+	[ -e "$dir/.unpacked" ] || { echo missing; return; }
+	stamp=$(cat "$dir/.unpacked")
+	[ "$stamp" = "$pv" ] || { echo "holds ${stamp:-an unknown version}"; return; }
+	if [[ ${pv%%=*} == linux-source-* ]]; then
+		tree=$(tree_version "$dir")
+		[ "$tree" = "${KERNEL_VERSION%%-*}" ] ||
+			echo "holds a kernel tree of version ${tree:-unknown}"
+	fi
+}
+
+missing_entries() {
+	local pv dir
+	while read -r pv dir; do
+		[ -z "$(entry_mismatch "$pv" "$dir")" ] || echo "$pv $dir"
+	done < <(entries)
 }
 
 # Booting the uncompressed ELF (PVH entry) skips a second of decompression
@@ -67,20 +118,16 @@ vmlinux_missing() {
 }
 
 extract_vmlinux() {
-	echo "install-deps: extracting vmlinux for direct (PVH) boot"
+	say "extracting vmlinux for direct (PVH) boot"
 	"$source_dir/scripts/extract-vmlinux" "$kernel_dir/boot/vmlinuz-$KVER" \
 		>"$kernel_dir/vmlinux.tmp" 2>/dev/null ||
 		die "extract-vmlinux failed on $kernel_dir/boot/vmlinuz-$KVER"
 	mv "$kernel_dir/vmlinux.tmp" "$kernel_dir/vmlinux"
 }
 
-missing_unpacked() {
-	local entry
-	for entry in "${unpacked[@]}"; do
-		[ -e "${entry#*:}/.unpacked" ] || echo "$entry"
-	done
-}
-
+# apt keeps the archive's Last-Modified as the lists' mtime: when we last
+# updated them is this stamp's.
+updated_stamp=$UPCI_CACHE/.apt-updated
 apt_updated=
 apt_update() {
 	[ -n "$apt_updated" ] && return 0
@@ -91,15 +138,54 @@ apt_update() {
 		die "cannot reach the Debian archive: apt-get update failed: $(grep -E '^E:' "$log" | head -1 || tail -1 "$log")"
 	fi
 	rm -f "$log"
+	touch "$updated_stamp"
 	apt_updated=1
 }
 
-require_candidate() {
-	local cand
-	cand=$(apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2}')
-	if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
-		die "package '$1' is not available from the configured archive"
+# Nothing to install, but the lists are more than a day old: refresh them
+# if we can, so a pin the archive dropped is noticed here as on a fresh
+# machine. Offline, the old lists still answer, with a note.
+refresh_stale_lists() {
+	[ -z "$(find "$updated_stamp" -mmin -1440 2>/dev/null)" ] || return 0
+	if [ "$(id -u)" != 0 ]; then
+		say "note: the apt lists were not updated for a day (run as root to refresh them)"
+	elif ! apt-get update >/dev/null 2>&1; then
+		say "note: the apt lists were not updated for a day and apt-get update failed; checking the pins against them"
+	else
+		touch "$updated_stamp"
 	fi
+}
+
+# The pins were found in these very lists before: nothing to ask apt.
+pins_stamp=$UPCI_CACHE/.pins-checked
+pins_key() {
+	{
+		cat "$here/versions" "$here/pins.sh"
+		find "$UPCI_APT_LISTS" -maxdepth 1 -type f -printf '%f %s %T@\n' 2>/dev/null | sort
+	} | sha256sum | cut -c1-16
+}
+
+# The pinned qemu source needs deb-src entries: add them (as root) when
+# the lists know no source package qemu; status 1 if there was no need.
+add_deb_src_if_needed() {
+	[ -z "$(offered src qemu)" ] || return 1
+	[ "$(id -u)" = 0 ] ||
+		die "the apt lists have no source packages (the pinned qemu source); adding a deb-src entry needs root"
+	say "adding deb-src entries for the pinned qemu source: $(add_deb_src)"
+}
+
+# Every pin is in the lists, or die naming each one that is not.
+check_pins_or_die() {
+	local problems line
+	[ "$(cat "$pins_stamp" 2>/dev/null)" = "$(pins_key)" ] && return 0
+	if [ -z "$apt_updated" ] && add_deb_src_if_needed; then
+		apt_update
+	fi
+	if ! problems=$(check_pins); then
+		while IFS= read -r line; do say "$line"; done <<<"$problems"
+		die "make bump-versions moves the pins to what the archive serves"
+	fi
+	pins_key >"$pins_stamp"
 }
 
 unpack_linux_source() {
@@ -111,11 +197,10 @@ unpack_linux_source() {
 }
 
 unpack() {
-	local pkg=$1 dest=$2 tmp
-	require_candidate "$pkg"
+	local pv=$1 dest=$2 pkg=${1%%=*} tmp
 	tmp=$(mktemp -d "$UPCI_CACHE/.download.XXXXXX")
-	(cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
-		die "could not download package '$pkg' from the archive"
+	(cd "$tmp" && apt-get download -q "$pv" >"$tmp/apt.log" 2>&1) ||
+		die "could not download $pv from the archive: $(grep -E '^E:' "$tmp/apt.log" | head -1)"
 	rm -rf "$dest"
 	mkdir -p "$tmp/x"
 	dpkg-deb -x "$tmp"/*.deb "$tmp/x"
@@ -128,38 +213,64 @@ unpack() {
 	*) mv "$tmp/x" "$dest" ;;
 	esac
 	rm -rf "$tmp"
-	touch "$dest/.unpacked"
+	echo "$pv" >"$dest/.unpacked"
+	[ -z "$(entry_mismatch "$pv" "$dest")" ] ||
+		die "$pv unpacked into $dest $(entry_mismatch "$pv" "$dest")"
+}
+
+# Kernel entries that no pin names (another version, the old unversioned
+# layout): each is a gigabyte or two, and must never be used again.
+prune_entries() {
+	local d keep
+	keep=" $kernel_dir $source_dir "
+	for d in "$UPCI_CACHE"/linux-image-* "$UPCI_CACHE"/linux-source-* "$UPCI_CACHE"/kernel-*; do
+		[ -d "$d" ] && [[ $keep != *" $d "* ]] || continue
+		say "removing $d: no pin in ci/versions names it"
+		rm -rf "$d"
+	done
 }
 
 main() {
-	local need_pkgs need_unpack
+	local need_pkgs need_entries pv dir why
 	need_pkgs=$(missing_packages)
-	need_unpack=$(missing_unpacked)
+	need_entries=$(missing_entries)
 	if [ "${1:-}" = "--check" ]; then
-		[ -z "$need_pkgs$need_unpack" ] && ! vmlinux_missing && exit 0
-		for p in $need_pkgs; do echo "missing package: $p"; done
-		for e in $need_unpack; do echo "missing unpacked: ${e%%:*} in ${e#*:}"; done
+		[ -z "$need_pkgs$need_entries" ] && ! vmlinux_missing && exit 0
+		for pv in $need_pkgs; do echo "missing package: $pv"; done
+		while read -r pv dir; do
+			[ -n "$pv" ] && echo "missing unpacked: $pv in $dir ($(entry_mismatch "$pv" "$dir"))"
+		done <<<"$need_entries"
 		vmlinux_missing && echo "missing: $kernel_dir/vmlinux"
 		exit 1
 	fi
-	if [ -z "$need_pkgs$need_unpack" ]; then
+	if [ -z "$need_pkgs$need_entries" ]; then
+		refresh_stale_lists
+		check_pins_or_die
 		vmlinux_missing && extract_vmlinux
 		exit 0
 	fi
-	[ "$(id -u)" = 0 ] || die "must run as root to install: $(echo $need_pkgs ${need_unpack//:*/})"
+	[ "$(id -u)" = 0 ] || die "must run as root to install: $(echo $need_pkgs $(cut -d' ' -f1 <<<"$need_entries"))"
 	command -v apt-get >/dev/null || die "apt-get not found: this script needs a Debian system"
+	add_deb_src_if_needed || true
 	apt_update
+	check_pins_or_die
 	if [ -n "$need_pkgs" ]; then
-		for p in $need_pkgs; do require_candidate "$p"; done
-		echo "install-deps: installing $(echo $need_pkgs)"
+		say "installing $(echo $need_pkgs)"
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-			$need_pkgs >"$UPCI_CACHE/apt-install.log" 2>&1 ||
+			--allow-downgrades $need_pkgs >"$UPCI_CACHE/apt-install.log" 2>&1 ||
 			die "apt-get install failed (log: $UPCI_CACHE/apt-install.log): $(grep -E '^E:' "$UPCI_CACHE/apt-install.log" | head -1)"
+		need_pkgs=$(missing_packages)
+		[ -z "$need_pkgs" ] ||
+			die "apt-get install left these not at their pins: $(echo $need_pkgs) (log: $UPCI_CACHE/apt-install.log)"
 	fi
-	for e in $need_unpack; do
-		echo "install-deps: unpacking ${e%%:*} into ${e#*:}"
-		unpack "${e%%:*}" "${e#*:}"
-	done
+	while read -r pv dir; do
+		[ -n "$pv" ] || continue
+		why=$(entry_mismatch "$pv" "$dir")
+		[ "$why" = missing ] || say "$dir $why, not $pv: unpacking the pinned one again"
+		say "unpacking $pv into $dir"
+		unpack "$pv" "$dir"
+	done <<<"$need_entries"
+	prune_entries
 	if vmlinux_missing; then extract_vmlinux; fi
 }
 

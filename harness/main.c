@@ -24,8 +24,8 @@
 #include "scenario.h"
 #include "vm.h"
 
-#ifndef UPCI_KVER
-#error "UPCI_KVER must name the pinned kernel (see ci/versions)"
+#if !defined(UPCI_KVER) || !defined(UPCI_KERNEL_ENTRY)
+#error "UPCI_KVER and UPCI_KERNEL_ENTRY must name the pinned kernel (ci/versions, ci/cache-dir.sh)"
 #endif
 
 #define EXIT_FAILED 1
@@ -81,7 +81,7 @@ static void usage(FILE *out)
 	      "      --test-kmod DIR test modules built from tests/kmod/ (default build/tests-kmod)\n"
 	      "      --results DIR   results directory (default build/results)\n"
 	      "      --work DIR      scratch directory (default build/run)\n"
-	      "      --kernel DIR    unpacked kernel package (default $UPCI_CACHE/kernel-" UPCI_KVER "),\n"
+	      "      --kernel DIR    unpacked kernel package (default $UPCI_CACHE/" UPCI_KERNEL_ENTRY "),\n"
 	      "                      or a build of ours (ci/build-debug-kernel.sh): DIR/vmlinux\n"
 	      "                      and DIR/lib/modules/RELEASE\n"
 	      "      --timeout-scale N\n"
@@ -614,7 +614,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int ret;
 
-	cfg.kernel_dir = xasprintf("%s/kernel-%s", cache_dir(), UPCI_KVER);
+	cfg.kernel_dir = xasprintf("%s/%s", cache_dir(), UPCI_KERNEL_ENTRY);
 	if (parse_options(argc, argv, &cfg) || optind >= argc) {
 		if (optind >= argc)
 			usage(stderr);

@@ -64,7 +64,7 @@ expect missing_dir 2 'cannot open /nonexistent' --scenarios /nonexistent run
 expect missing_test_binary 2 "good.scenario:1: no guest test binary $work/empty/t1" \
 	--scenarios "$work/scn" --guest "$work/empty" run good
 UPCI_CACHE=$work/nocache expect missing_kernel 2 \
-	"the pinned kernel is not unpacked \\($work/nocache/kernel-.*missing\\): run ci/install-deps.sh" \
+	"the pinned kernel is not unpacked \\($work/nocache/linux-image-.*missing\\): run ci/install-deps.sh" \
 	"${S[@]}" run good
 expect missing_kernel_option 2 '--kernel /nonexistent/k: no unpacked kernel there' \
 	"${S[@]}" --kernel /nonexistent/k run good

@@ -1,103 +1,246 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# ci/install-deps.sh against fake apt tools: each failure is one clear line,
-# and nothing is touched when nothing is missing. TAP out, kselftest-style
-# Totals line last (tests/host/run-unit-tests.sh reads it).
+# ci/install-deps.sh against a stand-in apt (tests/host/fake-apt.sh) whose
+# archive offers newer versions than every pin: each pinned package is
+# installed and unpacked at exactly its pin; a pin the archive no longer
+# serves fails in one line per package, naming what it offers, before any
+# download; a cache entry of another version is never used; nothing is
+# touched when nothing is missing. TAP out, kselftest-style Totals line
+# last (tests/host/run-unit-tests.sh reads it).
+# The checks are shell code in single quotes, eval'd by check():
+# shellcheck disable=SC2016
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pass=0 fail=0 n=0
 
-# Fake tools. FAKE_INSTALLED=1: every package is installed.
-# FAKE_UPDATE_FAILS=1: apt-get update cannot reach the archive.
-# FAKE_NO_CANDIDATE=pkg: the archive lacks pkg. FAKE_UID: what id -u says.
-mkdir -p "$work/bin"
-cat >"$work/bin/dpkg-query" <<'F'
-#!/bin/bash
-[ "${FAKE_INSTALLED:-0}" = 1 ] && echo "install ok installed"
-exit 0
-F
-cat >"$work/bin/apt-get" <<'F'
-#!/bin/bash
-echo "$*" >>"$FAKE_LOG"
-if [ "$1" = update ] && [ "${FAKE_UPDATE_FAILS:-0}" = 1 ]; then
-	echo "Err:1 http://deb.debian.org/debian bookworm InRelease"
-	echo "E: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  Could not resolve 'deb.debian.org'"
-	exit 100
-fi
-exit 0
-F
-cat >"$work/bin/apt-cache" <<'F'
-#!/bin/bash
-if [ "$2" = "${FAKE_NO_CANDIDATE:-}" ]; then echo "  Candidate: (none)"; else echo "  Candidate: 1.0"; fi
-F
-cat >"$work/bin/id" <<'F'
-#!/bin/bash
-echo "${FAKE_UID:-0}"
-F
-chmod +x "$work"/bin/*
+tree=$work/tree
+mkdir -p "$tree/ci" "$work/bin"
+cp "$top"/ci/{install-deps.sh,cache-dir.sh,pins.sh,deb-src.sh,versions} "$tree/ci/"
+for c in apt-get apt-cache dpkg-query dpkg-deb depmod id; do
+	ln -s "$top/tests/host/fake-apt.sh" "$work/bin/$c"
+done
+export UPCI_CACHE=$work/cache UPCI_APT_ETC=$work/etc UPCI_APT_LISTS=$work/lists
+export FAKE_STATE=$work/state FAKE_LOG=$work/log
+# shellcheck source=ci/cache-dir.sh
+. "$tree/ci/cache-dir.sh"
+. "$tree/ci/pins.sh"
 
-# run NAME EXPECTED_STATUS STDERR_PATTERN [ENV...]: one TAP case
-run() {
-	local name=$1 want=$2 pattern=$3 got lines
-	shift 3
-	n=$((n + 1))
-	rm -rf "$work/cache" "$work/log"
-	mkdir -p "$work/cache"
+# /etc/apt: a Debian deb822 stanza, a third-party one, a one-line Debian entry.
+etc_apt() {
+	rm -rf "$UPCI_APT_ETC" && mkdir -p "$UPCI_APT_ETC/sources.list.d"
+	cat >"$UPCI_APT_ETC/sources.list.d/debian.sources" <<-'F'
+	Types: deb
+	# a comment
+	URIs: http://deb.debian.org/debian
+	Suites: bookworm bookworm-updates
+	Components: main
+	Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+	Types: deb
+	URIs: https://deb.nodesource.com/node_20.x
+	Suites: nodistro
+	Components: main
+	F
+	echo 'deb [signed-by=/k.gpg] http://security.debian.org/debian-security bookworm-security main' \
+		>"$UPCI_APT_ETC/sources.list"
+}
+
+# The archive: every pin, and a newer version of each (a newer kernel ABI,
+# image, headers and source at 6.12.999). A fresh machine: stale lists that
+# know no source packages, nothing installed, an empty cache.
+newer_abi=${kernel_majmin}.999+${KVER#*+}
+fresh_machine() {
+	local var kind pkg kd
+	rm -rf "$work/state" "$UPCI_CACHE" "$UPCI_APT_LISTS"
+	mkdir -p "$work/state" "$UPCI_CACHE" "$UPCI_APT_LISTS"
+	while read -r var kind pkg; do
+		kd=bin
+		[ "$kind" = source ] && kd=src
+		echo "$kd $pkg ${!var}"
+		echo "$kd $pkg ${!var}+upci1"
+	done < <(pin_table) >"$work/state/archive"
+	cat >>"$work/state/archive" <<-F
+	bin linux-image-$newer_abi-unsigned 6.12.999-1~deb12u1
+	bin linux-headers-$newer_abi 6.12.999-1~deb12u1
+	bin $kernel_source_pkg 6.12.999-1~deb12u1
+	F
+	grep -v '^src ' "$work/state/archive" >"$work/state/lists"
+	: >"$work/state/installed"
+	etc_apt
+}
+# re STRING: STRING as an extended regular expression (KVER has a "+")
+re() { sed 's/[][\\.*^$+?(){}|/]/\\&/g' <<<"$1"; }
+# served_without PATTERN: the archive drops the lines matching PATTERN
+served_without() {
+	grep -vE "$1" "$work/state/archive" >"$work/state/a" && mv "$work/state/a" "$work/state/archive"
+}
+
+# di ARGS...: run the script; status in $rc, stdout/stderr in $work/out,err
+di() {
 	: >"$work/log"
-	env "$@" PATH="$work/bin:$PATH" UPCI_CACHE="$work/cache" FAKE_LOG="$work/log" \
-		bash "$top/ci/install-deps.sh" ${ARGS:-} >"$work/out" 2>"$work/err"
-	got=$?
-	lines=$(wc -l <"$work/err")
-	if [ "$got" = "$want" ] && { [ -z "$pattern" ] || grep -qE "$pattern" "$work/err"; } &&
-		{ [ "$want" = 0 ] || [ "${ARGS:-}" = --check ] || [ "$lines" = 1 ]; }; then
+	PATH="$work/bin:$PATH" bash "$tree/ci/install-deps.sh" "$@" >"$work/out" 2>"$work/err"
+	rc=$?
+}
+
+check() {
+	local name=$1
+	n=$((n + 1))
+	if eval "$2"; then
 		echo "ok $n $name"
 		pass=$((pass + 1))
 	else
-		echo "# exit $got (want $want), stderr ($lines lines):"
-		sed 's/^/#   /' "$work/err"
+		echo "# rc=$rc stdout:"; sed 's/^/#   /' "$work/out"
+		echo "# stderr:"; sed 's/^/#   /' "$work/err"
+		echo "# apt-get calls:"; sed 's/^/#   /' "$work/log"
 		echo "not ok $n $name"
 		fail=$((fail + 1))
 	fi
 }
+ran() { grep -q "^apt-get $1" "$work/log"; }
+installed_at() { grep -qxF "$1 $2" "$work/state/installed"; }
+err_has() { grep -qF -- "$1" "$work/err"; }
+err_lines() { wc -l <"$work/err"; }
+# a complete machine, saved once and restored per case
+save() { rm -rf "$work/saved" && mkdir "$work/saved" && cp -a "$work/state" "$UPCI_CACHE" "$UPCI_APT_LISTS" "$UPCI_APT_ETC" "$work/saved/"; }
+restore() {
+	rm -rf "$work/state" "$UPCI_CACHE" "$UPCI_APT_LISTS" "$UPCI_APT_ETC"
+	cp -a "$work/saved/state" "$work/saved/cache" "$work/saved/lists" "$work/saved/etc" "$work/"
+}
 
 echo "TAP version 13"
-echo "1..6"
-run unreachable_archive_is_one_line 1 '^install-deps: cannot reach the Debian archive: .*Could not resolve' \
-	FAKE_UPDATE_FAILS=1
-run missing_package_is_named 1 "^install-deps: package 'busybox-static' is not available from the configured archive$" \
-	FAKE_NO_CANDIDATE=busybox-static
-run not_root_is_refused 1 '^install-deps: must run as root to install: .*qemu-system-x86' \
-	FAKE_UID=1000
-ARGS=--check run check_lists_what_is_missing 1 '' FAKE_INSTALLED=0
-n=$((n + 1))
-if grep -q '^missing package: qemu-system-x86$' "$work/out" &&
-	grep -q '^missing unpacked: linux-source-' "$work/out"; then
-	echo "ok $n check_names_packages_and_unpacked"
-	pass=$((pass + 1))
-else
-	sed 's/^/#   /' "$work/out"
-	echo "not ok $n check_names_packages_and_unpacked"
-	fail=$((fail + 1))
-fi
-# Nothing missing: no apt call, no output.
-. "$top/ci/versions"
-n=$((n + 1))
-rm -rf "$work/cache" && mkdir -p "$work/cache/kernel-$KVER"
-majmin=$(cut -d. -f1,2 <<<"$KVER")
-mkdir -p "$work/cache/linux-source-$majmin"
-touch "$work/cache/kernel-$KVER/.unpacked" "$work/cache/linux-source-$majmin/.unpacked"
-echo elf >"$work/cache/kernel-$KVER/vmlinux"
-: >"$work/log"
-if env FAKE_INSTALLED=1 PATH="$work/bin:$PATH" UPCI_CACHE="$work/cache" FAKE_LOG="$work/log" \
-	bash "$top/ci/install-deps.sh" >"$work/out" 2>&1 && [ ! -s "$work/out" ] && [ ! -s "$work/log" ]; then
-	echo "ok $n nothing_missing_touches_nothing"
-	pass=$((pass + 1))
-else
-	sed 's/^/#   /' "$work/out" "$work/log"
-	echo "not ok $n nothing_missing_touches_nothing"
-	fail=$((fail + 1))
-fi
+echo "1..29"
+
+fresh_machine
+FAKE_UPDATE_FAILS=1 di
+check unreachable_archive_is_one_line '[ $rc = 1 ] && [ "$(grep -vc "adding deb-src" "$work/err")" = 1 ] &&
+	grep -qE "^install-deps: cannot reach the Debian archive: .*Could not resolve" "$work/err"'
+
+FAKE_UID=1000 di
+check not_root_is_refused '[ $rc = 1 ] && [ $(err_lines) = 1 ] &&
+	grep -q "^install-deps: must run as root to install: .*seabios=$SEABIOS_VERSION" "$work/err"'
+
+di --check
+check check_lists_what_is_missing_with_pins '[ $rc = 1 ] && [ ! -s "$work/log" ] &&
+	grep -qxF "missing package: linux-headers-$KVER=$KERNEL_VERSION" "$work/out" &&
+	grep -qxF "missing package: busybox-static=$BUSYBOX_VERSION" "$work/out" &&
+	grep -qxF "missing unpacked: $kernel_source_pkg=$KERNEL_VERSION in $source_dir (missing)" "$work/out"'
+
+# A fresh machine whose archive has moved on past every pin.
+fresh_machine
+di
+check fresh_machine_installs '[ $rc = 0 ]'
+check lists_are_updated_before_anything_else '[ "$(head -1 "$work/log")" = "apt-get update" ]'
+check deb_src_mirrors_debian_entries_only 'f=$UPCI_APT_ETC/sources.list.d/upci-src.sources &&
+	grep -qx "Types: deb-src" "$f" && grep -qx "URIs: http://deb.debian.org/debian" "$f" &&
+	grep -qx "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" "$f" && ! grep -q nodesource "$f" &&
+	grep -qx "deb-src \[signed-by=/k.gpg\] http://security.debian.org/debian-security bookworm-security main" \
+		"$UPCI_APT_ETC/sources.list.d/upci-src.list"'
+check every_pin_is_installed_at_the_pin_not_the_newest 'ok=1
+	while read -r pv; do installed_at "${pv%%=*}" "${pv#*=}" || ok=0; done < <(pinned_of_kind install)
+	[ $ok = 1 ] && ! grep -q "+upci1" "$work/state/installed" && ! grep -q 6.12.999 "$work/state/installed"'
+check install_names_each_pin 'ran "install .*linux-headers-$KVER=$KERNEL_VERSION" &&
+	ran "install .*qemu-system-data=$QEMU_DATA_VERSION" && ran "install .*--allow-downgrades"'
+check kernel_packages_are_downloaded_at_the_pin 'ran "download -q $kernel_source_pkg=$KERNEL_VERSION$" &&
+	ran "download -q $kernel_image_pkg=$KERNEL_VERSION$"'
+check entries_are_named_and_stamped_by_version '[ "$source_dir" = "$UPCI_CACHE/${kernel_source_pkg}_$KERNEL_VERSION" ] &&
+	[ "$(cat "$source_dir/.unpacked")" = "$kernel_source_pkg=$KERNEL_VERSION" ] &&
+	grep -qx "SUBLEVEL = $(cut -d. -f3 <<<"${KERNEL_VERSION%%-*}")" "$source_dir/Makefile" &&
+	[ "$(cat "$kernel_dir/.unpacked")" = "$kernel_image_pkg=$KERNEL_VERSION" ] &&
+	[ -e "$kernel_dir/lib/modules/$KVER/modules.dep" ] && [ -s "$kernel_dir/vmlinux" ]'
+save
+
+di
+check nothing_missing_touches_nothing '[ $rc = 0 ] && [ ! -s "$work/log" ] && [ ! -s "$work/err" ] && [ ! -s "$work/out" ]'
+di --check
+check check_passes_when_complete '[ $rc = 0 ] && [ ! -s "$work/out" ]'
+
+touch -d '2 days ago' "$UPCI_CACHE/.apt-updated"
+di
+check day_old_lists_are_refreshed_once '[ $rc = 0 ] && [ "$(cat "$work/log")" = "apt-get update" ] && [ ! -s "$work/err" ]'
+di
+check refreshed_lists_are_not_refreshed_again '[ $rc = 0 ] && [ ! -s "$work/log" ]'
+
+restore
+touch -d '2 days ago' "$UPCI_CACHE/.apt-updated"
+FAKE_UPDATE_FAILS=1 di
+check offline_with_old_lists_is_a_note '[ $rc = 0 ] && [ $(err_lines) = 1 ] && err_has "apt-get update failed; checking the pins against them"'
+
+# A cached machine: nothing to install, but the archive dropped a pin.
+restore
+served_without "^bin seabios $(re "$SEABIOS_VERSION")\$"
+touch -d '2 days ago' "$UPCI_CACHE/.apt-updated"
+di
+check cached_machine_notices_a_dropped_pin '[ $rc = 1 ] && [ $(err_lines) = 2 ] &&
+	err_has "install-deps: the archive no longer serves seabios=$SEABIOS_VERSION (SEABIOS_VERSION in ci/versions): it offers $SEABIOS_VERSION+upci1" &&
+	err_has "make bump-versions moves the pins" && ! ran install'
+
+# A fresh machine where the archive dropped the kernel's ABI (image and
+# headers gone, source at other versions) and the pinned qemu source.
+fresh_machine
+served_without "^bin ($(re "$kernel_image_pkg")|linux-headers-$(re "$KVER")) |^bin $(re "$kernel_source_pkg $KERNEL_VERSION")\$|^src qemu $(re "$QEMU_SOURCE_VERSION")\$"
+t0=$(date +%s%N)
+di
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "# a fresh machine fails on 4 dropped pins in $ms ms"
+check dropped_pins_fail_before_any_download '[ $rc = 1 ] && ! ran install && ! ran download &&
+	[ "$(grep -c "no longer serves" "$work/err")" = 4 ] && [ "$(grep -vc "adding deb-src" "$work/err")" = 5 ] &&
+	[ "$(grep -c "^apt-get update" "$work/log")" = 1 ]'
+check dropped_source_names_the_offered_versions \
+	'err_has "the archive no longer serves $kernel_source_pkg=$KERNEL_VERSION (KERNEL_VERSION in ci/versions): it offers 6.12.999-1~deb12u1 $KERNEL_VERSION+upci1"'
+check dropped_abi_names_the_abis_offered \
+	'err_has "the archive no longer serves $kernel_image_pkg=$KERNEL_VERSION (KERNEL_VERSION in ci/versions): it has no $kernel_image_pkg at all, only linux-image-$newer_abi-unsigned=6.12.999-1~deb12u1"'
+check dropped_qemu_source_is_named_as_source \
+	'err_has "the archive no longer serves the source package qemu=$QEMU_SOURCE_VERSION (QEMU_SOURCE_VERSION in ci/versions): it offers $QEMU_SOURCE_VERSION+upci1"'
+
+# Installed newer than the pin (an upgrade elsewhere): back to the pin.
+restore
+sed -i "s/^seabios .*/seabios $SEABIOS_VERSION+upci1/" "$work/state/installed"
+di --check
+check check_sees_a_package_off_its_pin '[ $rc = 1 ] && grep -qxF "missing package: seabios=$SEABIOS_VERSION" "$work/out"'
+di
+check package_off_its_pin_is_moved_back '[ $rc = 0 ] && ran "install .*--allow-downgrades.* seabios=$SEABIOS_VERSION" &&
+	installed_at seabios "$SEABIOS_VERSION"'
+
+restore
+sed -i "/^seabios /d" "$work/state/installed"
+FAKE_INSTALL_AS=9.9 di
+check install_that_misses_the_pin_fails '[ $rc = 1 ] && [ $(err_lines) = 2 ] &&
+	err_has "apt-get install left these not at their pins: seabios=$SEABIOS_VERSION"'
+
+# The cache holds another version: under the pinned name (a stamp of
+# another version, or another tree under the right stamp), and under
+# names no pin makes (the old unversioned layout, another version's).
+restore
+echo "$kernel_source_pkg=6.12.999-1~deb12u1" >"$source_dir/.unpacked"
+mkdir -p "$UPCI_CACHE/$kernel_source_pkg" "$UPCI_CACHE/${kernel_source_pkg}_6.12.999-1~deb12u1" "$UPCI_CACHE/kernel-$KVER"
+di --check
+check check_sees_a_stamp_of_another_version '[ $rc = 1 ] &&
+	grep -qxF "missing unpacked: $kernel_source_pkg=$KERNEL_VERSION in $source_dir (holds $kernel_source_pkg=6.12.999-1~deb12u1)" "$work/out"'
+di
+check stamp_of_another_version_is_unpacked_again '[ $rc = 0 ] &&
+	err_has "$source_dir holds $kernel_source_pkg=6.12.999-1~deb12u1, not $kernel_source_pkg=$KERNEL_VERSION: unpacking the pinned one again" &&
+	ran "download -q $kernel_source_pkg=$KERNEL_VERSION$" && [ "$(cat "$source_dir/.unpacked")" = "$kernel_source_pkg=$KERNEL_VERSION" ]'
+check entries_no_pin_names_are_removed '[ ! -e "$UPCI_CACHE/$kernel_source_pkg" ] && [ ! -e "$UPCI_CACHE/kernel-$KVER" ] &&
+	[ ! -e "$UPCI_CACHE/${kernel_source_pkg}_6.12.999-1~deb12u1" ] && [ -d "$source_dir" ] && [ -d "$kernel_dir" ] &&
+	err_has "removing $UPCI_CACHE/${kernel_source_pkg}_6.12.999-1~deb12u1: no pin in ci/versions names it"'
+
+restore
+sed -i 's/^SUBLEVEL = .*/SUBLEVEL = 999/' "$source_dir/Makefile"
+di
+check tree_of_another_version_is_unpacked_again '[ $rc = 0 ] && err_has "$source_dir holds a kernel tree of version ${kernel_majmin}.999" &&
+	! grep -q "SUBLEVEL = 999" "$source_dir/Makefile"'
+
+# No deb-src entries on a machine that needs nothing else.
+restore
+rm -f "$UPCI_APT_ETC"/sources.list.d/upci-src.* "$UPCI_CACHE/.pins-checked"
+grep -v '^src ' "$work/state/lists" >"$work/state/l" && mv "$work/state/l" "$work/state/lists"
+FAKE_UID=1000 di
+check no_deb_src_as_user_is_one_line '[ $rc = 1 ] && [ $(err_lines) = 1 ] &&
+	err_has "the apt lists have no source packages (the pinned qemu source); adding a deb-src entry needs root"'
+di
+check no_deb_src_as_root_adds_it '[ $rc = 0 ] && [ -s "$UPCI_APT_ETC/sources.list.d/upci-src.sources" ] && ran update && ! ran install'
+
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 [ "$fail" = 0 ]

@@ -198,9 +198,9 @@ TEST_F(probe, garbled_verdict_file_is_ignored)
 TEST_F_TIMEOUT(probe, real_qemu_and_kernel_reach_the_probe_exit, 120)
 {
 	const char *cache = getenv("UPCI_CACHE");
-	char *kernel = xasprintf("%s/kernel-%s/vmlinux",
+	char *kernel = xasprintf("%s/%s/vmlinux",
 				 cache && *cache ? cache : "/var/cache/upci",
-				 UPCI_KVER);
+				 UPCI_KERNEL_ENTRY);
 	char *root = repo_root();
 	/* only if it is built: --print-path alone would build it */
 	char *script = xasprintf("s='%s/mockdevs/build-qemu.sh'; \"$s\" --check >/dev/null 2>&1 && \"$s\" --print-path 2>/dev/null",
