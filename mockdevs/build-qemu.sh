@@ -10,19 +10,23 @@
 #   --check       exit 0 if the binary for the current inputs is cached,
 #                 1 if not (saying what is missing); never builds
 #
+# The source is Debian's qemu at QEMU_SOURCE_VERSION (ci/versions), never
+# whatever is newest: ci/install-deps.sh checks the archive serves it and
+# adds the deb-src entries apt-get source needs.
+#
 # Cache, outside the tree ($UPCI_CACHE/qemu):
-#   VERSION/src, VERSION/build  one incremental tree per QEMU source version
-#                               (the newest `apt-cache showsrc qemu` knows):
-#                               a change to mockdma.c recompiles one file
+#   VERSION/src, VERSION/build  one incremental tree for the pinned source
+#                               version: a change to mockdma.c recompiles
+#                               one file; a tree whose stamp names another
+#                               version is fetched again
 #   VERSION/build.log           the last configure and build output
 #   bin/VERSION-HASH/           finished binaries; HASH covers mockdevs/'s
-#                               sources, include/mockdma.h and this script.
-#                               Only the newest $KEEP_BINARIES stay.
-# With unchanged inputs nothing runs but a hash and an apt-cache lookup.
+#                               sources, include/mockdma.h, this script and
+#                               the compiler. Only the newest $KEEP_BINARIES stay.
+# With unchanged inputs nothing runs but a hash.
 #
 # The build packages come from ci/install-deps.sh (the one list of them).
-# UPCI_INSTALL_DEPS and UPCI_APT_ETC replace ci/install-deps.sh and
-# /etc/apt for the tests (tests/host/test_build_qemu.sh).
+# UPCI_INSTALL_DEPS replaces it for the tests (tests/host/test_build_qemu.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +34,6 @@ top=$(dirname "$here")
 # shellcheck source=SCRIPTDIR/../ci/cache-dir.sh
 . "$top/ci/cache-dir.sh"
 : "${UPCI_INSTALL_DEPS:=$top/ci/install-deps.sh}"
-: "${UPCI_APT_ETC:=/etc/apt}"
 
 KEEP_BINARIES=3
 qcache=$UPCI_CACHE/qemu
@@ -60,11 +63,18 @@ tree_files() {
 	} | LC_ALL=C sort)
 }
 
-# "SHA256  PATH" for every input: the tree's files and this script.
+# The compiler is an input too: a new gcc is a new binary.
+compiler_id() {
+	echo "cc: $(${CC:-cc} --version 2>/dev/null | head -1)"
+}
+
+# "SHA256  PATH" for every input: the tree's files and this script, and
+# the compiler.
 inputs_sums() {
 	local files
 	mapfile -t files < <(tree_files)
 	(cd "$top" && sha256sum "${files[@]}" mockdevs/build-qemu.sh)
+	compiler_id
 }
 
 # 12 hex digits over the names and contents of the inputs.
@@ -77,86 +87,6 @@ check_inputs() {
 	for f in include/mockdma.h mockdevs/mockdma.c mockdevs/Kconfig mockdevs/meson.build; do
 		[ -f "$top/$f" ] || die "$f is missing: there is no device model to build"
 	done
-}
-
-newest_version() {
-	local v best=
-	while read -r v; do
-		if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then
-			best=$v
-		fi
-	done
-	echo "$best"
-}
-
-# The newest qemu source version the apt lists know, "" if none.
-src_version() {
-	{ apt-cache showsrc qemu 2>/dev/null || true; } |
-		awk '/^Package: / { p = ($2 == "qemu") } p && /^Version: / { print $2 }' |
-		newest_version
-}
-
-# deb822 stanzas of Debian archives (Types has deb, URIs names debian),
-# rewritten as deb-src with every other field kept.
-deb822_to_src() {
-	awk '
-	function flush(  i) {
-		if (n && types ~ /(^|[ \t])deb([ \t]|$)/ && uris ~ /debian/ &&
-		    tolower(enabled) !~ /^no/) {
-			if (out++) print ""
-			print "Types: deb-src"
-			for (i = 1; i <= n; i++) print line[i]
-		}
-		n = 0; types = uris = enabled = field = ""
-	}
-	FNR == 1 { flush() }
-	/^[ \t]*$/ { flush(); next }
-	/^#/ { next }
-	/^[ \t]/ { if (field != "types") line[++n] = $0; next }
-	{
-		field = tolower($0); sub(/:.*/, "", field)
-		val = $0; sub(/^[^:]*:[ \t]*/, "", val)
-		if (field == "types") { types = val; next }
-		if (field == "uris") uris = val
-		if (field == "enabled") enabled = val
-		line[++n] = $0
-	}
-	END { flush() }' "$@"
-}
-
-# One-line "deb ..." entries of Debian archives, as deb-src.
-list_to_src() {
-	awk '$1 == "deb" && /debian/ { $1 = "deb-src"; print }' "$@"
-}
-
-# The apt lists know no qemu source: mirror the Debian deb entries as
-# deb-src (deb822 as upci-src.sources, one-line as upci-src.list).
-add_deb_src() {
-	local etc=$UPCI_APT_ETC parts=() lists=() f log added=
-	[ "$(id -u)" = 0 ] ||
-		die "the apt lists have no qemu source package; adding a deb-src entry needs root"
-	for f in "$etc"/sources.list.d/*.sources; do
-		[ -f "$f" ] && [ "${f##*/}" != upci-src.sources ] && parts+=("$f")
-	done
-	for f in "$etc/sources.list" "$etc"/sources.list.d/*.list; do
-		[ -f "$f" ] && [ "${f##*/}" != upci-src.list ] && lists+=("$f")
-	done
-	if [ ${#parts[@]} -gt 0 ] && [ -n "$(deb822_to_src "${parts[@]}")" ]; then
-		deb822_to_src "${parts[@]}" >"$etc/sources.list.d/upci-src.sources"
-		added="$etc/sources.list.d/upci-src.sources"
-	fi
-	if [ ${#lists[@]} -gt 0 ] && [ -n "$(list_to_src "${lists[@]}")" ]; then
-		list_to_src "${lists[@]}" >"$etc/sources.list.d/upci-src.list"
-		added="$added $etc/sources.list.d/upci-src.list"
-	fi
-	[ -n "$added" ] ||
-		die "no Debian 'deb' entry in $etc/sources.list* to derive a deb-src entry from"
-	progress "added deb-src entries ($added); updating the apt lists"
-	log=$(mktemp)
-	if ! apt-get update >"$log" 2>&1; then
-		die "cannot reach the Debian archive for the qemu source: apt-get update failed: $(grep -E '^E:' "$log" | head -1 || tail -1 "$log")"
-	fi
-	rm -f "$log"
 }
 
 # Download Debian's qemu source VERSION and unpack it with its patches.
@@ -205,6 +135,7 @@ staged_sums() {
 		echo "$(sha256sum <"$src/hw/misc/mockdevs/${f##*/}" | cut -d' ' -f1)  $f"
 	done
 	(cd "$top" && sha256sum mockdevs/build-qemu.sh)
+	compiler_id
 }
 
 # (Re)configure when the build tree is new or the arguments changed.
@@ -286,9 +217,11 @@ build() {
 	rm -rf "$qcache"/.fetch.* "$bindir"/.new.*
 	log=$ver_dir/build.log
 	: >"$log"
-	if [ ! -f "$src/.upci-unpacked" ]; then
+	if [ "$(cat "$src/.upci-unpacked" 2>/dev/null)" != "qemu=$ver" ]; then
+		[ ! -e "$src/.upci-unpacked" ] ||
+			progress "$src holds $(cat "$src/.upci-unpacked"), not qemu=$ver: fetching the pinned one"
 		fetch_source "$ver" "$src"
-		touch "$src/.upci-unpacked"
+		echo "qemu=$ver" >"$src/.upci-unpacked"
 		rm -rf "$build"
 	fi
 	hook_mockdevs "$src"
@@ -313,18 +246,6 @@ build() {
 	prune "$ver_dir"
 }
 
-# The source version, adding a deb-src entry if the lists know none.
-version_or_die() {
-	local ver
-	ver=$(src_version)
-	if [ -z "$ver" ]; then
-		add_deb_src
-		ver=$(src_version)
-		[ -n "$ver" ] || die "the Debian archive has no source package 'qemu' (deb-src entries are in $UPCI_APT_ETC/sources.list.d/upci-src.*)"
-	fi
-	echo "$ver"
-}
-
 main() {
 	local mode=build ver key bin t0
 	case ${1:-} in
@@ -333,17 +254,14 @@ main() {
 	--check) mode=check ;;
 	*) echo "usage: mockdevs/build-qemu.sh [--print-path | --check]" >&2; exit 2 ;;
 	esac
+	[ "$mode" = check ] || check_inputs
+	ver=$QEMU_SOURCE_VERSION
+	key=${ver#*:}-$(inputs_hash)
 	if [ "$mode" = check ]; then
-		ver=$(src_version)
-		[ -n "$ver" ] || { echo "missing: the qemu source package in the apt lists (no deb-src entry)"; exit 1; }
-		key=${ver#*:}-$(inputs_hash)
 		[ -x "$bindir/$key/qemu-system-x86_64" ] && exit 0
 		echo "missing: $bindir/$key/qemu-system-x86_64"
 		exit 1
 	fi
-	check_inputs
-	ver=$(version_or_die)
-	key=${ver#*:}-$(inputs_hash)
 	bin=$bindir/$key/qemu-system-x86_64
 	if [ ! -x "$bin" ]; then
 		{ mkdir -p "$qcache" 2>/dev/null && [ -w "$qcache" ]; } ||

@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # mockdevs/build-qemu.sh against fake apt, dpkg-source, configure and ninja:
-# the deb-src entry, the cache key, what reruns when (nothing, one file, a
-# new tree), compile errors, pruning and --check. No real QEMU is built.
+# the pinned source version, the cache key, what reruns when (nothing, one
+# file, a new pin, a new compiler), compile errors, pruning and --check.
+# No real QEMU is built. (The deb-src entries apt-get source needs are
+# ci/install-deps.sh's: tests/host/test_install_deps.sh.)
 # TAP out, kselftest-style Totals line last (tests/host/run-unit-tests.sh).
 # The checks are shell code in single quotes, eval'd by check():
 # shellcheck disable=SC2016,SC2034
@@ -17,35 +19,35 @@ tree=$work/tree
 mkdir -p "$tree/mockdevs" "$tree/include" "$tree/ci"
 cp "$top/mockdevs/build-qemu.sh" "$top/mockdevs/Kconfig" "$top/mockdevs/meson.build" "$tree/mockdevs/"
 cp "$top/ci/cache-dir.sh" "$tree/ci/"
+# pinned to a version the fake archive has, with a newer one beside it
+sed 's/^QEMU_SOURCE_VERSION=.*/QEMU_SOURCE_VERSION=1:7.2+dfsg-1/' "$top/ci/versions" >"$tree/ci/versions"
 echo '#define MOCKDMA_MAGIC 1' >"$tree/include/mockdma.h"
 echo '/* stub */' >"$tree/mockdevs/mockdma.c"
 echo 'not an input' >"$tree/mockdevs/README.md"
 
-# Fake tools. State lives in $work/state: "versions" holds the source
-# versions the deb-src lists know (empty: no deb-src), "update-adds" what
-# apt-get update adds. FAKE_UPDATE_FAILS=1: the archive is unreachable.
-# FAKE_UID: what id -u says. $work/log records what ran.
+# Fake tools. $work/state/archive holds the source versions the archive
+# serves; FAKE_SOURCE_FAILS=1: apt-get source cannot reach it. A fake cc
+# says which compiler it is (FAKE_CC_VERSION). $work/log records what ran.
 mkdir -p "$work/bin" "$work/state"
-cat >"$work/bin/apt-cache" <<'F'
-#!/bin/bash
-[ -s "$FAKE_STATE/versions" ] || { echo "E: You must put some 'deb-src' URIs in your sources.list" >&2; exit 100; }
-while read -r v; do printf 'Package: qemu\nVersion: %s\n\nPackage: qemu-other\nVersion: 99\n\n' "$v"; done <"$FAKE_STATE/versions"
-F
+printf '1:7.2+dfsg-1\n1:7.2+dfsg-2\n1:7.2+dfsg-3\n' >"$work/state/archive"
 cat >"$work/bin/apt-get" <<'F'
 #!/bin/bash
 echo "apt-get $*" >>"$FAKE_LOG"
 case $1 in
-update)
-	if [ "${FAKE_UPDATE_FAILS:-0}" = 1 ]; then
-		echo "E: Failed to fetch http://deb.debian.org/debian/dists/bookworm/InRelease  Could not resolve 'deb.debian.org'"
+source)
+	v=${4#qemu=}
+	if [ "${FAKE_SOURCE_FAILS:-0}" = 1 ] || ! grep -qxF "$v" "$FAKE_STATE/archive"; then
+		echo "E: Failed to fetch http://deb.debian.org/debian/pool/main/q/qemu/qemu_$v.dsc  Could not resolve 'deb.debian.org'"
 		exit 100
 	fi
-	cat "$FAKE_STATE/update-adds" >>"$FAKE_STATE/versions" 2>/dev/null ;;
-source)
-	v=${4#qemu=}; v=${v#*:}
+	v=${v#*:}
 	echo "dsc of $v" >"qemu_$v.dsc" ;;
 esac
 exit 0
+F
+cat >"$work/bin/cc" <<'F'
+#!/bin/bash
+echo "cc (Debian ${FAKE_CC_VERSION:-12.2.0-14}) 12.2.0"
 F
 cat >"$work/bin/dpkg-source" <<'F'
 #!/bin/bash
@@ -85,35 +87,13 @@ printf '#!/bin/sh\necho "name \\"mockdma\\", bus PCI"\n' >"$build/qemu-system-x8
 chmod +x "$build/qemu-system-x86_64"
 echo "[2/2] Linking target qemu-system-x86_64"
 F
-cat >"$work/bin/id" <<'F'
-#!/bin/bash
-echo "${FAKE_UID:-0}"
-F
 chmod +x "$work"/bin/*
-
-# /etc/apt: a Debian deb822 stanza, a third-party one, a one-line Debian entry.
-etc=$work/etc
-mkdir -p "$etc/sources.list.d"
-cat >"$etc/sources.list.d/debian.sources" <<'F'
-Types: deb
-# a comment
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: https://deb.nodesource.com/node_20.x
-Suites: nodistro
-Components: main
-F
-echo 'deb [signed-by=/k.gpg] http://security.debian.org/debian-security bookworm-security main' >"$etc/sources.list"
 
 cache=$work/cache
 # bq ARGS...: run the script; its status in $rc, stdout in $work/out,
 # stderr in $work/err. $DEPS stands in for ci/install-deps.sh.
 bq() {
-	env PATH="$work/bin:$PATH" UPCI_CACHE="$cache" UPCI_APT_ETC="$etc" \
+	env PATH="$work/bin:$PATH" UPCI_CACHE="$cache" \
 		UPCI_INSTALL_DEPS="${DEPS:-true}" FAKE_STATE="$work/state" FAKE_LOG="$work/log" \
 		bash "$tree/mockdevs/build-qemu.sh" "$@" >"$work/out" 2>"$work/err"
 	rc=$?
@@ -142,29 +122,23 @@ bins() { find "$cache/qemu/bin" -mindepth 1 -maxdepth 1 -type d ! -name '.*' | w
 reset_log() { : >"$work/log"; }
 
 echo "TAP version 13"
-echo "1..20"
+echo "1..23"
 
 reset_log
 bq --check
-check check_without_deb_src_says_so '[ $rc = 1 ] && grep -q "^missing: the qemu source package" "$work/out"'
+check check_with_nothing_built_asks_no_one '[ $rc = 1 ] && grep -q "^missing: $cache/qemu/bin/7.2+dfsg-1-.*/qemu-system-x86_64" "$work/out" &&
+	[ ! -s "$work/log" ]'
 
-FAKE_UID=1000 bq
-check not_root_cannot_add_deb_src '[ $rc = 1 ] && one_err_line "^build-qemu: the apt lists have no qemu source package; adding a deb-src entry needs root$"'
-
-echo "1:7.2+dfsg-1" >"$work/state/update-adds"
-FAKE_UPDATE_FAILS=1 bq
-check unreachable_archive_is_one_line '[ $rc = 1 ] && grep -q "^build-qemu: cannot reach the Debian archive for the qemu source: .*Could not resolve" "$work/err" && ! ran configure'
+FAKE_SOURCE_FAILS=1 bq
+check unreachable_archive_is_one_line '[ $rc = 1 ] && grep -q "^build-qemu: cannot download the source package qemu=1:7.2+dfsg-1 from the archive: .*Could not resolve" "$work/err" && ! ran configure'
 
 reset_log
 bq
 check fresh_build_prints_the_path_last '[ $rc = 0 ] && [ -x "$(tail -1 "$work/out")" ] &&
 	[[ $(tail -1 "$work/out") == "$cache"/qemu/bin/7.2+dfsg-1-????????????/qemu-system-x86_64 ]]'
-check deb_src_mirrors_debian_entries_only 'grep -qx "Types: deb-src" "$etc/sources.list.d/upci-src.sources" &&
-	grep -qx "URIs: http://deb.debian.org/debian" "$etc/sources.list.d/upci-src.sources" &&
-	grep -qx "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" "$etc/sources.list.d/upci-src.sources" &&
-	! grep -q nodesource "$etc/sources.list.d/upci-src.sources" &&
-	grep -qx "deb-src \[signed-by=/k.gpg\] http://security.debian.org/debian-security bookworm-security main" "$etc/sources.list.d/upci-src.list"'
-check fetched_the_archive_version 'ran "apt-get source -q --download-only qemu=1:7.2+dfsg-1" && ran configure && ran ninja'
+check fetched_the_pinned_version_not_the_newest 'ran "apt-get source -q --download-only qemu=1:7.2+dfsg-1" && ran configure && ran ninja &&
+	! ran "apt-get source -q --download-only qemu=1:7.2+dfsg-3"'
+check source_tree_is_stamped_with_its_version '[ "$(cat "$cache/qemu/7.2+dfsg-1/src/.upci-unpacked")" = "qemu=1:7.2+dfsg-1" ]'
 check build_log_is_in_the_cache 'grep -q "Linking target" "$cache/qemu/7.2+dfsg-1/build.log"'
 first=$(tail -1 "$work/out")
 
@@ -225,10 +199,27 @@ bq --print-path
 check edit_during_build_is_keyed_by_what_was_built '[ -x "$built" ] && [ "$built" = "$(cat "$work/out")" ] &&
 	[ ! -s "$work/err" ] && grep -q "changed since the start" "$work/err1"'
 
-echo "1:7.2+dfsg-2" >>"$work/state/versions"
+FAKE_CC_VERSION=13.1.0-1 bq --check
+check new_compiler_is_a_new_key '[ $rc = 1 ]'
+reset_log
+FAKE_CC_VERSION=13.1.0-1 bq
+check new_compiler_relinks_without_a_new_tree '[ $rc = 0 ] && ran ninja && ! ran "apt-get source" && ! ran configure'
+
+# The tree of the pinned version holds another (an older layout, a hand edit).
+echo "qemu=1:7.2+dfsg-0" >"$cache/qemu/7.2+dfsg-1/src/.upci-unpacked"
+echo "/* stamp */" >>"$tree/mockdevs/mockdma.c"
 reset_log
 bq
-check new_source_version_gets_a_new_tree '[ $rc = 0 ] && ran "apt-get source -q --download-only qemu=1:7.2+dfsg-2" &&
+check stamp_of_another_version_is_fetched_again '[ $rc = 0 ] && ran "apt-get source -q --download-only qemu=1:7.2+dfsg-1" &&
+	grep -q "holds qemu=1:7.2+dfsg-0, not qemu=1:7.2+dfsg-1: fetching the pinned one" "$work/err" &&
+	[ "$(cat "$cache/qemu/7.2+dfsg-1/src/.upci-unpacked")" = "qemu=1:7.2+dfsg-1" ]'
+
+sed -i 's/^QEMU_SOURCE_VERSION=.*/QEMU_SOURCE_VERSION=1:7.2+dfsg-2/' "$tree/ci/versions"
+bq --check
+check new_pin_is_a_new_key '[ $rc = 1 ] && grep -q "/bin/7.2+dfsg-2-" "$work/out"'
+reset_log
+bq
+check new_pin_gets_a_new_tree '[ $rc = 0 ] && ran "apt-get source -q --download-only qemu=1:7.2+dfsg-2" &&
 	[[ $(tail -1 "$work/out") == */bin/7.2+dfsg-2-* ]] && [ ! -e "$cache/qemu/7.2+dfsg-1" ]'
 
 rm -rf "$cache" && mkdir -p "$cache" && chmod 555 "$cache"
