@@ -13,26 +13,28 @@
 #   --check       exit 0 if the kernel for the current inputs is built,
 #                 1 if not; never builds
 #
+# The source is the pinned linux-source (KERNEL_VERSION in ci/versions): a
+# tree of any other version is refused before anything is configured.
+#
 # Cache ($UPCI_CACHE/debug-kernel):
 #   obj/          the one incremental object tree (make O=): later builds
 #                 recompile what changed, and out-of-tree modules build
-#                 against it (M=)
+#                 against it (M=). Its stamp names the source version and
+#                 compiler; another source or compiler starts it afresh.
 #   build.log     the last build's output
 #   KEY/          vmlinux, lib/modules/RELEASE/ (depmod'ed), build -> obj,
-#                 .config; KEY hashes the kernel version, the config
-#                 fragment and RECIPE (below). Only the newest is kept.
+#                 .config; KEY hashes the kernel package version, the
+#                 config fragment, the compiler and RECIPE (below). Only
+#                 the newest is kept.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=ci/versions
-. "$here/versions"
 . "$here/cache-dir.sh"
 : "${UPCI_INSTALL_DEPS:=$here/install-deps.sh}"
 
 RELEASE_SUFFIX=-upci-debug
 fragment=$here/debug-kernel.config
-majmin=$(cut -d. -f1,2 <<<"$KVER")
-src=$UPCI_CACHE/linux-source-$majmin
+src=$source_dir
 dcache=$UPCI_CACHE/debug-kernel
 obj=$dcache/obj
 log=$dcache/build.log
@@ -46,8 +48,37 @@ progress() { echo "build-debug-kernel: $*" >&2; }
 # make arguments): a rebuild takes 25 minutes, so messages do not count.
 RECIPE=1
 
+# What the object tree is made from besides the fragment.
+obj_inputs() {
+	echo "$kernel_source_pkg=$KERNEL_VERSION"
+	echo "cc: $(${CC:-cc} --version 2>/dev/null | head -1)"
+}
+
 key() {
-	{ echo "$KVER recipe $RECIPE"; cat "$fragment"; } | sha256sum | cut -c1-12
+	{ echo "$KVER recipe $RECIPE"; obj_inputs; cat "$fragment"; } | sha256sum | cut -c1-12
+}
+
+# The source tree is the pinned one: its stamp (ci/install-deps.sh) and
+# its Makefile both say so.
+check_source() {
+	local stamp tree
+	[ -f "$src/Makefile" ] || die "no kernel source in $src (ci/install-deps.sh unpacks it)"
+	stamp=$(cat "$src/.unpacked" 2>/dev/null || true)
+	tree=$(awk -F' *= *' '$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
+		$1 == "SUBLEVEL" { print v "." p "." $2; exit }' "$src/Makefile")
+	[ "$stamp" = "$kernel_source_pkg=$KERNEL_VERSION" ] && [ "$tree" = "${KERNEL_VERSION%%-*}" ] ||
+		die "$src holds ${stamp:-an unstamped tree} (kernel $tree), not the pinned $kernel_source_pkg=$KERNEL_VERSION: run ci/install-deps.sh"
+}
+
+# An object tree made from another source or by another compiler is not
+# reused: kbuild would mix its objects with the new ones.
+fresh_obj_if_stale() {
+	local was
+	[ -d "$obj" ] || return 0
+	was=$(cat "$obj/.upci-inputs" 2>/dev/null || true)
+	[ "$was" = "$(obj_inputs)" ] && return 0
+	progress "the object tree was made from $(paste -sd' ' <<<"${was:-unknown inputs}"), not $(obj_inputs | paste -sd' '): starting it afresh"
+	rm -rf "$obj"
 }
 
 kmake() {
@@ -71,7 +102,9 @@ check_config() {
 
 configure() {
 	progress "configuring: x86_64_defconfig + kvm_guest.config + ci/debug-kernel.config"
+	fresh_obj_if_stale
 	mkdir -p "$obj"
+	obj_inputs >"$obj/.upci-inputs"
 	{
 		kmake x86_64_defconfig
 		kmake kvm_guest.config
@@ -99,7 +132,7 @@ show_progress() {
 build() {
 	local out=$1 tmp rel
 	"$UPCI_INSTALL_DEPS" >&2 || exit 1
-	[ -f "$src/Makefile" ] || die "no kernel source in $src (ci/install-deps.sh unpacks it)"
+	check_source
 	mkdir -p "$dcache"
 	: >"$log"
 	configure

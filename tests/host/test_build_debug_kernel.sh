@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # ci/build-debug-kernel.sh against a fake kernel tree and a fake make: the
 # layout it leaves for upcilab --kernel, the cache key, --check, and each
-# way it refuses (a config line Kconfig dropped, a compile error, a wrong
-# release, an unwritable cache). No real kernel is built.
+# way it refuses (a source tree of another version than the pin, a config
+# line Kconfig dropped, a compile error, a wrong release, an unwritable
+# cache), and an object tree of another source or compiler started afresh.
+# No real kernel is built.
 # TAP out, kselftest-style Totals line last (tests/host/run-unit-tests.sh).
 # The checks are shell code in single quotes, eval'd by check():
 # shellcheck disable=SC2016
@@ -16,16 +18,25 @@ pass=0 fail=0 n=0
 # A scratch ci/ with the real script and config, a pinned version.
 tree=$work/tree
 mkdir -p "$tree/ci"
-cp "$top/ci/build-debug-kernel.sh" "$top/ci/debug-kernel.config" "$top/ci/cache-dir.sh" "$tree/ci/"
-echo 'KVER=6.12.117+deb12-amd64' >"$tree/ci/versions"
+cp "$top"/ci/{build-debug-kernel.sh,debug-kernel.config,cache-dir.sh,versions} "$tree/ci/"
 cache=$work/cache
-src=$cache/linux-source-6.12
+export UPCI_CACHE=$cache
+# shellcheck source=ci/cache-dir.sh
+. "$tree/ci/cache-dir.sh"
+src=$source_dir
+up=${KERNEL_VERSION%%-*}
+export REL=$up-upci-debug
 
 # The fake kernel tree: merge_config.sh appends the fragment; make knows
 # the targets the script uses. FAKE_DROP: a line olddefconfig removes;
 # FAKE_CC_ERROR: vmlinux fails to compile; FAKE_RELEASE: kernelrelease.
 mkdir -p "$src/scripts/kconfig" "$work/bin"
-echo "# fake kernel Makefile" >"$src/Makefile"
+# the pinned source, as ci/install-deps.sh leaves it
+pinned_source() {
+	printf '# fake kernel Makefile\nVERSION = %s\nPATCHLEVEL = %s\nSUBLEVEL = %s\n' $(tr . ' ' <<<"$up") >"$src/Makefile"
+	echo "$kernel_source_pkg=$KERNEL_VERSION" >"$src/.unpacked"
+}
+pinned_source
 cat >"$src/scripts/kconfig/merge_config.sh" <<'F'
 #!/bin/bash
 # merge_config.sh -m -O DIR BASE FRAGMENT
@@ -50,10 +61,10 @@ for a in "$@"; do
 			exit 2
 		fi
 		echo ELF >"$o/vmlinux" ;;
-	kernelrelease) echo "${FAKE_RELEASE:-6.12.117-upci-debug}" ;;
+	kernelrelease) echo "${FAKE_RELEASE:-$REL}" ;;
 	modules_install)
 		for b in "$@"; do case $b in INSTALL_MOD_PATH=*) d=${b#INSTALL_MOD_PATH=} ;; esac; done
-		r=6.12.117-upci-debug
+		r=$REL
 		mkdir -p "$d/lib/modules/$r/kernel"
 		echo "kernel/vfio.ko:" >"$d/lib/modules/$r/modules.dep"
 		ln -s "$o" "$d/lib/modules/$r/build" ;;
@@ -87,7 +98,7 @@ check() {
 }
 
 echo "TAP version 13"
-echo "1..12"
+echo "1..18"
 bk --frob
 check bad_argument_is_usage '[ $rc = 2 ] && grep -q "^usage: ci/build-debug-kernel.sh" "$work/err"'
 bk --check
@@ -101,15 +112,16 @@ FAKE_CC_ERROR=1 bk
 check compile_error_shows_the_compiler_line '[ $rc = 1 ] && grep -q "kernel/bad.c:3:1: error" "$work/err" &&
 	grep -q "the kernel build failed" "$work/err"'
 
-FAKE_RELEASE=6.12.117 bk
-check wrong_release_is_refused '[ $rc = 1 ] && grep -q "release is .6.12.117., not .6.12.117-upci-debug." "$work/err"'
+FAKE_RELEASE=$up bk
+check wrong_release_is_refused '[ $rc = 1 ] && grep -qF "release is '"'$up'"', not '"'$REL'"'" "$work/err"'
 
 bk
 out=$(tail -1 "$work/out")
 check fresh_build_prints_the_directory '[ $rc = 0 ] && [ -s "$out/vmlinux" ] && ran "make vmlinux"'
-check layout_is_what_upcilab_boots '[ -s "$out/lib/modules/6.12.117-upci-debug/modules.dep" ] &&
+check layout_is_what_upcilab_boots '[ -s "$out/lib/modules/$REL/modules.dep" ] &&
 	[ "$(readlink "$out/build")" = "$cache/debug-kernel/obj" ] &&
-	[ ! -e "$out/lib/modules/6.12.117-upci-debug/build" ] && grep -qx "CONFIG_KASAN=y" "$out/.config"'
+	[ ! -e "$out/lib/modules/$REL/build" ] && grep -qx "CONFIG_KASAN=y" "$out/.config"'
+check object_tree_names_its_inputs 'grep -qxF "$kernel_source_pkg=$KERNEL_VERSION" "$cache/debug-kernel/obj/.upci-inputs"'
 bk --check
 check check_finds_it '[ $rc = 0 ]'
 bk --print-path
@@ -121,6 +133,35 @@ check changed_config_is_a_new_key '[ $rc = 1 ]'
 bk
 new=$(tail -1 "$work/out")
 check new_key_rebuilds_and_drops_the_old '[ $rc = 0 ] && [ "$new" != "$out" ] && [ -s "$new/vmlinux" ] && [ ! -e "$out" ]'
+
+# A source tree of another version under the pinned name: refused in one
+# line before anything is configured, whether the stamp or the tree says so.
+echo "CONFIG_DEBUG_LIST=y" >>"$tree/ci/debug-kernel.config"
+echo "$kernel_source_pkg=6.12.999-1~deb12u1" >"$src/.unpacked"
+bk
+check source_stamped_another_version_is_refused '[ $rc = 1 ] && [ "$(grep -vc "building the sanitizer kernel" "$work/err")" = 1 ] && ! ran "make defconfig" &&
+	grep -qF "holds $kernel_source_pkg=6.12.999-1~deb12u1 (kernel $up), not the pinned $kernel_source_pkg=$KERNEL_VERSION" "$work/err"'
+pinned_source
+sed -i 's/^SUBLEVEL = .*/SUBLEVEL = 999/' "$src/Makefile"
+bk
+check source_tree_of_another_version_is_refused '[ $rc = 1 ] && ! ran "make defconfig" &&
+	grep -qF "(kernel ${kernel_majmin}.999), not the pinned" "$work/err"'
+pinned_source
+
+# The object tree was made from another source: not mixed with the new one.
+echo "$kernel_source_pkg=6.12.999-1~deb12u1" >"$cache/debug-kernel/obj/.upci-inputs"
+: >"$cache/debug-kernel/obj/stale.o"
+bk
+check object_tree_of_another_source_starts_afresh '[ $rc = 0 ] && [ ! -e "$cache/debug-kernel/obj/stale.o" ] &&
+	grep -qF "the object tree was made from $kernel_source_pkg=6.12.999-1~deb12u1, not $kernel_source_pkg=$KERNEL_VERSION" "$work/err"'
+: >"$cache/debug-kernel/obj/kept.o"
+bk
+check object_tree_of_the_same_inputs_is_kept '[ $rc = 0 ] && [ -e "$cache/debug-kernel/obj/kept.o" ]'
+
+printf '#!/bin/sh\necho "cc (Debian 13.1.0-1) 13.1.0"\n' >"$work/bin/cc" && chmod +x "$work/bin/cc"
+bk --check
+check new_compiler_is_a_new_key '[ $rc = 1 ]'
+rm -f "$work/bin/cc"
 
 rm -rf "$cache/debug-kernel"
 : >"$cache/debug-kernel"
