@@ -13,7 +13,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-pass=0 fail=0 n=0
+. "$top/tests/host/tap.sh"
 
 # A scratch ci/ with the real script and config, a pinned version.
 tree=$work/tree
@@ -83,19 +83,7 @@ bk() {
 }
 ran() { grep -qxF "$1" "$work/log"; }
 
-check() {
-	local name=$1
-	n=$((n + 1))
-	if eval "$2"; then
-		echo "ok $n $name"
-		pass=$((pass + 1))
-	else
-		echo "# rc=$rc stdout:"; sed 's/^/#   /' "$work/out"
-		echo "# stderr:"; sed 's/^/#   /' "$work/err"
-		echo "not ok $n $name"
-		fail=$((fail + 1))
-	fi
-}
+show_on_failure="stdout:$work/out stderr:$work/err"
 
 echo "TAP version 13"
 echo "1..18"
@@ -169,5 +157,4 @@ bk
 check unwritable_cache_is_one_line '[ $rc = 1 ] && [ "$(wc -l <"$work/err")" = 1 ] &&
 	grep -q "^build-debug-kernel: must run as root to build into " "$work/err"'
 
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
-[ "$fail" = 0 ]
+tap_totals

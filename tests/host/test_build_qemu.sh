@@ -12,7 +12,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-pass=0 fail=0 n=0
+. "$top/tests/host/tap.sh"
 
 # A scratch tree with the real script and a stub device model.
 tree=$work/tree
@@ -99,22 +99,7 @@ bq() {
 	rc=$?
 }
 
-# check NAME CONDITION: one TAP case; CONDITION is shell code, eval'd now
-# (hence single quotes at the call sites). On failure, show the output.
-check() {
-	local name=$1
-	n=$((n + 1))
-	if eval "$2"; then
-		echo "ok $n $name"
-		pass=$((pass + 1))
-	else
-		echo "# stdout:"; sed 's/^/#   /' "$work/out"
-		echo "# stderr:"; sed 's/^/#   /' "$work/err"
-		echo "# log:"; sed 's/^/#   /' "$work/log"
-		echo "not ok $n $name"
-		fail=$((fail + 1))
-	fi
-}
+show_on_failure="stdout:$work/out stderr:$work/err log:$work/log"
 
 ran() { grep -q "^$1" "$work/log"; }
 one_err_line() { [ "$(wc -l <"$work/err")" = 1 ] && grep -qE "$1" "$work/err"; }
@@ -231,5 +216,4 @@ bq
 check unwritable_cache_is_one_line '[ $rc = 1 ] && one_err_line "^build-qemu: must run as root to build QEMU into "'
 rm -f "$cache"
 
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
-[ "$fail" = 0 ]
+tap_totals

@@ -11,7 +11,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-pass=0 fail=0 n=0
+. "$top/tests/host/tap.sh"
 
 tree=$work/tree
 mkdir -p "$tree/ci" "$work/bin"
@@ -59,20 +59,7 @@ bv() {
 	PATH="$work/bin:$PATH" bash "$tree/ci/bump-versions.sh" "$@" >"$work/out" 2>"$work/err"
 	rc=$?
 }
-check() {
-	local name=$1
-	n=$((n + 1))
-	if eval "$2"; then
-		echo "ok $n $name"
-		pass=$((pass + 1))
-	else
-		echo "# rc=$rc stdout:"; sed 's/^/#   /' "$work/out"
-		echo "# stderr:"; sed 's/^/#   /' "$work/err"
-		echo "# ci/versions:"; sed 's/^/#   /' "$tree/ci/versions"
-		echo "not ok $n $name"
-		fail=$((fail + 1))
-	fi
-}
+show_on_failure="stdout:$work/out stderr:$work/err ci/versions:$tree/ci/versions"
 pin() { grep -qxF "$1=$2" "$tree/ci/versions"; }
 unchanged() { cmp -s "$tree/ci/versions" "$work/versions.orig"; }
 said() { grep -qxF "bump-versions: $1" "$work/out"; }
@@ -150,5 +137,4 @@ FAKE_UID=1000 bv
 check as_a_user_the_lists_are_read_as_they_are '[ $rc = 0 ] && ! grep -q "apt-get update" "$work/log" &&
 	said "note: not root, so the apt lists are read as they are (not updated)" && pin SEABIOS_VERSION 9:1.0'
 
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
-[ "$fail" = 0 ]
+tap_totals

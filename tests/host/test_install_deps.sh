@@ -13,7 +13,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-pass=0 fail=0 n=0
+. "$top/tests/host/tap.sh"
 
 tree=$work/tree
 mkdir -p "$tree/ci" "$work/bin"
@@ -84,20 +84,7 @@ di() {
 	rc=$?
 }
 
-check() {
-	local name=$1
-	n=$((n + 1))
-	if eval "$2"; then
-		echo "ok $n $name"
-		pass=$((pass + 1))
-	else
-		echo "# rc=$rc stdout:"; sed 's/^/#   /' "$work/out"
-		echo "# stderr:"; sed 's/^/#   /' "$work/err"
-		echo "# apt-get calls:"; sed 's/^/#   /' "$work/log"
-		echo "not ok $n $name"
-		fail=$((fail + 1))
-	fi
-}
+show_on_failure="stdout:$work/out stderr:$work/err apt-get-calls:$work/log"
 ran() { grep -q "^apt-get $1" "$work/log"; }
 installed_at() { grep -qxF "$1 $2" "$work/state/installed"; }
 err_has() { grep -qF -- "$1" "$work/err"; }
@@ -242,5 +229,4 @@ check no_deb_src_as_user_is_one_line '[ $rc = 1 ] && [ $(err_lines) = 1 ] &&
 di
 check no_deb_src_as_root_adds_it '[ $rc = 0 ] && [ -s "$UPCI_APT_ETC/sources.list.d/upci-src.sources" ] && ran update && ! ran install'
 
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
-[ "$fail" = 0 ]
+tap_totals
