@@ -19,11 +19,12 @@
  * node is open (its refcount is group->dev's). A device fd keeps its group's
  * container set: it holds the group's file, so the group refuses
  * UNSET_CONTAINER while device fds are open and cannot be released under
- * them. Unbinding a device from upci signals the REQ eventfd and waits for
- * its device fd to be released, for req_timeout seconds at most; then the
- * fd is revoked (upci_device_revoke()) and every later use of it fails with
- * -ENODEV. The udev itself is refcounted: the PCI driver and an open (or
- * revoked) device fd each hold a reference.
+ * them. A device has as many fds as asked, as in VFIO. Unbinding a device
+ * from upci signals the REQ eventfd and waits for its device fds to be
+ * released, for req_timeout seconds at most; then they are revoked
+ * (upci_device_revoke()) and every later use of them fails with -ENODEV.
+ * The udev itself is refcounted: the PCI driver and each open (or revoked)
+ * device fd hold a reference.
  *
  * Locking order: group->lock, then container->lock, then the type1 lock,
  * then udev->lock, then udev->igate, then udev->memory_lock, then
@@ -125,17 +126,18 @@ void upci_groups_exit(void);
 int upci_group_add_device(struct upci_device *udev);
 /*
  * Remove: no new device fd for udev, then wait (uninterruptibly) until its
- * device fd is released; the last device of a group detaches the group
+ * device fds are released; the last device of a group detaches the group
  * from its container and deletes the node.
  */
 void upci_group_remove_device(struct upci_device *udev);
 /*
- * The device fd's release, as its very last step: the device is quiesced
- * (no DMA, no interrupts) and no udev->lock is held. Drops the fd's hold on
- * the group file (and so on the container and the DMA ownership) and wakes
- * a waiting upci_group_remove_device(): udev may be freed once this returns.
+ * @fds device fds of udev are gone: a release, as its very last step (the
+ * device is quiesced if it was the last), or a revoke of them all. No
+ * udev->lock is held. Drops the fds' holds on the group file (and so on the
+ * container and the DMA ownership) and wakes a waiting
+ * upci_group_remove_device(): udev may be freed once this returns.
  */
-void upci_group_device_closed(struct upci_device *udev);
+void upci_group_device_closed(struct upci_device *udev, unsigned int fds);
 /* The group behind a group fd (no reference taken), or NULL */
 struct upci_group *upci_group_from_file(struct file *file);
 
@@ -151,13 +153,18 @@ struct upci_device {
 	struct list_head group_next;
 	unsigned int group_fds;		/* upci_group.c, under group->lock */
 	struct mutex lock;		/* open state, config, BAR maps */
-	bool open;			/* a device fd exists (one at a time) */
-	bool dead;			/* the fd was revoked: -ENODEV for all */
+	unsigned int open_count;	/* device fds, revoked ones included */
+	bool dead;			/* the fds were revoked: -ENODEV for all */
 	struct upci_config *config;
 	void __iomem *barmap[PCI_STD_NUM_BARS];
 	struct pci_saved_state *saved_state;	/* restored on release */
 	bool reset_works;
-	struct file *file;		/* the open device fd, for zapping */
+	/*
+	 * The first fd's inode, shared by every fd of the device (their
+	 * f_mapping): its address_space holds all their BAR mappings, for
+	 * zapping. Set and cleared under udev->lock and memory_lock (w).
+	 */
+	struct inode *inode;
 	/* upci_device.c, upci_config.c, upci_rdwr.c */
 	struct rw_semaphore memory_lock; /* memory decode vs BAR access */
 	int msix_bar;			/* -1: no MSI-X */
@@ -182,16 +189,17 @@ struct upci_device {
 };
 
 /*
- * GET_DEVICE_FD: the device's new fd (O_CLOEXEC), or -EBUSY while one
- * exists. Called with the group lock held, once the group has checked its
- * container and IOMMU; on success group.c counts the fd and makes it hold
- * the group file until the fd's release calls upci_group_device_closed().
+ * GET_DEVICE_FD: a new fd of the device (O_CLOEXEC). As VFIO, a device has
+ * as many fds as asked: the first enables it, the last close disables it,
+ * and all share its state. Called with the group lock held, once the group
+ * has checked its container and IOMMU; on success group.c counts the fd
+ * and makes it hold the group file until upci_group_device_closed().
  */
 int upci_device_open_fd(struct upci_device *udev);
 /*
  * upci_pci.c allocates udev zeroed with ->pdev set; probe_init sets up the
  * rest (udev->lock included) before upci_group_add_device(). On remove,
- * upci_group_remove_device() returns once the device fd is released, then
+ * upci_group_remove_device() returns once the device fds are released, then
  * remove_fini undoes probe_init and upci_pci.c frees udev. Remove holds the
  * PCI device lock: the fd's release must not wait for it (reset with
  * pci_dev_trylock() or pci_try_reset_function(), as vfio-pci does).
@@ -200,9 +208,10 @@ int upci_device_probe_init(struct upci_device *udev);
 void upci_device_remove_fini(struct upci_device *udev);
 void upci_device_put(struct upci_device *udev);
 /*
- * Remove gave up waiting: take the device away from its fd as its release
- * would (no interrupts, no mappings, no bus master, state restored), mark
- * the fd dead and drop its hold on the group. The fd lives on, useless.
+ * Remove gave up waiting: take the device away from its fds as their last
+ * release would (no interrupts, no mappings, no bus master, state
+ * restored), mark them dead and drop their holds on the group. The fds
+ * live on, useless.
  */
 void upci_device_revoke(struct upci_device *udev);
 /* pci_set_power_state() keeping the state; below D0: memory_lock (w) */

@@ -283,23 +283,38 @@ out:
 	pci_disable_device(pdev);
 }
 
+/* Drops the shared inode; udev->lock held, the last fd going. */
+static struct inode *upci_device_take_inode(struct upci_device *udev)
+{
+	struct inode *inode;
+
+	down_write(&udev->memory_lock);
+	inode = udev->inode;
+	udev->inode = NULL;
+	up_write(&udev->memory_lock);
+	return inode;
+}
+
 static int upci_device_release(struct inode *inode, struct file *file)
 {
 	struct upci_device *udev = file->private_data;
+	struct inode *shared = NULL;
 	bool revoked;
 
 	mutex_lock(&udev->lock);
-	/* a revoked fd was taken care of by upci_device_revoke() */
+	/* revoked fds were taken care of, and counted, by the revoke */
 	revoked = udev->dead;
-	if (!revoked)
-		upci_device_disable(udev);
-	udev->file = NULL;
-	udev->open = false;
+	if (!--udev->open_count) {
+		if (!revoked)
+			upci_device_disable(udev);
+		shared = upci_device_take_inode(udev);
+	}
 	mutex_unlock(&udev->lock);
+	iput(shared);
 
 	/* a waiting remove may go on */
 	if (!revoked)
-		upci_group_device_closed(udev);
+		upci_group_device_closed(udev, 1);
 	upci_device_put(udev);
 	return 0;
 }
@@ -307,27 +322,26 @@ static int upci_device_release(struct inode *inode, struct file *file)
 void upci_device_revoke(struct upci_device *udev)
 {
 	struct pci_dev *pdev = udev->pdev;
-	bool revoke;
+	unsigned int fds;
 
 	mutex_lock(&udev->lock);
-	revoke = udev->open && !udev->dead;
-	if (revoke)
+	fds = udev->dead ? 0 : udev->open_count;
+	if (fds)
 		WRITE_ONCE(udev->dead, true);
 	mutex_unlock(&udev->lock);
-	if (!revoke)
+	if (!fds)
 		return;		/* released meanwhile */
 
-	/* no entry point of the fd is still running: take it all away */
+	/* no entry point of the fds is still running: take it all away */
 	synchronize_srcu(&upci_fd_srcu);
 
 	mutex_lock(&udev->lock);
 	upci_device_disable(udev);
-	udev->open = false;
 	mutex_unlock(&udev->lock);
 
-	pci_warn(pdev, "not released after %us: revoked its device fd (mappings, interrupts and bus master gone; the fd now fails with ENODEV)\n",
-		 upci_req_timeout);
-	upci_group_device_closed(udev);
+	pci_warn(pdev, "not released after %us: revoked its %u device fd(s) (mappings, interrupts and bus master gone; they now fail with ENODEV)\n",
+		 upci_req_timeout, fds);
+	upci_group_device_closed(udev, fds);
 }
 
 /* ---- Info ioctls ---- */
@@ -787,55 +801,69 @@ static const struct file_operations upci_device_fops = {
 	.mmap		= upci_device_mmap,
 };
 
-int upci_device_open_fd(struct upci_device *udev)
+/*
+ * The first fd: the device is enabled, and the fd gets an inode of its
+ * own, not the shared anon inode, whose address_space every later fd
+ * shares (f_mapping, as VFIO's device inode): it holds exactly this
+ * device's BAR mappings, for upci_bar_zap_mmaps().
+ */
+static struct file *upci_device_first_file(struct upci_device *udev)
 {
 	struct file *file;
-	int fd, ret;
-
-	mutex_lock(&udev->lock);
-	if (udev->open) {
-		ret = -EBUSY;
-		goto out_unlock;
-	}
-
-	fd = get_unused_fd_flags(O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		ret = fd;
-		goto out_unlock;
-	}
+	int ret;
 
 	ret = upci_device_enable(udev);
 	if (ret)
-		goto out_put_fd;
-
-	/*
-	 * An inode of its own, not the shared anon inode: its address_space
-	 * holds exactly this device's BAR mappings, for upci_bar_zap_mmaps().
-	 */
+		return ERR_PTR(ret);
 	file = anon_inode_create_getfile("[upci-device]", &upci_device_fops,
 					 udev, O_RDWR, NULL);
 	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto out_disable;
+		upci_device_disable(udev);
+		return file;
+	}
+	down_write(&udev->memory_lock);
+	udev->inode = file_inode(file);
+	ihold(udev->inode);
+	up_write(&udev->memory_lock);
+	return file;
+}
+
+int upci_device_open_fd(struct upci_device *udev)
+{
+	struct file *file;
+	int fd;
+
+	mutex_lock(&udev->lock);
+	fd = get_unused_fd_flags(O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		goto out_unlock;
+
+	if (!udev->open_count) {
+		file = upci_device_first_file(udev);
+	} else {
+		file = anon_inode_getfile("[upci-device]", &upci_device_fops,
+					  udev, O_RDWR);
+		if (!IS_ERR(file))
+			file->f_mapping = udev->inode->i_mapping;
+	}
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		fd = PTR_ERR(file);
+		goto out_unlock;
 	}
 	/* pread and pwrite at the region offsets */
 	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
 
-	udev->file = file;
-	udev->open = true;
+	udev->open_count++;
 	kref_get(&udev->kref);		/* put by the fd's release */
 	mutex_unlock(&udev->lock);
 
 	fd_install(fd, file);
 	return fd;
 
-out_disable:
-	upci_device_disable(udev);
-out_put_fd:
-	put_unused_fd(fd);
 out_unlock:
 	mutex_unlock(&udev->lock);
-	return ret;
+	return fd;
 }
 
 /* ---- Probe and remove ---- */
@@ -870,10 +898,10 @@ int upci_device_probe_init(struct upci_device *udev)
 	return 0;
 }
 
-/* After upci_group_remove_device(): the device fd is gone or revoked. */
+/* After upci_group_remove_device(): the device fds are gone or revoked. */
 void upci_device_remove_fini(struct upci_device *udev)
 {
-	WARN_ON(udev->open);
+	WARN_ON(udev->open_count && !udev->dead);
 	kfree(udev->pm_save);
 	udev->pm_save = NULL;
 }

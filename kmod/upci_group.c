@@ -163,7 +163,6 @@ static struct upci_device *__upci_group_find_device(struct upci_group *group,
 /*
  * No device access before isolation: a device fd only exists while the
  * group sits in a container whose IOMMU is set, and it keeps it so.
- * Unlike VFIO, a device has one fd at a time (-EBUSY from upci_device.c).
  */
 static int upci_group_get_device_fd(struct upci_group *group,
 				    char __user *arg)
@@ -196,21 +195,22 @@ static int upci_group_get_device_fd(struct upci_group *group,
 	return fd;
 }
 
-void upci_group_device_closed(struct upci_device *udev)
+void upci_group_device_closed(struct upci_device *udev, unsigned int fds)
 {
 	struct upci_group *group = udev->group;
 	struct file *file;
 
 	mutex_lock(&group->lock);
-	if (!WARN_ON(!udev->group_fds || !group->device_fds)) {
-		WRITE_ONCE(udev->group_fds, udev->group_fds - 1);
-		group->device_fds--;
+	if (!WARN_ON(udev->group_fds < fds || group->device_fds < fds)) {
+		WRITE_ONCE(udev->group_fds, udev->group_fds - fds);
+		group->device_fds -= fds;
 	}
 	file = group->opened_file;
 	mutex_unlock(&group->lock);
 	/* From here on udev may be freed by a waiting remove */
 	wake_up_all(&upci_group_wq);
-	fput(file);
+	while (fds--)
+		fput(file);
 }
 
 struct upci_group *upci_group_from_file(struct file *file)

@@ -329,8 +329,8 @@ void upci_bar_zap_mmaps(struct upci_device *udev)
 
 	lockdep_assert_held_write(&udev->memory_lock);
 
-	if (udev->file)
-		unmap_mapping_range(udev->file->f_mapping, start, end - start,
+	if (udev->inode)
+		unmap_mapping_range(udev->inode->i_mapping, start, end - start,
 				    true);
 }
 

@@ -82,7 +82,7 @@ TEST(unbind_revokes_an_unreleased_fd)
 	uint8_t b;
 	char *log;
 	void *map;
-	int ret, i;
+	int ret, i, second;
 
 	if (vfio_lab_driver() != VFIO_LAB_UPCI)
 		SKIP(return, "upci only: %s waits for the release forever",
@@ -96,6 +96,9 @@ TEST(unbind_revokes_an_unreleased_fd)
 	ASSERT_EQ(0, pci_topo_driver(m.dev.bdf, drv));
 	ASSERT_EQ(0, mockdma_irqs_enable(&m, &irqs, VFIO_PCI_MSIX_IRQ_INDEX, 2));
 	ASSERT_EQ(0, irq_trigger_fds(m.dev.fd, VFIO_PCI_REQ_IRQ_INDEX, 0, 1, &req));
+	/* a second fd of the same device: the revoke takes both */
+	second = vfio_lab_get_device_fd(m.dev.group, m.dev.bdf);
+	ASSERT_LE(0, second);
 	snprintf(u.bdf, sizeof(u.bdf), "%s", m.dev.bdf);
 
 	ASSERT_EQ(0, pthread_create(&th, NULL, unbind_thread, &u));
@@ -111,7 +114,7 @@ TEST(unbind_revokes_an_unreleased_fd)
 
 	log = klog_read_all();
 	ASSERT_NE(NULL, log);
-	EXPECT_TRUE(klog_find_line(log, "revoked its device fd", line, sizeof(line)));
+	EXPECT_TRUE(klog_find_line(log, "revoked its 2 device fd(s)", line, sizeof(line)));
 	free(log);
 
 	/* the mapping is gone: a touch faults */
@@ -123,6 +126,10 @@ TEST(unbind_revokes_an_unreleased_fd)
 	EXPECT_EQ(-1, pread(m.dev.fd, &b, 1, (uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40));
 	EXPECT_EQ(ENODEV, errno);
 	EXPECT_EQ(-1, pwrite(m.dev.fd, &b, 1, 0));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(-1, ioctl(second, VFIO_DEVICE_GET_INFO, &info));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(-1, pread(second, &b, 1, (uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40));
 	EXPECT_EQ(ENODEV, errno);
 	map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, m.dev.fd, 0);
 	EXPECT_EQ(MAP_FAILED, map);
@@ -144,6 +151,7 @@ TEST(unbind_revokes_an_unreleased_fd)
 	/* closing the stale fd, then the device comes back as new */
 	for (i = 0; i < (int)irqs.count; i++)
 		close(irqs.fd[i]);
+	close(second);
 	mockdma_close(&m);
 	close(req);
 	ASSERT_EQ(0, pci_topo_bind(u.bdf, drv));

@@ -505,4 +505,32 @@ TEST_F(config, memory_decode_off_mmap_access_is_sigbus)
 	munmap(map, PAGE);
 }
 
+/*
+ * Two fds of one device share its BAR mappings: decode turned off through
+ * one zaps what the other mapped, so no access reaches a device that no
+ * longer decodes.
+ */
+TEST_F(config, memory_decode_off_through_one_fd_zaps_another_fds_mmap)
+{
+	volatile uint32_t *reg;
+	uint32_t v, direct;
+	int other;
+	char *map;
+
+	other = vfio_lab_get_device_fd(self->dev.group, self->dev.bdf);
+	ASSERT_LE(0, other);
+	map = vfio_lab_region_mmap(other, variant->reg_bar, 0, PAGE,
+				   PROT_READ, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, map);
+	reg = (volatile uint32_t *)(map + variant->reg);
+	ASSERT_EQ(0, mmap_read(reg, &direct));
+	ASSERT_EQ(0, vfio_lab_command_update(self->dev.fd, 0, PCI_COMMAND_MEMORY));
+	ASSERT_EQ(SIGBUS, mmap_read(reg, &v));
+	ASSERT_EQ(0, vfio_lab_command_update(self->dev.fd, PCI_COMMAND_MEMORY, 0));
+	ASSERT_EQ(0, mmap_read(reg, &v));
+	ASSERT_EQ(direct, v);
+	munmap(map, PAGE);
+	close(other);
+}
+
 LAB_HARNESS_MAIN
