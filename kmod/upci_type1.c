@@ -59,10 +59,15 @@ struct upci_domain {
 	struct list_head groups;		/* upci_domain_group */
 };
 
-/* Contiguous page frames, mapped at consecutive IOVAs */
+/*
+ * Contiguous page frames, mapped at consecutive IOVAs. @io: frames of a
+ * VM_PFNMAP vma that are not RAM (another device's BAR), which are neither
+ * pinned nor charged.
+ */
 struct upci_run {
 	unsigned long pfn;
 	unsigned long npages;
+	bool io;
 };
 
 struct upci_dma {
@@ -208,14 +213,14 @@ static void upci_dma_uncharge(struct upci_dma *dma)
 	dma->charged = 0;
 }
 
-/* Records one pinned page, growing the last run when it is contiguous. */
-static int upci_dma_add_page(struct upci_dma *dma, unsigned long pfn)
+/* Records one page, growing the last run when it is contiguous. */
+static int upci_dma_add_page(struct upci_dma *dma, unsigned long pfn, bool io)
 {
 	struct upci_run *run;
 
 	if (dma->nr_runs) {
 		run = &dma->runs[dma->nr_runs - 1];
-		if (run->pfn + run->npages == pfn) {
+		if (run->pfn + run->npages == pfn && run->io == io) {
 			run->npages++;
 			return 0;
 		}
@@ -230,7 +235,9 @@ static int upci_dma_add_page(struct upci_dma *dma, unsigned long pfn)
 		dma->runs = run;
 		dma->max_runs = max;
 	}
-	dma->runs[dma->nr_runs++] = (struct upci_run){ .pfn = pfn, .npages = 1 };
+	dma->runs[dma->nr_runs++] = (struct upci_run){
+		.pfn = pfn, .npages = 1, .io = io,
+	};
 	return 0;
 }
 
@@ -239,6 +246,8 @@ static void upci_dma_unpin(struct upci_dma *dma)
 	unsigned int i;
 
 	for (i = 0; i < dma->nr_runs; i++) {
+		if (dma->runs[i].io)
+			continue;
 		unpin_user_page_range_dirty_lock(pfn_to_page(dma->runs[i].pfn),
 						 dma->runs[i].npages,
 						 dma->prot & IOMMU_WRITE);
@@ -322,6 +331,57 @@ static void upci_dma_remove_all(struct upci_iommu *iommu)
 		upci_dma_remove(iommu, rb_entry(node, struct upci_dma, node));
 }
 
+/*
+ * A page pin_user_pages() refuses (-EFAULT): as vfio_iommu_type1, the
+ * frame behind a VM_PFNMAP vma (another device's BAR mmap, for
+ * peer-to-peer DMA) is followed through the page table, faulted in first,
+ * and accepted only if it is not RAM: no struct page, or a reserved one.
+ * One page a call, as upstream.
+ */
+static int upci_dma_follow_pfn(struct upci_dma *dma, unsigned long vaddr,
+			       unsigned long *pfn)
+{
+	bool write = dma->prot & IOMMU_WRITE;
+	struct mm_struct *mm = current->mm;
+	struct follow_pfnmap_args args;
+	struct vm_area_struct *vma;
+	bool unlocked;
+	int ret;
+
+	mmap_read_lock(mm);
+retry:
+	vma = vma_lookup(mm, vaddr);
+	if (!vma || !(vma->vm_flags & VM_PFNMAP)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	args = (struct follow_pfnmap_args){ .vma = vma, .address = vaddr };
+	ret = follow_pfnmap_start(&args);
+	if (ret) {
+		unlocked = false;
+		ret = fixup_user_fault(mm, vaddr, FAULT_FLAG_REMOTE |
+				       (write ? FAULT_FLAG_WRITE : 0),
+				       &unlocked);
+		if (unlocked)
+			goto retry;	/* the vma may have changed */
+		if (ret)
+			goto out;
+		ret = follow_pfnmap_start(&args);
+		if (ret)
+			goto out;
+	}
+	if (write && !args.writable)
+		ret = -EFAULT;
+	else
+		*pfn = args.pfn;
+	follow_pfnmap_end(&args);
+	if (!ret && pfn_valid(*pfn) && !PageReserved(pfn_to_page(*pfn)))
+		ret = -EFAULT;
+out:
+	mmap_read_unlock(mm);
+	return ret;
+}
+
 /* Pins and maps [dma->vaddr, + size) into every domain, batch by batch. */
 static int upci_dma_pin_map(struct upci_iommu *iommu, struct upci_dma *dma,
 			    size_t size)
@@ -348,6 +408,17 @@ static int upci_dma_pin_map(struct upci_iommu *iommu, struct upci_dma *dma,
 
 		cond_resched();
 		got = pin_user_pages_fast(vaddr, want, gup, pages);
+		if (got == -EFAULT) {
+			unsigned long pfn;
+
+			ret = upci_dma_follow_pfn(dma, vaddr, &pfn);
+			if (!ret)
+				ret = upci_dma_add_page(dma, pfn, true);
+			if (ret)
+				break;
+			done++;
+			continue;
+		}
 		if (got <= 0) {
 			ret = got ? got : -EFAULT;
 			break;
@@ -360,7 +431,8 @@ static int upci_dma_pin_map(struct upci_iommu *iommu, struct upci_dma *dma,
 		for (i = 0; i < got; i++) {
 			if (!ret)
 				ret = upci_dma_add_page(dma,
-							page_to_pfn(pages[i]));
+							page_to_pfn(pages[i]),
+							false);
 			if (ret)	/* not recorded: unpin it here */
 				unpin_user_page(pages[i]);
 		}

@@ -9,7 +9,10 @@
  *    error that carries the IOVA, the guest kernel logs the DMAR fault,
  *    and the destination is unchanged;
  *  - 10,000 descriptors complete with an MSI-X interrupt each and none is
- *    lost.
+ *    lost;
+ *  - peer to peer: another device's BAR, mapped into the container
+ *    through its mmap (as QEMU's vfio-pci maps every assigned BAR), is a
+ *    DMA target and source, neither pinned nor charged to locked_vm.
  *
  * The throughput of COPY descriptors is measured by bench_drivers, on
  * both drivers in one VM.
@@ -42,6 +45,9 @@
 #define IOVA_RING	0x10000ul
 #define IOVA_SRC	0x1000000ul
 #define IOVA_DST	0x2000000ul
+#define IOVA_PEER	0x40000000ul
+#define PEER_ID		"mdma2"
+#define PEER_COPY	(64 * 1024ul)
 #define COPY_SIZE	(256 * 1024ul)
 /* One IOVA per fault test, never mapped by any other test. */
 #define IOVA_STALE_READ	0x5a000ul
@@ -249,6 +255,70 @@ static int wait_vectors(struct mockdma_irqs *irqs, uint64_t *want,
  * three ways: the eventfd counters, the device's DESC_DONE and its
  * IRQ_COUNT per vector (messages sent), all equal to 10,000 in sum.
  */
+/*
+ * Peer to peer: PEER_ID (a group of its own) joins this container, its
+ * BAR2 (device memory) is mmapped and that mapping given to MAP_DMA.
+ * VFIO follows the VM_PFNMAP vma's frames instead of pinning them; the
+ * device then writes into the peer's BAR and reads back from it.
+ */
+TEST_F(e2e, peer_bar_mmap_is_a_dma_target_and_source)
+{
+	struct vfio_region_info *info = NULL;
+	char bdf[PCI_TOPO_BDF_SIZE];
+	struct mockdma_desc d, out;
+	uint64_t size;
+	long locked, pinned, pinned_after;
+	uint8_t *peer_mem;
+	int group, fd;
+	size_t i;
+
+	REQUIRE_DEVICE(PEER_ID, bdf);
+	group = vfio_lab_open_group(pci_topo_iommu_group(bdf));
+	ASSERT_LE(0, group);
+	ASSERT_EQ(0, vfio_lab_set_container(group, self->m.dev.container));
+	fd = vfio_lab_get_device_fd(group, bdf);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, vfio_lab_region_info(fd, VFIO_PCI_BAR2_REGION_INDEX, &info));
+	size = info->size;
+	ASSERT_TRUE(info->flags & VFIO_REGION_INFO_FLAG_MMAP);
+	free(info);
+	ASSERT_LE(PEER_COPY, size);
+	peer_mem = vfio_lab_region_mmap(fd, VFIO_PCI_BAR2_REGION_INDEX, 0, size,
+					PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, peer_mem);
+	memset(peer_mem, 0x5a, PEER_COPY);
+	ASSERT_EQ(0, mockdma_ring_init(&self->m, &self->ring, IOVA_RING, 16, 0));
+
+	locked = vfio_lab_locked_vm_kb();
+	ASSERT_EQ(0, vfio_lab_pinned_pages(&pinned));
+	test_cmd_map(self->m.dev.container, peer_mem, IOVA_PEER, size);
+	/* device memory: nothing pinned, nothing charged */
+	EXPECT_EQ(locked, vfio_lab_locked_vm_kb());
+	ASSERT_EQ(0, vfio_lab_pinned_pages(&pinned_after));
+	EXPECT_EQ(pinned, pinned_after);
+
+	d = mockdma_desc_copy(IOVA_SRC, IOVA_PEER, PEER_COPY, 0);
+	ASSERT_EQ(0, mockdma_run(&self->m, &self->ring, &d, &out));
+	ASSERT_EQ(MOCKDMA_ST_OK, out.status) log_desc(_metadata, &out);
+	for (i = 0; i < PEER_COPY && peer_mem[i] == self->src.va[i]; i++)
+		;
+	ASSERT_EQ(PEER_COPY, i) TH_LOG("the peer's BAR differs at byte %zu", i);
+
+	for (i = 0; i < PEER_COPY; i++)
+		peer_mem[i] = (uint8_t)~i;
+	d = mockdma_desc_copy(IOVA_PEER, IOVA_DST, PEER_COPY, 0);
+	ASSERT_EQ(0, mockdma_run(&self->m, &self->ring, &d, &out));
+	ASSERT_EQ(MOCKDMA_ST_OK, out.status) log_desc(_metadata, &out);
+	ASSERT_EQ(0, memcmp(self->dst.va, peer_mem, PEER_COPY));
+
+	test_cmd_unmap(self->m.dev.container, IOVA_PEER, size, size);
+	munmap(peer_mem, size);
+	close(fd);
+	close(group);
+	ASSERT_EQ(0, vfio_lab_pinned_pages(&pinned_after));
+	EXPECT_EQ(pinned, pinned_after);
+}
+
 TEST_F_TIMEOUT(e2e, msix_completions_10000_descriptors_none_lost, 180)
 {
 	uint32_t nvec = self->p.vectors, v, sent = 0, first, i, n;
