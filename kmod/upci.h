@@ -12,6 +12,8 @@
  *   upci_config.c     config-space virtualization (permission tables)
  *   upci_rdwr.c       BAR and ROM access
  *   upci_intrs.c      SET_IRQS: INTx, MSI, MSI-X, the ERR and REQ eventfds
+ *   upci_virqfd.c     eventfds the kernel watches (INTx unmask, ioeventfds)
+ *   upci_ioeventfd.c  VFIO_DEVICE_IOEVENTFD: eventfd signals as BAR writes
  *   upci_reset.c      hot reset: GET_PCI_HOT_RESET_INFO, PCI_HOT_RESET
  *
  * Lifetimes: a container lives while a container fd or a group in it does.
@@ -27,8 +29,9 @@
  * device fd hold a reference.
  *
  * Locking order: group->lock, then container->lock, then the type1 lock,
- * then udev->lock, then udev->igate, then udev->memory_lock, then
- * udev->irqlock (a spinlock, also taken in the INTx handler). upci_reset.c's
+ * then udev->lock, then udev->igate or udev->ioeventfds_lock, then
+ * udev->memory_lock, then udev->irqlock (a spinlock, also taken in the INTx
+ * handler). upci_reset.c's
  * registry lock is taken under none of these; a hot reset holds it while it
  * trylocks each affected device's udev->lock and memory_lock. Functions
  * named __upci_* expect their object's lock held.
@@ -186,6 +189,10 @@ struct upci_device {
 	spinlock_t irqlock;		/* INTx masked state vs its handler */
 	struct upci_eventfd __rcu *err_trigger;	/* under igate, RCU */
 	struct upci_eventfd __rcu *req_trigger;
+	/* upci_ioeventfd.c */
+	struct mutex ioeventfds_lock;	/* the list and its count */
+	struct list_head ioeventfds;
+	unsigned int ioeventfds_nr;
 };
 
 /*
@@ -238,6 +245,8 @@ ssize_t upci_rom_read(struct upci_device *udev, char __user *buf,
 		      size_t count, loff_t pos);
 int upci_bar_mmap(struct upci_device *udev, int bar,
 		  struct vm_area_struct *vma);
+/* Request and iomap a BAR for the kernel's own accesses (udev->barmap) */
+int upci_bar_map(struct upci_device *udev, int bar);
 /*
  * Invalidate every user mapping of the BARs (decode off, reset), with
  * udev->memory_lock held for writing.
@@ -265,6 +274,35 @@ void upci_intx_virq_set(struct upci_device *udev, bool disabled);
 void upci_irq_request(struct upci_device *udev, unsigned int count);
 /* An AER error was detected: the ERR eventfd */
 void upci_irq_error(struct upci_device *udev);
+
+/* ---- Eventfds the kernel watches (upci_virqfd.c) ---- */
+
+struct upci_virqfd;
+
+int upci_virqfd_init(void);
+void upci_virqfd_exit(void);
+/*
+ * Watch eventfd @fd: each signal runs @handler(@opaque) in the eventfd's
+ * wakeup (atomic: trylocks only), and @thread(@opaque) from a work item if
+ * the handler returns nonzero (or there is no handler). *@pvirqfd must be
+ * NULL (-EBUSY otherwise) and points at the virqfd until it is disabled or
+ * the eventfd is closed.
+ */
+int upci_virqfd_enable(void *opaque, int (*handler)(void *opaque),
+		       void (*thread)(void *opaque),
+		       struct upci_virqfd **pvirqfd, int fd);
+/* Stop watching; no handler or thread runs once this returns. */
+void upci_virqfd_disable(struct upci_virqfd **pvirqfd);
+/* Wait for a thread queued by the virqfd to finish */
+void upci_virqfd_flush_thread(struct upci_virqfd **pvirqfd);
+
+/* ---- ioeventfds (upci_ioeventfd.c) ---- */
+
+void upci_ioeventfds_init(struct upci_device *udev);
+long upci_ioctl_ioeventfd(struct upci_device *udev,
+			  struct vfio_device_ioeventfd __user *arg);
+/* Last close or revoke, before the BARs are unmapped: every one gone */
+void upci_ioeventfds_release(struct upci_device *udev);
 
 /* ---- Hot reset (upci_reset.c) ---- */
 

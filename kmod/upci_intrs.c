@@ -7,7 +7,7 @@
  * INTx is the dangerous one. A level interrupt that nobody services fires
  * forever, and the user services it whenever it likes. So the handler masks
  * INTx the moment it fires and the user unmasks it after servicing (UNMASK,
- * directly or through an eventfd the kernel watches, the "virqfd" below).
+ * directly or through an eventfd the kernel watches, upci_virqfd.c).
  * Where the device implements the PCI 2.3 DisINTx bit the line may be
  * shared: the handler asks the device (check-and-mask) and returns IRQ_NONE
  * when the interrupt is someone else's. Without DisINTx, masking happens at
@@ -113,189 +113,24 @@ static void upci_irq_ctx_free(struct upci_device *udev,
 	kfree(ctx);
 }
 
-/* ---- virqfd: an eventfd the kernel watches (INTx unmask) ---- */
-
-/*
- * The eventfd's wait queue calls upci_virqfd_wakeup() when the user signals
- * it, with the eventfd's lock held: the unmask runs there, and the user's
- * trigger, if the interrupt is still pending, is signalled from a work item
- * (signalling an eventfd from inside another one's wakeup could deadlock on
- * the same eventfd). Teardown goes through an ordered workqueue, so that a
- * close of the eventfd (EPOLLHUP) and an explicit disable cannot both free
- * it; disabling flushes that queue before the context can go away.
- */
-struct upci_virqfd {
-	struct upci_device *udev;
-	struct upci_irq_ctx *ctx;
-	struct eventfd_ctx *eventfd;
-	wait_queue_entry_t wait;
-	poll_table pt;
-	struct work_struct inject;	/* signal the user's trigger */
-	struct work_struct shutdown;
-	struct work_struct flush_inject;
-	struct upci_virqfd **pvirqfd;	/* where the context points at us */
-};
-
-static struct workqueue_struct *upci_virqfd_wq;
-static DEFINE_SPINLOCK(upci_virqfd_lock);	/* every *pvirqfd */
-
+/* The unmask eventfd's actions (upci_virqfd.c): unmask, then re-signal */
 static int upci_intx_unmask_handler(struct upci_device *udev,
 				    struct upci_irq_ctx *ctx);
 static void upci_intx_signal(struct upci_device *udev,
 			     struct upci_irq_ctx *ctx);
 
-static int upci_virqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
-			      int sync, void *key)
+static int upci_intx_virqfd_handler(void *opaque)
 {
-	struct upci_virqfd *virqfd = container_of(wait, struct upci_virqfd,
-						  wait);
-	__poll_t flags = key_to_poll(key);
-	unsigned long irqflags;
+	struct upci_irq_ctx *ctx = opaque;
 
-	if (flags & EPOLLIN) {
-		u64 cnt;
-
-		eventfd_ctx_do_read(virqfd->eventfd, &cnt);
-		if (upci_intx_unmask_handler(virqfd->udev, virqfd->ctx) > 0)
-			schedule_work(&virqfd->inject);
-	}
-
-	if (flags & EPOLLHUP) {
-		/* the eventfd is closing: shut down unless already queued */
-		spin_lock_irqsave(&upci_virqfd_lock, irqflags);
-		if (*virqfd->pvirqfd == virqfd) {
-			*virqfd->pvirqfd = NULL;
-			queue_work(upci_virqfd_wq, &virqfd->shutdown);
-		}
-		spin_unlock_irqrestore(&upci_virqfd_lock, irqflags);
-	}
-	return 0;
+	return upci_intx_unmask_handler(ctx->udev, ctx) > 0;
 }
 
-static void upci_virqfd_queue_proc(struct file *file, wait_queue_head_t *wqh,
-				   poll_table *pt)
+static void upci_intx_virqfd_thread(void *opaque)
 {
-	struct upci_virqfd *virqfd = container_of(pt, struct upci_virqfd, pt);
+	struct upci_irq_ctx *ctx = opaque;
 
-	add_wait_queue(wqh, &virqfd->wait);
-}
-
-static void upci_virqfd_shutdown(struct work_struct *work)
-{
-	struct upci_virqfd *virqfd = container_of(work, struct upci_virqfd,
-						  shutdown);
-	u64 cnt;
-
-	eventfd_ctx_remove_wait_queue(virqfd->eventfd, &virqfd->wait, &cnt);
-	flush_work(&virqfd->inject);
-	eventfd_ctx_put(virqfd->eventfd);
-	kfree(virqfd);
-}
-
-static void upci_virqfd_inject(struct work_struct *work)
-{
-	struct upci_virqfd *virqfd = container_of(work, struct upci_virqfd,
-						  inject);
-
-	upci_intx_signal(virqfd->udev, virqfd->ctx);
-}
-
-static void upci_virqfd_flush_inject(struct work_struct *work)
-{
-	struct upci_virqfd *virqfd = container_of(work, struct upci_virqfd,
-						  flush_inject);
-
-	flush_work(&virqfd->inject);
-}
-
-static int upci_virqfd_enable(struct upci_device *udev,
-			      struct upci_irq_ctx *ctx,
-			      struct upci_virqfd **pvirqfd, int fd)
-{
-	struct upci_virqfd *virqfd;
-	struct eventfd_ctx *eventfd;
-	__poll_t events;
-	struct fd f;
-	int ret;
-
-	virqfd = kzalloc(sizeof(*virqfd), GFP_KERNEL_ACCOUNT);
-	if (!virqfd)
-		return -ENOMEM;
-	virqfd->udev = udev;
-	virqfd->ctx = ctx;
-	virqfd->pvirqfd = pvirqfd;
-	INIT_WORK(&virqfd->inject, upci_virqfd_inject);
-	INIT_WORK(&virqfd->shutdown, upci_virqfd_shutdown);
-	INIT_WORK(&virqfd->flush_inject, upci_virqfd_flush_inject);
-
-	f = fdget(fd);
-	if (!fd_file(f)) {
-		ret = -EBADF;
-		goto err_free;
-	}
-	eventfd = eventfd_ctx_fileget(fd_file(f));
-	if (IS_ERR(eventfd)) {
-		ret = PTR_ERR(eventfd);
-		goto err_fdput;
-	}
-	virqfd->eventfd = eventfd;
-
-	spin_lock_irq(&upci_virqfd_lock);
-	if (*pvirqfd) {
-		spin_unlock_irq(&upci_virqfd_lock);
-		ret = -EBUSY;
-		goto err_put;
-	}
-	*pvirqfd = virqfd;
-	spin_unlock_irq(&upci_virqfd_lock);
-
-	init_waitqueue_func_entry(&virqfd->wait, upci_virqfd_wakeup);
-	init_poll_funcptr(&virqfd->pt, upci_virqfd_queue_proc);
-	events = vfs_poll(fd_file(f), &virqfd->pt);
-
-	/* a signal from before we listened counts too */
-	if ((events & EPOLLIN) && upci_intx_unmask_handler(udev, ctx) > 0)
-		schedule_work(&virqfd->inject);
-
-	/* only now: holding the file keeps EPOLLHUP away until set up */
-	fdput(f);
-	return 0;
-
-err_put:
-	eventfd_ctx_put(eventfd);
-err_fdput:
-	fdput(f);
-err_free:
-	kfree(virqfd);
-	return ret;
-}
-
-static void upci_virqfd_disable(struct upci_virqfd **pvirqfd)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&upci_virqfd_lock, flags);
-	if (*pvirqfd) {
-		queue_work(upci_virqfd_wq, &(*pvirqfd)->shutdown);
-		*pvirqfd = NULL;
-	}
-	spin_unlock_irqrestore(&upci_virqfd_lock, flags);
-
-	/* queued by us or by an EPOLLHUP: gone once this returns */
-	flush_workqueue(upci_virqfd_wq);
-}
-
-/* Wait for a signal of the user's trigger from the virqfd to finish */
-static void upci_virqfd_flush_thread(struct upci_virqfd **pvirqfd)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&upci_virqfd_lock, flags);
-	if (*pvirqfd)
-		queue_work(upci_virqfd_wq, &(*pvirqfd)->flush_inject);
-	spin_unlock_irqrestore(&upci_virqfd_lock, flags);
-
-	flush_workqueue(upci_virqfd_wq);
+	upci_intx_signal(ctx->udev, ctx);
 }
 
 /* ---- INTx ---- */
@@ -788,7 +623,9 @@ static int upci_set_intx_unmask(struct upci_device *udev, unsigned int index,
 		if (WARN_ON_ONCE(!ctx))
 			return -EINVAL;
 		if (fd >= 0)
-			return upci_virqfd_enable(udev, ctx, &ctx->unmask, fd);
+			return upci_virqfd_enable(ctx, upci_intx_virqfd_handler,
+						  upci_intx_virqfd_thread,
+						  &ctx->unmask, fd);
 		upci_virqfd_disable(&ctx->unmask);
 	}
 	return 0;
@@ -1197,12 +1034,11 @@ void upci_irq_request(struct upci_device *udev, unsigned int count)
 
 int upci_intrs_init(void)
 {
-	upci_virqfd_wq = alloc_ordered_workqueue("upci-virqfd", 0);
-	return upci_virqfd_wq ? 0 : -ENOMEM;
+	return upci_virqfd_init();
 }
 
 void upci_intrs_exit(void)
 {
 	rcu_barrier();			/* the ERR and REQ eventfds */
-	destroy_workqueue(upci_virqfd_wq);
+	upci_virqfd_exit();
 }
