@@ -229,6 +229,9 @@ static void upci_device_disable(struct upci_device *udev)
 
 	lockdep_assert_held(&udev->lock);
 
+	/* no more writes from ioeventfds, before anything is taken apart */
+	upci_ioeventfds_release(udev);
+
 	/* a reset from D3 would not restore a No_Soft_Reset- device */
 	down_write(&udev->memory_lock);
 	upci_bar_zap_mmaps(udev);
@@ -633,8 +636,12 @@ static int upci_ioctl_reset(struct upci_device *udev)
 }
 
 /*
- * VFIO_DEVICE_FEATURE: the header is checked as vfio checks it; upci has no
- * feature yet (vfio-pci's are low-power entry/exit and the VF token).
+ * VFIO_DEVICE_FEATURE: the header is checked as vfio checks it. Every
+ * feature is -ENOTTY, which is vfio-pci's answer for a device without
+ * migration (MIGRATION, MIG_DEVICE_STATE, MIG_DATA_SIZE, the DMA_LOGGING
+ * ones) and without SR-IOV (PCI_VF_TOKEN): the probes QEMU and DPDK make
+ * at start-up. vfio-pci also offers the LOW_POWER ones (runtime PM), which
+ * upci does not (an intended difference, tests/guest/vfio_feature.c).
  */
 static int upci_ioctl_feature(struct upci_device *udev,
 			      struct vfio_device_feature __user *arg)
@@ -681,7 +688,8 @@ static long __upci_device_ioctl(struct upci_device *udev, unsigned int cmd,
 		return upci_ioctl_hot_reset(udev, uarg);
 	case VFIO_DEVICE_FEATURE:
 		return upci_ioctl_feature(udev, uarg);
-	/* Not offered: VFIO_DEVICE_IOEVENTFD */
+	case VFIO_DEVICE_IOEVENTFD:
+		return upci_ioctl_ioeventfd(udev, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -880,6 +888,7 @@ int upci_device_probe_init(struct upci_device *udev)
 	INIT_LIST_HEAD(&udev->dummy_resources);
 	INIT_LIST_HEAD(&udev->reset_next);
 	upci_irqs_init(udev);
+	upci_ioeventfds_init(udev);
 	udev->msix_bar = -1;
 
 	if (pdev->pm_cap) {

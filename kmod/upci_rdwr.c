@@ -59,7 +59,7 @@ static int __upci_bar_map(struct upci_device *udev, int bar)
 	return 0;
 }
 
-static int upci_bar_map(struct upci_device *udev, int bar)
+int upci_bar_map(struct upci_device *udev, int bar)
 {
 	int ret;
 
