@@ -95,12 +95,15 @@ $(B)/libupcilab.a: $(HARNESS_LIB_OBJS)
 $(UPCILAB): $(B)/obj/main.o $(B)/libupcilab.a
 	$(CC) $(HOST_CFLAGS) $^ -ljansson -o $@
 
-kmod: $(B)/kmod/upci.ko
+# upci.ko, and vfio.ko and vfio-pci.ko for its compat mode
+KMOD_NAMES := upci vfio vfio-pci
+KMOD_KOS := $(KMOD_NAMES:%=$(B)/kmod/%.ko)
+kmod: $(KMOD_KOS)
 
-$(B)/kmod/upci.ko: $(KMOD_DEPS)
-	@mkdir -p $(@D)
+$(KMOD_KOS) &: $(KMOD_DEPS)
+	@mkdir -p $(B)/kmod
 	+$(KBUILD) modules
-	cp kmod/upci.ko $@
+	cp $(KMOD_NAMES:%=kmod/%.ko) $(B)/kmod/
 
 test-kmod: $(TKMOD_KOS)
 
@@ -109,7 +112,7 @@ $(B)/tests-kmod/%.ko: tests/kmod/%.c $(TKMOD_SRCS) tests/kmod/Kbuild include/moc
 	+$(TKBUILD) modules
 	cp tests/kmod/$*.ko $@
 
-check-kmod: $(B)/kmod/upci.ko $(TKMOD_KOS)
+check-kmod: $(KMOD_KOS) $(TKMOD_KOS)
 	@out=$$($(CHECKPATCH) -f $(KMOD_SRCS) $(TKMOD_SRCS) 2>&1); \
 	if [ -n "$$out" ]; then echo "$$out"; echo "checkpatch --strict: not clean"; exit 1; fi
 	@out=$$( ($(KBUILD) C=2 CHECK=sparse modules; $(TKBUILD) C=2 CHECK=sparse modules) 2>&1 | grep -E ': (warning|error):'); \
@@ -175,10 +178,10 @@ sanitize-run:
 		tests/kmod/compat/*.h include/*.h $(DBG)/src/
 	+$(MAKE) -C $(DEBUG_KDIR)/build M=$(abspath $(DBG)/src/kmod) W=1 KCFLAGS=-Werror modules
 	+$(MAKE) -C $(DEBUG_KDIR)/build M=$(abspath $(DBG)/src/tests/kmod) W=1 KCFLAGS=-Werror modules
-	cp $(DBG)/src/kmod/upci.ko $(DBG)/kmod/
+	cp $(KMOD_NAMES:%=$(DBG)/src/kmod/%.ko) $(DBG)/kmod/
 	cp $(DBG)/src/tests/kmod/*.ko $(DBG)/tests-kmod/
 	$(UPCILAB) $(UPCILAB_FLAGS) --kernel $(DEBUG_KDIR) --kmod $(DBG)/kmod \
-		--test-kmod $(DBG)/tests-kmod --driver upci --timeout-scale $(SANITIZE_TIMEOUT_SCALE) --results $(B)/results-sanitize \
+		--test-kmod $(DBG)/tests-kmod --driver upci,upci-vfio --timeout-scale $(SANITIZE_TIMEOUT_SCALE) --results $(B)/results-sanitize \
 		--work $(B)/run-sanitize run $(SANITIZE_SCENARIOS)
 
 clean:

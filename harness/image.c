@@ -83,9 +83,12 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 	for (size_t i = 0; i < modules->n; i++) {
 		char *name = module_name_of(modules->v[i]);
 		char *params = scenario_modparams(scn, name);
+		bool ours = di && di->our_params && di->our_modules[0] &&
+			    !strcmp(name, di->our_modules[0]);
 
-		buf_addf(&b, "load %s%s%s\n", modules->v[i], *params ? " " : "",
-			 params);
+		buf_addf(&b, "load %s%s%s%s%s\n", modules->v[i],
+			 ours ? " " : "", ours ? di->our_params : "",
+			 *params ? " " : "", params);
 		free(params);
 		free(name);
 	}
@@ -222,8 +225,8 @@ static int stage_modules(const struct image_spec *s, struct strv *names,
 		ret = stage_module(src, s->stage_dir, names, err);
 		free(src);
 	}
-	if (!ret && di && di->built_here) {
-		char *src = xasprintf("%s/%s.ko", s->kmod_dir, di->bind_name);
+	for (size_t i = 0; !ret && di && i < DRIVER_MAX_MODULES && di->our_modules[i]; i++) {
+		char *src = xasprintf("%s/%s.ko", s->kmod_dir, di->our_modules[i]);
 
 		if (access(src, R_OK)) {
 			buf_addf(err, "driver '%s' needs %s, which is not built\n",

@@ -69,8 +69,11 @@ static void usage(FILE *out)
 	      "A SCENARIO is a name in the scenario directory or a path to a file.\n"
 	      "\n"
 	      "Options:\n"
-	      "  -d, --driver NAME   driver under test for every scenario:\n"
-	      "                      vfio-pci, upci or none (default: the scenario's)\n"
+	      "  -d, --driver LIST   drivers under test (vfio-pci, upci, upci-vfio or\n"
+	      "                      none, comma-separated): each scenario runs with\n"
+	      "                      those of its drivers the list names, or if it\n"
+	      "                      names none of them with the list's first\n"
+	      "                      (default: all the scenario's)\n"
 	      "  -a, --accel MODE    auto (default: KVM if QEMU can use it), kvm or tcg\n"
 	      "  -A, --append ARGS   extra guest kernel parameters\n"
 	      "  -t, --table         print each VM's PCI device / IOMMU group table\n"
@@ -417,7 +420,10 @@ static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
 	mkdir_p(cfg->results_dir);
 	for (size_t i = 0; i < n && !interrupted; i++) {
 		const struct scenario *s = &scns[i];
-		size_t nd = cfg->driver ? 1 : s->ndrivers;
+		const char *drivers[SCN_MAX_DRIVERS];
+		char *owned;
+		size_t nd = drivers_for_run(s->drivers, s->ndrivers, cfg->driver,
+					    drivers, &owned);
 
 		for (size_t d = 0; d < nd && !interrupted; d++) {
 			struct report_vm *vm;
@@ -425,7 +431,7 @@ static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
 			vms = xrealloc(vms, (nvms + 1) * sizeof(*vms));
 			vm = &vms[nvms++];
 			*vm = (struct report_vm){ 0 };
-			run_one(cfg, s, cfg->driver ? cfg->driver : s->drivers[d], vm);
+			run_one(cfg, s, drivers[d], vm);
 			report_vm(stdout, vm, cfg->verbose);
 			if (cfg->table)
 				report_pci_table(stdout, vm, s);
@@ -433,6 +439,7 @@ static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
 			interrupted = vm->res.interrupted;
 			broken |= vm->res.error != NULL;
 		}
+		free(owned);
 	}
 	path = xasprintf("%s/results.ktap", cfg->results_dir);
 	if (report_write_ktap(path, vms, nvms))
@@ -473,7 +480,11 @@ static int cmd_list(struct scenario *scns, size_t n)
 
 static int cmd_shell(struct config *cfg, struct scenario *scn)
 {
-	const char *driver = cfg->driver ? cfg->driver : scn->drivers[0];
+	const char *drivers[SCN_MAX_DRIVERS];
+	char *owned;
+	const char *driver = drivers_for_run(scn->drivers, scn->ndrivers,
+					     cfg->driver, drivers, &owned) ?
+			     drivers[0] : "none";
 	char *label = xasprintf("%s/%s", scn->name, driver);
 	struct strv argv = { 0 };
 	struct buf err = { 0 };
@@ -521,14 +532,17 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 
 	while ((c = getopt_long(argc, argv, "+d:a:A:tvh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd':
-			if (!driver_lookup(optarg)) {
-				fprintf(stderr, "upcilab: unknown driver '%s' (known: vfio-pci, upci, none)\n",
-					optarg);
+		case 'd': {
+			char bad[64];
+
+			if (!*optarg || driver_list_unknown(optarg, bad, sizeof(bad))) {
+				fprintf(stderr, "upcilab: unknown driver '%s' (known: %s)\n",
+					*optarg ? bad : optarg, driver_names());
 				return -1;
 			}
 			cfg->driver = optarg;
 			break;
+		}
 		case 'a':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") &&
 			    strcmp(optarg, "tcg")) {

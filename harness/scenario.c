@@ -14,13 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drivers.h"
 #include "modules.h"
 #include "topology.h"
 
 #define MAX_WORDS 64
 #define MAX_LINE 4096
-
-static const char *const known_drivers[] = { "vfio-pci", "upci", "none" };
 
 struct parse {
 	const char *path;
@@ -235,13 +234,11 @@ static void parse_driver(struct parse *p, char **w, int nw)
 		return;
 	}
 	for (int i = 1; i < nw; i++) {
-		bool known = false;
+		bool known = driver_lookup(w[i]);
 
-		for (size_t k = 0; k < ARRAY_SIZE(known_drivers); k++)
-			known |= !strcmp(w[i], known_drivers[k]);
 		if (!known) {
-			perr(p, p->line, "unknown driver '%s' (known: vfio-pci, upci, none)",
-			     w[i]);
+			perr(p, p->line, "unknown driver '%s' (known: %s)", w[i],
+			     driver_names());
 			continue;
 		}
 		for (size_t k = 0; k < scn->ndrivers; k++)

@@ -15,6 +15,7 @@
  *   upci_virqfd.c     eventfds the kernel watches (INTx unmask, ioeventfds)
  *   upci_ioeventfd.c  VFIO_DEVICE_IOEVENTFD: eventfd signals as BAR writes
  *   upci_reset.c      hot reset: GET_PCI_HOT_RESET_INFO, PCI_HOT_RESET
+ *   upci_compat_*.c   vfio.ko and vfio-pci.ko: VFIO's names, for compat mode
  *
  * Lifetimes: a container lives while a container fd or a group in it does.
  * A group object lives while its IOMMU group has a upci device or while its
@@ -58,10 +59,12 @@
 extern bool upci_vfio_compat;		/* nodes under /dev/vfio instead */
 extern unsigned int upci_dma_entry_limit;
 extern bool upci_nointxmask;		/* no DisINTx masking: exclusive INTx */
-extern unsigned int upci_req_timeout;	/* seconds an unbind waits; 0: forever */
+extern int upci_req_timeout;		/* seconds an unbind waits; 0: forever */
 
 /* "upci" or "vfio": the directory of every node under /dev */
 const char *upci_node_dir(void);
+/* 0 with vfio_compat=1; else -EINVAL, saying that @what needs it */
+int upci_compat_required(const char *what);
 
 /* ---- IOMMU backend: type1 (upci_type1.c) ---- */
 
@@ -317,6 +320,9 @@ long upci_ioctl_hot_reset(struct upci_device *udev,
 
 int upci_pci_init(void);
 void upci_pci_exit(void);
+/* Registers @drv as upci's PCI driver under its own name (compat only) */
+int upci_pci_register_as(struct pci_driver *drv, struct module *owner,
+			 const char *mod_name);
 
 /* VFIO's region offsets: the index in the top bits of the file offset */
 #define UPCI_OFFSET_SHIFT 40

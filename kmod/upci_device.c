@@ -342,7 +342,7 @@ void upci_device_revoke(struct upci_device *udev)
 	upci_device_disable(udev);
 	mutex_unlock(&udev->lock);
 
-	pci_warn(pdev, "not released after %us: revoked its %u device fd(s) (mappings, interrupts and bus master gone; they now fail with ENODEV)\n",
+	pci_warn(pdev, "not released after %ds: revoked its %u device fd(s) (mappings, interrupts and bus master gone; they now fail with ENODEV)\n",
 		 upci_req_timeout, fds);
 	upci_group_device_closed(udev, fds);
 }

@@ -386,7 +386,7 @@ static void upci_group_wait_released(struct upci_device *udev)
 	unsigned int waited = 0, count = 0, bound, step;
 
 	while (READ_ONCE(udev->group_fds)) {
-		bound = READ_ONCE(upci_req_timeout);
+		bound = max(READ_ONCE(upci_req_timeout), 0);
 		if (bound && waited >= bound) {
 			upci_device_revoke(udev);
 			/* a racing release finishes instead: wait for it */

@@ -6,8 +6,16 @@
  * with vfio_compat=1 so that unmodified VFIO clients find it. In compat mode
  * upci and the kernel's vfio module would fight over the same nodes, so upci
  * takes vfio's own misc minor: whichever module loads second fails cleanly
- * with -EBUSY, and upci says why. Nothing here is exported: upci shares no
- * symbol with vfio and can sit next to it outside compat mode.
+ * with -EBUSY, and upci says why. upci shares no symbol with vfio and can
+ * sit next to it outside compat mode.
+ *
+ * Compat mode is for clients that recognise VFIO by more than its nodes:
+ * two small modules named as VFIO's (vfio.ko and vfio-pci.ko, the
+ * upci_compat_*.c files) give them /sys/module/vfio, /sys/module/vfio_pci
+ * and a PCI driver named "vfio-pci", and keep the kernel's vfio modules from
+ * loading beside upci. Defaults a client would notice follow VFIO there:
+ * an unbind waits for the user forever (req_timeout=0), as VFIO's does,
+ * instead of revoking the fds after 30 s; setting req_timeout keeps upci's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,10 +39,11 @@ module_param_named(nointxmask, upci_nointxmask, bool, 0644);
 MODULE_PARM_DESC(nointxmask,
 		 "Never mask INTx with DisINTx (as vfio-pci's): INTx then needs an exclusive line, read at each device open (default: off)");
 
-unsigned int upci_req_timeout = 30;
-module_param_named(req_timeout, upci_req_timeout, uint, 0644);
+/* -1 until init picks the mode's default */
+int upci_req_timeout = -1;
+module_param_named(req_timeout, upci_req_timeout, int, 0644);
 MODULE_PARM_DESC(req_timeout,
-		 "Seconds an unbind waits for the user to release the device (REQ eventfd signalled every 10 s) before revoking its fd; 0 waits forever, as vfio (30)");
+		 "Seconds an unbind waits for the user to release the device (REQ eventfd signalled every 10 s) before revoking its fds; 0 waits forever, as vfio (default 30, and 0 with vfio_compat=1)");
 
 /* The container node in each mode */
 static const struct {
@@ -56,10 +65,22 @@ const char *upci_node_dir(void)
 	return upci_vfio_compat ? "vfio" : UPCI_NAME;
 }
 
+int upci_compat_required(const char *what)
+{
+	if (upci_vfio_compat)
+		return 0;
+	pr_err("%s is upci's stand-in for VFIO's module of that name: load upci with vfio_compat=1 first\n",
+	       what);
+	return -EINVAL;
+}
+EXPORT_SYMBOL_NS_GPL(upci_compat_required, UPCI);
+
 static int __init upci_init(void)
 {
 	int ret;
 
+	if (upci_req_timeout < 0)
+		upci_req_timeout = upci_vfio_compat ? 0 : 30;
 	upci_container_dev.minor = upci_container_nodes[upci_vfio_compat].minor;
 	upci_container_dev.name = upci_container_nodes[upci_vfio_compat].name;
 	upci_container_dev.nodename =

@@ -114,6 +114,26 @@ int upci_pci_init(void)
 	return pci_register_driver(&upci_pci_driver);
 }
 
+/*
+ * The same driver under another name, for vfio-pci.ko (upci_compat_vfio_pci.c):
+ * clients (DPDK, libvirt) look for a device whose driver is "vfio-pci" and
+ * bind with driver_override=vfio-pci. Only with vfio_compat=1.
+ */
+int upci_pci_register_as(struct pci_driver *drv, struct module *owner,
+			 const char *mod_name)
+{
+	int ret = upci_compat_required(mod_name);
+
+	if (ret)
+		return ret;
+	drv->probe = upci_pci_probe;
+	drv->remove = upci_pci_remove;
+	drv->err_handler = &upci_pci_err_handlers;
+	drv->driver_managed_dma = true;
+	return __pci_register_driver(drv, owner, mod_name);
+}
+EXPORT_SYMBOL_NS_GPL(upci_pci_register_as, UPCI);
+
 void upci_pci_exit(void)
 {
 	pci_unregister_driver(&upci_pci_driver);

@@ -44,12 +44,14 @@ expect() {
 
 S=(--scenarios "$work/scn" --guest "$work/guest")
 echo "TAP version 13"
-echo "1..23"
+echo "1..25"
 expect no_command 2 '^usage: upcilab'
 expect help 0 '^usage: upcilab' --help
 expect unknown_command 2 "unknown command 'frob'" frob
 expect unknown_option 2 'unrecognized option' --frob run
 expect bad_driver 2 "unknown driver 'nope'" --driver nope run
+expect bad_driver_in_a_list 2 "unknown driver 'nope' \\(known: vfio-pci, upci, upci-vfio, none\\)" --driver upci,nope run
+expect empty_driver_list 2 "unknown driver ''" --driver '' run
 expect bad_accel 2 "--accel takes auto, kvm or tcg, not 'fast'" --accel fast run
 expect bad_timeout_scale 2 "--timeout-scale takes a whole number from 1 to 100, not '0'" --timeout-scale 0 run
 expect timeout_scale_not_a_number 2 "--timeout-scale takes a whole number from 1 to 100, not '2x'" --timeout-scale 2x run

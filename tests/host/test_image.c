@@ -143,6 +143,19 @@ TEST(init_binds_to_the_drivers_bind_name)
 	free(s);
 }
 
+/* upci-vfio: upci in compat mode, then VFIO's names, devices bound as vfio-pci */
+TEST(init_loads_compat_mode_before_the_scenarios_params)
+{
+	char *s = init_for(_metadata, "driver upci-vfio\ndevice d edu addr=03.0\nbind d\n"
+			   "modparam upci dma_entry_limit=5\ntest t\n",
+			   "upci-vfio", "upci.ko vfio.ko vfio_pci.ko");
+
+	expect_lines(_metadata, s, "load ",
+		     "load upci.ko vfio_compat=1 dma_entry_limit=5|load vfio.ko|load vfio_pci.ko");
+	expect_lines(_metadata, s, "bind ", "bind 03.0 vfio-pci");
+	free(s);
+}
+
 TEST(init_binds_host_driver_devices_after_the_driver_under_test)
 {
 	char *s = init_for(_metadata,
@@ -478,6 +491,24 @@ TEST_F(build, unbuilt_upci_module_is_named)
 	self->spec.driver = "upci";
 	EXPECT_EQ(-1, image_build(&self->spec, &self->err));
 	EXPECT_NE(NULL, strstr(self->err.s, "upci.ko, which is not built"));
+}
+
+TEST_F(build, compat_stages_each_of_our_modules_or_names_the_missing_one)
+{
+	char *init;
+
+	self->spec.driver = "upci-vfio";
+	put(_metadata, self->kmod, "upci.ko", "UPCI", 0644);
+	put(_metadata, self->kmod, "vfio.ko", "VFIO-STUB", 0644);
+	EXPECT_EQ(-1, image_build(&self->spec, &self->err));
+	EXPECT_NE(NULL, strstr(self->err.s, "driver 'upci-vfio' needs ")) TH_LOG("%s", self->err.s);
+	EXPECT_NE(NULL, strstr(self->err.s, "/vfio-pci.ko, which is not built"));
+	buf_free(&self->err);
+	put(_metadata, self->kmod, "vfio-pci.ko", "VFIOPCI-STUB", 0644);
+	ASSERT_EQ(0, image_build(&self->spec, &self->err)) TH_LOG("%s", self->err.s);
+	init = xasprintf("%s/lib/modules/vfio_pci.ko", self->stage);
+	EXPECT_EQ(0, access(init, R_OK));
+	free(init);
 }
 
 TEST_F(build, test_modules_are_staged_after_the_drivers)

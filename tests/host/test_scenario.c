@@ -444,7 +444,7 @@ TEST(cmdline_cannot_hold_quotes)
 TEST(unknown_driver)
 {
 	expect_scenario_error_free(_metadata, "test t\ndriver vfio\n", 2,
-				   "unknown driver 'vfio' (known: vfio-pci, upci, none)");
+				   "unknown driver 'vfio' (known: vfio-pci, upci, upci-vfio, none)");
 	expect_scenario_error_free(_metadata, "test t\ndriver upci nouveau\n", 2,
 				   "unknown driver 'nouveau'");
 }

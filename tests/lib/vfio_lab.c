@@ -24,9 +24,19 @@ enum vfio_lab_driver vfio_lab_driver(void)
 		return VFIO_LAB_NONE;
 	if (!strcmp(name, "vfio-pci"))
 		return VFIO_LAB_VFIO_PCI;
-	if (!strcmp(name, "upci"))
+	if (!strcmp(name, "upci") || !strcmp(name, "upci-vfio"))
 		return VFIO_LAB_UPCI;
 	return VFIO_LAB_OTHER;
+}
+
+bool vfio_lab_upci_compat(void)
+{
+	return !strcmp(vfio_lab_driver_name(), "upci-vfio");
+}
+
+const char *vfio_lab_bind_name(void)
+{
+	return vfio_lab_upci_compat() ? "vfio-pci" : vfio_lab_driver_name();
 }
 
 const char *vfio_lab_driver_name(void)
@@ -47,7 +57,8 @@ const char *vfio_lab_node_dir(void)
 
 	if (dir && *dir)
 		return dir;
-	return vfio_lab_driver() == VFIO_LAB_UPCI ? "/dev/upci" : "/dev/vfio";
+	return vfio_lab_driver() == VFIO_LAB_UPCI && !vfio_lab_upci_compat() ?
+	       "/dev/upci" : "/dev/vfio";
 }
 
 static int path_printf(char *buf, size_t size, const char *fmt,
@@ -62,7 +73,8 @@ static int path_printf(char *buf, size_t size, const char *fmt,
 int vfio_lab_container_path(char *buf, size_t size)
 {
 	const char *dir = vfio_lab_node_dir();
-	const char *first = vfio_lab_driver() == VFIO_LAB_UPCI ? "upci" : "vfio";
+	const char *first = vfio_lab_driver() == VFIO_LAB_UPCI &&
+			    !vfio_lab_upci_compat() ? "upci" : "vfio";
 	const char *second = first[0] == 'u' ? "vfio" : "upci";
 	int ret;
 
@@ -113,7 +125,7 @@ int vfio_lab_declared_bdf(const char *id, char bdf[PCI_TOPO_BDF_SIZE],
 int vfio_lab_device_bdf(const char *id, char bdf[PCI_TOPO_BDF_SIZE],
 			char *why, size_t size)
 {
-	const char *want = vfio_lab_driver_name();
+	const char *want = vfio_lab_bind_name();
 	char bound[PCI_TOPO_NAME_SIZE];
 	int ret;
 

@@ -7,8 +7,10 @@
  * nothing here may depend on which one answers: only the node paths do.
  * $UPCILAB_DRIVER (set by the harness) names the driver:
  *
- *   vfio-pci  /dev/vfio/vfio and /dev/vfio/<group>
- *   upci      /dev/upci/upci and /dev/upci/<group>
+ *   vfio-pci   /dev/vfio/vfio and /dev/vfio/<group>
+ *   upci       /dev/upci/upci and /dev/upci/<group>
+ *   upci-vfio  upci in compat mode: /dev/vfio/vfio and /dev/vfio/<group>,
+ *              devices bound to a driver named "vfio-pci"
  *
  * $UPCILAB_VFIO_DIR overrides the directory (e.g. /dev/vfio for upci loaded
  * with vfio_compat=1); the container node in it is "vfio" or "upci".
@@ -34,13 +36,17 @@
 enum vfio_lab_driver {
 	VFIO_LAB_NONE,		/* UPCILAB_DRIVER unset or "none" */
 	VFIO_LAB_VFIO_PCI,
-	VFIO_LAB_UPCI,
+	VFIO_LAB_UPCI,		/* "upci" and "upci-vfio" */
 	VFIO_LAB_OTHER,		/* a name this library does not know */
 };
 
 enum vfio_lab_driver vfio_lab_driver(void);
 /* $UPCILAB_DRIVER, or "none" */
 const char *vfio_lab_driver_name(void);
+/* The PCI driver name devices are bound to: "vfio-pci" for upci-vfio */
+const char *vfio_lab_bind_name(void);
+/* upci in compat mode (UPCILAB_DRIVER=upci-vfio) */
+bool vfio_lab_upci_compat(void);
 /*
  * Make name the driver under test from now on (sets $UPCILAB_DRIVER): a
  * test comparing both drivers in one VM opens each device under its own.
