@@ -48,6 +48,7 @@ tools=(
 	libpixman-1-dev   # required by QEMU's system emulators (display code)
 	zlib1g-dev        # required by QEMU (migration, block layer)
 	libfdt-dev        # device trees: x86_64-softmmu needs libfdt (no bundled dtc)
+	libcap-ng-dev     # virtfs (9p): the host's files in the guest, read-only
 	# ci/build-debug-kernel.sh: the sanitizer kernel, from the linux-source tree
 	bc bison flex     # Kconfig and the build's generators
 	libelf-dev        # objtool

@@ -19,6 +19,7 @@ QEMU_DATA_VERSION install qemu-system-data
 SEABIOS_VERSION install seabios
 IPXE_QEMU_VERSION install ipxe-qemu
 BUSYBOX_VERSION install busybox-static
+DPDK_VERSION install dpdk-dev
 EOF
 }
 

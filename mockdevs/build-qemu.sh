@@ -38,13 +38,15 @@ top=$(dirname "$here")
 KEEP_BINARIES=3
 qcache=$UPCI_CACHE/qemu
 bindir=$qcache/bin
-# Only what the lab uses. Debian's dfsg source has no firmware blobs: they
+# Only what the lab uses (virtfs: scenarios that run the host's own
+# binaries in the guest, over a read-only 9p share). Debian's dfsg source has no firmware blobs: they
 # come from the installed qemu-system-x86, seabios and ipxe-qemu packages.
 # The prefix is never installed to (it must not be /usr: QEMU relocates
 # paths under its prefix relative to the binary).
 configure_args() {
 	echo --target-list=x86_64-softmmu --without-default-features \
 		--enable-kvm --enable-tcg --disable-docs --disable-tools \
+		--enable-virtfs --enable-attr --enable-cap-ng \
 		--disable-user "--prefix=$qcache/prefix" \
 		--firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 }
