@@ -61,6 +61,29 @@ static const char leak_check_tail[] =
 	"\techo 'upcilab: kmemleak: scanned'\n"
 	"fi\n";
 
+/*
+ * host-root: the host's / over 9p (read-only) at /host-fs, and /host, a
+ * root to chroot into: the host's top-level directories (symlinks as they
+ * are, for a merged /usr), with the guest's own /dev, /proc, /sys and
+ * fresh /tmp and /run. Nothing is mounted over the 9p tree itself.
+ */
+static const char host_root_setup[] =
+	"host_root() {\n"
+	"\tmkdir -p /host-fs /host || return\n"
+	"\tmount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 "
+	SCN_HOST_ROOT " /host-fs || return\n"
+	"\tmount -t tmpfs -o mode=755 tmpfs /host || return\n"
+	"\tfor d in bin sbin lib lib32 lib64 libx32 usr etc opt var; do\n"
+	"\t\tif [ -L /host-fs/$d ]; then ln -s \"$(readlink /host-fs/$d)\" /host/$d\n"
+	"\t\telif [ -d /host-fs/$d ]; then mkdir /host/$d && mount --bind /host-fs/$d /host/$d; fi || return\n"
+	"\tdone\n"
+	"\tmkdir -p /host/dev /host/proc /host/sys /host/tmp /host/run &&\n"
+	"\tmount --bind /dev /host/dev && mount -t proc proc /host/proc &&\n"
+	"\tmount -t sysfs sysfs /host/sys && mount -t tmpfs tmpfs /host/tmp &&\n"
+	"\tmount -t tmpfs tmpfs /host/run\n"
+	"}\n"
+	"host_root || fail \"set up /host, the host's root (9p)\"\n";
+
 static const char init_shell[] =
 	"upcilab-guest table\n"
 	"if grep -q upcilab.shell=1 /proc/cmdline; then\n"
@@ -92,6 +115,8 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 		free(params);
 		free(name);
 	}
+	if (scn->host_root)
+		buf_add(&b, host_root_setup, strlen(host_root_setup));
 	for (size_t i = 0; di && di->bind_name && i < scn->ndevs; i++) {
 		char *path;
 
@@ -116,6 +141,8 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 	for (size_t i = 0; i < scn->ntests; i++)
 		buf_addf(&b, "run %zu %s\n", i + 1, scn->tests[i].name);
 	buf_add(&b, leak_check_head, strlen(leak_check_head));
+	if (scn->host_root)
+		buf_addf(&b, "\tumount -l /host; umount /host-fs\n");
 	for (size_t i = modules->n; i-- > 0;) {
 		char *name = module_name_of(modules->v[i]);
 

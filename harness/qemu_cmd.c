@@ -26,6 +26,8 @@ static void add_devices(const struct scenario *scn, struct strv *argv)
 				 d->fn);
 			if (d->multifunction)
 				buf_addf(&b, ",multifunction=on");
+			if (d->hub >= 0)
+				buf_addf(&b, ",netdev=%s-net", d->id);
 			for (size_t k = 0; k < d->opts.n; k++)
 				buf_addf(&b, ",%s", d->opts.v[k]);
 			strv_add(argv, "-device");
@@ -91,6 +93,19 @@ void qemu_build_argv(const struct scenario *scn, const struct qemu_opts *o,
 	if (o->qmp_sock) {
 		strv_add(argv, "-qmp");
 		strv_addf(argv, "unix:%s,server=on,wait=off", o->qmp_sock);
+	}
+	/* link: each linked NIC's netdev is a port of its link's hub */
+	for (size_t i = 0; i < scn->ndevs; i++) {
+		if (scn->devs[i].hub < 0)
+			continue;
+		strv_add(argv, "-netdev");
+		strv_addf(argv, "hubport,id=%s-net,hubid=%d", scn->devs[i].id,
+			  scn->devs[i].hub);
+	}
+	/* host-root: the device is in the topology, its backend here */
+	if (scn->host_root) {
+		strv_add(argv, "-fsdev");
+		strv_add(argv, "local,id=" SCN_HOST_ROOT ",path=/,security_model=none,readonly=on");
 	}
 	/* the vIOMMU must exist before the devices it translates for */
 	strv_add(argv, "-device");

@@ -27,6 +27,7 @@ struct parse {
 	struct buf *err;
 	int line;
 	int nerr;
+	struct strv links;	/* "LINE A B", checked once devices are known */
 };
 
 static void perr(struct parse *p, int line, const char *fmt, ...)
@@ -135,6 +136,35 @@ static bool id_taken(const struct scenario *scn, const char *id)
 	return scenario_device(scn, id) != NULL;
 }
 
+static void parse_device(struct parse *p, char **w, int nw);
+
+/*
+ * host-root: the host's root file system, read-only, at /host in the guest,
+ * so tests run the host's own programs (dpdk-testpmd, Debian's QEMU). It is
+ * a virtio-9p-pci device of the topology like any other (its IOMMU group is
+ * derived), and the 9p modules.
+ */
+static void parse_host_root(struct parse *p, int nw)
+{
+	/* parse_device() cuts its words at '=': writable copies */
+	char w0[] = "device", w1[] = SCN_HOST_ROOT, w2[] = "virtio-9p-pci";
+	char w3[] = "fsdev=" SCN_HOST_ROOT, w4[] = "mount_tag=" SCN_HOST_ROOT;
+	char *dev[] = { w0, w1, w2, w3, w4 };
+
+	if (nw != 1) {
+		perr(p, p->line, "'host-root' takes no arguments");
+		return;
+	}
+	if (p->scn->host_root) {
+		perr(p, p->line, "'host-root' given twice");
+		return;
+	}
+	p->scn->host_root = true;
+	parse_device(p, dev, ARRAY_SIZE(dev));
+	strv_add(&p->scn->modules, "9pnet_virtio");
+	strv_add(&p->scn->modules, "9p");
+}
+
 static void parse_device(struct parse *p, char **w, int nw)
 {
 	struct scenario *scn = p->scn;
@@ -158,7 +188,8 @@ static void parse_device(struct parse *p, char **w, int nw)
 	scn->devs = xrealloc(scn->devs, (scn->ndevs + 1) * sizeof(*scn->devs));
 	d = &scn->devs[scn->ndevs++];
 	*d = (struct scn_device){ .id = xstrdup(w[1]), .model = xstrdup(w[2]),
-				  .slot = -1, .fn = -1, .line = p->line };
+				  .slot = -1, .fn = -1, .hub = -1,
+				  .line = p->line };
 	for (int i = 3; i < nw; i++) {
 		char *eq = strchr(w[i], '=');
 		const char *key = w[i], *val;
@@ -379,6 +410,11 @@ static void parse_line(struct parse *p, char **w, int nw, char *rest,
 		parse_modparam(p, w, nw);
 	} else if (!strcmp(w[0], "device")) {
 		parse_device(p, w, nw);
+	} else if (!strcmp(w[0], "host-root")) {
+		parse_host_root(p, nw);
+	} else if (!strcmp(w[0], "link")) {
+		if (need_args(p, w, nw, 2, 2))
+			strv_addf(&p->links, "%d %s %s", p->line, w[1], w[2]);
 	} else if (!strcmp(w[0], "test-module")) {
 		if (!need_args(p, w, nw, 1, -1))
 			return;
@@ -405,6 +441,33 @@ static void parse_line(struct parse *p, char **w, int nw, char *rest,
 	} else {
 		perr(p, p->line, "unknown directive '%s'", w[0]);
 	}
+}
+
+/*
+ * link A B: the two devices' netdevs on a QEMU hub of their own, as if a
+ * cable joined them (two NICs a test forwards packets between).
+ */
+static void check_links(struct parse *p)
+{
+	for (size_t i = 0; i < p->links.n; i++) {
+		char a[128], b[128];
+		struct scn_device *da, *db;
+		int line;
+
+		if (sscanf(p->links.v[i], "%d %127s %127s", &line, a, b) != 3)
+			continue;
+		da = scenario_device(p->scn, a);
+		db = scenario_device(p->scn, b);
+		if (!da || !db)
+			perr(p, line, "link: no device '%s'", da ? b : a);
+		else if (da == db)
+			perr(p, line, "link: '%s' cannot be linked to itself", a);
+		else if (da->hub >= 0 || db->hub >= 0)
+			perr(p, line, "link: '%s' is already linked", da->hub >= 0 ? a : b);
+		else
+			da->hub = db->hub = (int)i;
+	}
+	strv_free(&p->links);
 }
 
 static void check_binds(struct parse *p, struct pending_bind *binds,
@@ -509,6 +572,7 @@ next:
 	}
 	apply_defaults(path, scn);
 	check_binds(&p, binds, nbinds);
+	check_links(&p);
 	if (!scn->ntests)
 		perr(&p, p.line ? p.line : 1, "no 'test' line: a scenario must run at least one test");
 	if (!p.nerr && topology_resolve(scn, err))

@@ -14,6 +14,8 @@
 #define SCN_MAX_DRIVERS 4
 #define SCN_DEFAULT_TEST_TIMEOUT 60
 #define SCN_DEFAULT_MEMORY "512M"
+/* host-root: the device, QEMU fsdev and guest mount tag all use this name */
+#define SCN_HOST_ROOT "hostroot"
 
 struct scn_device {
 	char *id;
@@ -24,6 +26,7 @@ struct scn_device {
 	struct strv opts;	/* extra key=value passed to QEMU verbatim */
 	bool bind;		/* bound to the driver under test */
 	char *host_driver;	/* bind-host: bound to this driver instead */
+	int hub;		/* link: the QEMU hub its netdev is on; -1 none */
 	int line;
 };
 
@@ -47,6 +50,7 @@ struct scenario {
 	struct strv test_modules; /* built from tests/kmod/, loaded last */
 	struct strv modparams;	/* "module key=value": insmod arguments */
 	struct strv env;	/* "KEY=value", exported to the tests */
+	bool host_root;		/* the host's / read-only at /host (9p) */
 	struct scn_device *devs;
 	size_t ndevs;
 	struct scn_test *tests;

@@ -156,6 +156,25 @@ TEST(init_loads_compat_mode_before_the_scenarios_params)
 	free(s);
 }
 
+/* host-root: /host is set up before the binds and let go before the unload */
+TEST(init_sets_up_the_host_root_before_binding)
+{
+	char *s = init_for(_metadata, "driver vfio-pci\nhost-root\ndevice d edu addr=03.0\nbind d\ntest t\n",
+			   "vfio-pci", "vfio_pci.ko");
+	char *setup = strstr(s, "host_root || fail"), *bind = strstr(s, "bind 03.0 vfio-pci");
+
+	ASSERT_NE(NULL, setup);
+	ASSERT_NE(NULL, bind);
+	EXPECT_LT(setup, bind);
+	EXPECT_NE(NULL, strstr(s, "mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 hostroot /host-fs"));
+	EXPECT_NE(NULL, strstr(s, "mount --bind /dev /host/dev"));
+	EXPECT_LT(strstr(s, "umount -l /host"), strstr(s, "\tunload vfio_pci"));
+	free(s);
+	s = init_for(_metadata, lab, "upci", "upci.ko");
+	EXPECT_EQ(NULL, strstr(s, "host_root"));
+	free(s);
+}
+
 TEST(init_binds_host_driver_devices_after_the_driver_under_test)
 {
 	char *s = init_for(_metadata,

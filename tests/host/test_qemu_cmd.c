@@ -322,4 +322,33 @@ TEST_F(cmd, no_scenario_device_no_extra_device_args)
 	EXPECT_STREQ("intel-iommu,intremap=on", self->argv.v[self->argv.n - 1]);
 }
 
+TEST_F(cmd, host_root_shares_slash_read_only)
+{
+	build(_metadata, self, "host-root\n", &base_opts);
+	expect_pair(_metadata, &self->argv, "-fsdev",
+		    "local,id=hostroot,path=/,security_model=none,readonly=on");
+	EXPECT_LE(0, pair_index(&self->argv, "-device",
+				"virtio-9p-pci,id=hostroot,bus=pcie.0,addr=01.0,fsdev=hostroot,mount_tag=hostroot"));
+}
+
+TEST_F(cmd, no_host_root_no_fsdev)
+{
+	build(_metadata, self, "device d edu\n", &base_opts);
+	EXPECT_EQ(-1, arg_index(&self->argv, "-fsdev"));
+	EXPECT_EQ(-1, arg_index(&self->argv, "-netdev"));
+}
+
+TEST_F(cmd, linked_nics_are_ports_of_one_hub)
+{
+	build(_metadata, self, "device a e1000e addr=03.0\ndevice b e1000e addr=04.0\nlink a b\n",
+	      &base_opts);
+	expect_pair(_metadata, &self->argv, "-netdev", "hubport,id=a-net,hubid=0");
+	EXPECT_LE(0, pair_index(&self->argv, "-netdev", "hubport,id=b-net,hubid=0"));
+	EXPECT_LE(0, pair_index(&self->argv, "-device", "e1000e,id=a,bus=pcie.0,addr=03.0,netdev=a-net"));
+	EXPECT_LE(0, pair_index(&self->argv, "-device", "e1000e,id=b,bus=pcie.0,addr=04.0,netdev=b-net"));
+	/* the backends come before the devices that use them */
+	EXPECT_LT(pair_index(&self->argv, "-netdev", "hubport,id=a-net,hubid=0"),
+		  pair_index(&self->argv, "-device", "e1000e,id=a,bus=pcie.0,addr=03.0,netdev=a-net"));
+}
+
 TEST_HARNESS_MAIN

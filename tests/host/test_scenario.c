@@ -769,4 +769,67 @@ TEST(topology_errors_come_through_the_parser)
 				   "bus 'nowhere' is not a declared bridge or port");
 }
 
+/* ---- host-root and link ---- */
+
+TEST(host_root_adds_a_9p_device_and_its_modules)
+{
+	struct scenario scn;
+	struct buf err = { 0 };
+	struct scn_device *d;
+
+	ASSERT_EQ(0, scenario_parse(PATH, "host-root\ntest t\n", &scn, &err)) TH_LOG("%s", err.s);
+	EXPECT_TRUE(scn.host_root);
+	d = scenario_device(&scn, "hostroot");
+	ASSERT_NE(NULL, d);
+	EXPECT_STREQ("virtio-9p-pci", d->model);
+	ASSERT_EQ(2, d->opts.n);
+	EXPECT_STREQ("fsdev=hostroot", d->opts.v[0]);
+	EXPECT_STREQ("mount_tag=hostroot", d->opts.v[1]);
+	ASSERT_EQ(2, scn.modules.n);
+	EXPECT_STREQ("9pnet_virtio", scn.modules.v[0]);
+	EXPECT_STREQ("9p", scn.modules.v[1]);
+	scenario_free(&scn);
+	buf_free(&err);
+}
+
+TEST(host_root_takes_nothing_and_once)
+{
+	expect_scenario_error_free(_metadata, "test t\nhost-root /\n", 2,
+				   "'host-root' takes no arguments");
+	expect_scenario_error_free(_metadata, "host-root\ntest t\nhost-root\n", 3,
+				   "'host-root' given twice");
+	expect_scenario_error_free(_metadata, "device hostroot edu\nhost-root\ntest t\n", 2,
+				   "hostroot");
+}
+
+TEST(link_puts_two_devices_on_one_hub)
+{
+	struct scenario scn;
+	struct buf err = { 0 };
+
+	ASSERT_EQ(0, scenario_parse(PATH, "link a b\ndevice a e1000e\ndevice b e1000e\n"
+				    "device c e1000e\ndevice d e1000e\nlink d c\ntest t\n",
+				    &scn, &err)) TH_LOG("%s", err.s);
+	EXPECT_EQ(0, scenario_device(&scn, "a")->hub);
+	EXPECT_EQ(0, scenario_device(&scn, "b")->hub);
+	EXPECT_EQ(1, scenario_device(&scn, "c")->hub);
+	EXPECT_EQ(1, scenario_device(&scn, "d")->hub);
+	scenario_free(&scn);
+	buf_free(&err);
+}
+
+TEST(link_errors_name_the_line)
+{
+	expect_scenario_error_free(_metadata, "device a e1000e\nlink a\ntest t\n", 2,
+				   "'link'");
+	expect_scenario_error_free(_metadata, "device a e1000e\nlink a zz\ntest t\n", 2,
+				   "link: no device 'zz'");
+	expect_scenario_error_free(_metadata, "device a e1000e\nlink a a\ntest t\n", 2,
+				   "link: 'a' cannot be linked to itself");
+	expect_scenario_error_free(_metadata,
+				   "device a e1000e\ndevice b e1000e\ndevice c e1000e\n"
+				   "link a b\nlink c a\ntest t\n", 5,
+				   "link: 'a' is already linked");
+}
+
 TEST_HARNESS_MAIN
