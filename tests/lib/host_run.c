@@ -95,6 +95,11 @@ int host_run_start(struct host_run *r, char *const argv[])
 
 char *host_run_output(const struct host_run *r)
 {
+	return host_read_file(r->out);
+}
+
+char *host_read_file(const char *path)
+{
 	size_t cap = 4096, len = 0;
 	char *s = malloc(cap);
 	ssize_t n;
@@ -102,7 +107,7 @@ char *host_run_output(const struct host_run *r)
 
 	if (!s)
 		abort();
-	fd = open(r->out, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	while (fd >= 0 && (n = read(fd, s + len, cap - len - 1)) > 0) {
 		len += n;
 		if (cap - len < 2048 && !(s = realloc(s, cap *= 2)))

@@ -33,6 +33,8 @@ bool host_run_available(const char *path, char *why, size_t size);
 int host_run_start(struct host_run *r, char *const argv[]);
 /* Everything it printed so far, malloc()ed (never NULL) */
 char *host_run_output(const struct host_run *r);
+/* A whole file, malloc()ed ("" if it cannot be read; never NULL) */
+char *host_read_file(const char *path);
 /* Wait up to @timeout_ms for @needle in its output; true if it came */
 bool host_run_wait_for(const struct host_run *r, const char *needle, int timeout_ms);
 /* Write @text to its stdin */
