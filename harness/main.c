@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench_ratio.h"
 #include "drivers.h"
 #include "image.h"
 #include "kvm_probe.h"
@@ -449,6 +450,7 @@ static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
 	if (report_write_junit(path, vms, nvms))
 		fprintf(stderr, "upcilab: cannot write %s\n", path);
 	free(path);
+	report_bench_ratios(stdout, vms, nvms);
 	t = report_tally(vms, nvms);
 	printf("%d passed, %d failed, %d skipped\n", t.pass, t.fail, t.skip);
 	for (size_t i = 0; i < nvms; i++) {
