@@ -121,6 +121,24 @@ check-kmod: $(KMOD_KOS) $(TKMOD_KOS)
 
 guest: $(GUEST_BINS)
 
+# The nested machine's bare-metal payload (tests/payload/): 32-bit,
+# freestanding, linked into qemu_nested
+PAYLOAD := $(B)/payload/payload.elf
+PAYLOAD_SRCS := tests/payload/entry.S tests/payload/payload.c
+PAYLOAD_CFLAGS := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -mgeneral-regs-only -O2 $(WARN) \
+	-nostdlib -static -no-pie -Wl,--build-id=none -T tests/payload/payload.ld
+
+$(PAYLOAD): $(PAYLOAD_SRCS) tests/payload/payload.ld include/mockdma.h
+	@mkdir -p $(@D)
+	$(CC) $(PAYLOAD_CFLAGS) -o $@ $(PAYLOAD_SRCS)
+
+$(B)/guest/qemu_nested: tests/guest/qemu_nested.c tests/guest/qemu_nested_payload.S $(PAYLOAD) \
+		$(GUEST_LIB_SRCS) $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -DUPCILAB_PAYLOAD='"$(PAYLOAD)"' $< tests/guest/qemu_nested_payload.S \
+		$(GUEST_LIB_SRCS) -o $@
+
 $(B)/guest/upcilab-guest: tests/guest/upcilab_guest.c $(GUEST_LIB_SRCS) $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) $< $(GUEST_LIB_SRCS) -o $@
@@ -133,9 +151,10 @@ $(B)/unit/%: tests/host/%.c tests/host/unit.h $(HARNESS_HDRS) $(B)/libupcilab.a 
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) $< $(B)/libupcilab.a -ljansson -o $@
 
-unit: $(UNIT_TESTS) $(UPCILAB)
-	@tests/host/run-unit-tests.sh $(UNIT_TESTS) tests/host/test_install_deps.sh \
-		tests/host/test_bump_versions.sh tests/host/test_build_qemu.sh tests/host/test_build_debug_kernel.sh tests/host/test_cli.sh
+unit: $(UNIT_TESTS) $(UPCILAB) $(PAYLOAD)
+	@PAYLOAD=$(PAYLOAD) tests/host/run-unit-tests.sh $(UNIT_TESTS) tests/host/test_install_deps.sh \
+		tests/host/test_bump_versions.sh tests/host/test_build_qemu.sh tests/host/test_build_debug_kernel.sh tests/host/test_cli.sh \
+		tests/payload/run-on-host.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all qemu
