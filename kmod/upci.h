@@ -30,9 +30,12 @@
  * device fd hold a reference.
  *
  * Locking order: group->lock, then container->lock, then the type1 lock,
- * then udev->lock, then udev->igate or udev->ioeventfds_lock, then
- * udev->memory_lock, then udev->irqlock (a spinlock, also taken in the INTx
- * handler). upci_reset.c's
+ * then mmap_lock (MAP_DMA follows a BAR mapping, faulting it in: the BAR's
+ * memory_lock under it), then udev->lock, then udev->igate or
+ * udev->ioeventfds_lock, then udev->memory_lock, then udev->irqlock (a
+ * spinlock, also taken in the INTx handler). udev->lock, igate and
+ * ioeventfds_lock are held while the virqfd workqueue is flushed, whose
+ * work items take any device's memory_lock and nothing above it. upci_reset.c's
  * registry lock is taken under none of these; a hot reset holds it while it
  * trylocks each affected device's udev->lock and memory_lock. Functions
  * named __upci_* expect their object's lock held.
@@ -59,7 +62,9 @@
 extern bool upci_vfio_compat;		/* nodes under /dev/vfio instead */
 extern unsigned int upci_dma_entry_limit;
 extern bool upci_nointxmask;		/* no DisINTx masking: exclusive INTx */
-extern int upci_req_timeout;		/* seconds an unbind waits; 0: forever */
+extern int upci_req_timeout;		/* the parameter; use upci_req_timeout_s() */
+/* Seconds an unbind waits before revoking; 0: forever */
+unsigned int upci_req_timeout_s(void);
 
 /* "upci" or "vfio": the directory of every node under /dev */
 const char *upci_node_dir(void);
@@ -160,6 +165,7 @@ struct upci_device {
 	unsigned int group_fds;		/* upci_group.c, under group->lock */
 	struct mutex lock;		/* open state, config, BAR maps */
 	unsigned int open_count;	/* device fds, revoked ones included */
+	struct module *driver_owner;	/* held while the device is enabled */
 	bool dead;			/* the fds were revoked: -ENODEV for all */
 	struct upci_config *config;
 	void __iomem *barmap[PCI_STD_NUM_BARS];
@@ -223,7 +229,7 @@ void upci_device_put(struct upci_device *udev);
  * restored), mark them dead and drop their holds on the group. The fds
  * live on, useless.
  */
-void upci_device_revoke(struct upci_device *udev);
+void upci_device_revoke(struct upci_device *udev, unsigned int waited);
 /* pci_set_power_state() keeping the state; below D0: memory_lock (w) */
 int upci_set_power_state(struct upci_device *udev, pci_power_t state);
 /* D3hot, D3cold or unknown: the BARs do not decode */
@@ -248,6 +254,8 @@ ssize_t upci_rom_read(struct upci_device *udev, char __user *buf,
 		      size_t count, loff_t pos);
 int upci_bar_mmap(struct upci_device *udev, int bar,
 		  struct vm_area_struct *vma);
+/* A vma of upci_bar_mmap(): a BAR of a upci device */
+bool upci_vma_is_bar(const struct vm_area_struct *vma);
 /* Request and iomap a BAR for the kernel's own accesses (udev->barmap) */
 int upci_bar_map(struct upci_device *udev, int bar);
 /*

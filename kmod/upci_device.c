@@ -308,8 +308,10 @@ static int upci_device_release(struct inode *inode, struct file *file)
 	/* revoked fds were taken care of, and counted, by the revoke */
 	revoked = udev->dead;
 	if (!--udev->open_count) {
-		if (!revoked)
+		if (!revoked) {
 			upci_device_disable(udev);
+			module_put(udev->driver_owner);
+		}
 		shared = upci_device_take_inode(udev);
 	}
 	mutex_unlock(&udev->lock);
@@ -322,7 +324,7 @@ static int upci_device_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-void upci_device_revoke(struct upci_device *udev)
+void upci_device_revoke(struct upci_device *udev, unsigned int waited)
 {
 	struct pci_dev *pdev = udev->pdev;
 	unsigned int fds;
@@ -341,9 +343,10 @@ void upci_device_revoke(struct upci_device *udev)
 	mutex_lock(&udev->lock);
 	upci_device_disable(udev);
 	mutex_unlock(&udev->lock);
+	module_put(udev->driver_owner);
 
-	pci_warn(pdev, "not released after %ds: revoked its %u device fd(s) (mappings, interrupts and bus master gone; they now fail with ENODEV)\n",
-		 upci_req_timeout, fds);
+	pci_warn(pdev, "not released after %us: revoked its %u device fd(s) (mappings, interrupts and bus master gone; they now fail with ENODEV)\n",
+		 waited, fds);
 	upci_group_device_closed(udev, fds);
 }
 
@@ -817,18 +820,30 @@ static const struct file_operations upci_device_fops = {
  */
 static struct file *upci_device_first_file(struct upci_device *udev)
 {
+	struct module *owner = udev->pdev->dev.driver->owner;
 	struct file *file;
 	int ret;
 
+	/*
+	 * As VFIO: the PCI driver's module (upci, or vfio-pci.ko in compat
+	 * mode) cannot go while the device is the user's; its unload would
+	 * wait for the user in remove instead of failing at once.
+	 */
+	if (!try_module_get(owner))
+		return ERR_PTR(-ENODEV);
 	ret = upci_device_enable(udev);
-	if (ret)
+	if (ret) {
+		module_put(owner);
 		return ERR_PTR(ret);
+	}
 	file = anon_inode_create_getfile("[upci-device]", &upci_device_fops,
 					 udev, O_RDWR, NULL);
 	if (IS_ERR(file)) {
 		upci_device_disable(udev);
+		module_put(owner);
 		return file;
 	}
+	udev->driver_owner = owner;
 	down_write(&udev->memory_lock);
 	udev->inode = file_inode(file);
 	ihold(udev->inode);

@@ -14,7 +14,7 @@
  * UNSET_CONTAINER gives it back; every device fd holds the node's file, so
  * neither can happen under an open device. The other hard part is three
  * lifetimes that end in any order: the node's file, the upci devices
- * (unbind blocks until the device's fd is gone, as VFIO's does) and the
+ * (unbind blocks until the device's fds are gone, as VFIO's does) and the
  * object, which lives on group->dev's refcount.
  *
  * Errnos follow drivers/vfio/group.c of Linux 6.12 except where a comment
@@ -376,19 +376,20 @@ int upci_group_add_device(struct upci_device *udev)
 }
 
 /*
- * As VFIO: block until the device fd is gone, signalling the REQ eventfd at
- * once and every 10 s. Unlike VFIO the wait is bounded: after req_timeout
- * seconds (0: no bound) the fd is revoked, which releases the device as a
- * close would; the fd stays open and useless (-ENODEV).
+ * As VFIO: block until the device's fds are gone, signalling the REQ
+ * eventfd at once and every 10 s. Unlike VFIO the wait is bounded: after
+ * req_timeout seconds (0: no bound; VFIO's default in compat mode) the fds
+ * are revoked, which releases the device as a last close would; the fds
+ * stay open and useless (-ENODEV).
  */
 static void upci_group_wait_released(struct upci_device *udev)
 {
 	unsigned int waited = 0, count = 0, bound, step;
 
 	while (READ_ONCE(udev->group_fds)) {
-		bound = max(READ_ONCE(upci_req_timeout), 0);
+		bound = upci_req_timeout_s();
 		if (bound && waited >= bound) {
-			upci_device_revoke(udev);
+			upci_device_revoke(udev, waited);
 			/* a racing release finishes instead: wait for it */
 			wait_event_idle(upci_group_wq,
 					!READ_ONCE(udev->group_fds));
@@ -403,11 +404,11 @@ static void upci_group_wait_released(struct upci_device *udev)
 		waited += step;
 		if (bound)
 			pci_info(udev->pdev,
-				 "in use: unbind waits for its fd to be closed (%us of %us, then revoked)\n",
+				 "in use: unbind waits for its fds to be closed (%us of %us, then revoked)\n",
 				 waited, bound);
 		else
 			pci_info(udev->pdev,
-				 "in use: unbind blocked until its fd is closed (%us)\n",
+				 "in use: unbind blocked until its fds are closed (%us)\n",
 				 waited);
 	}
 }

@@ -65,6 +65,14 @@ const char *upci_node_dir(void)
 	return upci_vfio_compat ? "vfio" : UPCI_NAME;
 }
 
+unsigned int upci_req_timeout_s(void)
+{
+	int t = READ_ONCE(upci_req_timeout);
+
+	/* a negative value written later means the mode's default again */
+	return t >= 0 ? t : upci_vfio_compat ? 0 : 30;
+}
+
 int upci_compat_required(const char *what)
 {
 	if (upci_vfio_compat)
@@ -79,8 +87,7 @@ static int __init upci_init(void)
 {
 	int ret;
 
-	if (upci_req_timeout < 0)
-		upci_req_timeout = upci_vfio_compat ? 0 : 30;
+	upci_req_timeout = upci_req_timeout_s();
 	upci_container_dev.minor = upci_container_nodes[upci_vfio_compat].minor;
 	upci_container_dev.name = upci_container_nodes[upci_vfio_compat].name;
 	upci_container_dev.nodename =

@@ -13,7 +13,8 @@
  * touch faults again and, finding decode off, gets SIGBUS. Faults run under
  * mmap_lock, so nothing here copies user memory while holding memory_lock or
  * udev->lock (the user's buffer may be a BAR mapping). The PTEs are found
- * through the fd's own inode: one address_space per device fd. The MSI-X
+ * through the device's inode: one address_space shared by all of a device's
+ * fds (their f_mapping). The MSI-X
  * table stays out of read/write (reads give ones, writes are dropped) as in
  * vfio-pci; mmap covers the whole BAR, the IOMMU's interrupt remapping being
  * what keeps a rogue MSI-X write contained.
@@ -320,6 +321,11 @@ int upci_bar_mmap(struct upci_device *udev, int bar,
 		     VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &upci_bar_vm_ops;
 	return 0;
+}
+
+bool upci_vma_is_bar(const struct vm_area_struct *vma)
+{
+	return vma->vm_ops == &upci_bar_vm_ops;
 }
 
 void upci_bar_zap_mmaps(struct upci_device *udev)

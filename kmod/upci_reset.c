@@ -15,8 +15,9 @@
  * SET_IRQS keep working afterwards, as in vfio-pci.
  *
  * Locks are taken with trylock across devices (-EBUSY on contention, as
- * vfio-pci): udev->lock keeps an affected device's fd release from freeing
- * the file whose mappings we zap, memory_lock keeps user accesses out. The
+ * vfio-pci): udev->lock keeps an affected device's last fd release from
+ * dropping the inode whose mappings we zap, memory_lock keeps user
+ * accesses out. The
  * registry lock below keeps the affected upci devices bound meanwhile.
  * Errnos and argsz rules are vfio-pci's (drivers/vfio/pci/vfio_pci_core.c).
  */

@@ -333,10 +333,13 @@ static void upci_dma_remove_all(struct upci_iommu *iommu)
 
 /*
  * A page pin_user_pages() refuses (-EFAULT): as vfio_iommu_type1, the
- * frame behind a VM_PFNMAP vma (another device's BAR mmap, for
- * peer-to-peer DMA) is followed through the page table, faulted in first,
- * and accepted only if it is not RAM: no struct page, or a reserved one.
- * One page a call, as upstream.
+ * frame behind a VM_PFNMAP vma (a device's BAR mmap, for peer-to-peer DMA)
+ * is followed through the page table, faulted in first, and accepted only
+ * if it is not RAM: no struct page, or a reserved one. One page a call, as
+ * upstream. Unlike upstream, only a upci device's own BAR mapping is
+ * followed: nothing holds the frames of a foreign PFNMAP (a GPU driver's
+ * VRAM buffer, a sysfs resource file), which may be freed and reused while
+ * the IOMMU still maps them.
  */
 static int upci_dma_follow_pfn(struct upci_dma *dma, unsigned long vaddr,
 			       unsigned long *pfn)
@@ -349,9 +352,10 @@ static int upci_dma_follow_pfn(struct upci_dma *dma, unsigned long vaddr,
 	int ret;
 
 	mmap_read_lock(mm);
+	vaddr = untagged_addr_remote(mm, vaddr);
 retry:
 	vma = vma_lookup(mm, vaddr);
-	if (!vma || !(vma->vm_flags & VM_PFNMAP)) {
+	if (!vma || !(vma->vm_flags & VM_PFNMAP) || !upci_vma_is_bar(vma)) {
 		ret = -EFAULT;
 		goto out;
 	}

@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,6 +318,36 @@ TEST_F(e2e, peer_bar_mmap_is_a_dma_target_and_source)
 	close(group);
 	ASSERT_EQ(0, vfio_lab_pinned_pages(&pinned_after));
 	EXPECT_EQ(pinned, pinned_after);
+}
+
+/*
+ * A PFNMAP that is not a device fd's BAR mapping: the peer's BAR2 through
+ * its sysfs resource file. vfio-pci maps any PFNMAP of non-RAM frames;
+ * upci only its own BAR mappings, since nothing keeps a foreign mapping's
+ * frames (a GPU driver's VRAM buffer) from being freed and reused while
+ * the IOMMU still maps them.
+ */
+TEST_F(e2e, foreign_pfnmap_is_refused_by_upci)
+{
+	char bdf[PCI_TOPO_BDF_SIZE], path[96];
+	int fd, want, got;
+	void *map;
+
+	REQUIRE_DEVICE(PEER_ID, bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", bdf);
+	fd = open(path, O_RDWR | O_SYNC);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", path, strerror(errno));
+	map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, map) TH_LOG("mmap %s: %s", path, strerror(errno));
+	want = intended_difference(0, -EFAULT,
+		"only a upci device fd's BAR mapping is followed for peer-to-peer; a foreign PFNMAP's frames are not held");
+	got = vfio_lab_map(self->m.dev.container, (uint64_t)(uintptr_t)map, IOVA_PEER,
+			   PAGE, VFIO_LAB_RW);
+	EXPECT_EQ(want, got);
+	if (!got)
+		test_cmd_unmap(self->m.dev.container, IOVA_PEER, PAGE, PAGE);
+	munmap(map, PAGE);
+	close(fd);
 }
 
 TEST_F_TIMEOUT(e2e, msix_completions_10000_descriptors_none_lost, 180)

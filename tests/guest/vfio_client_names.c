@@ -147,6 +147,23 @@ TEST_F(names, driver_override_vfio_pci_binds_the_driver_under_test)
 	vfio_lab_close(&d);
 }
 
+static int unload(const char *module);
+
+/*
+ * A device in use pins its PCI driver's module, as VFIO's does: unloading
+ * vfio_pci fails at once instead of waiting in remove for the user.
+ */
+TEST_F(names, an_open_device_keeps_vfio_pci_loaded)
+{
+	struct vfio_lab_dev d = { .container = -1, .group = -1, .fd = -1 };
+	char why[256];
+
+	ASSERT_EQ(0, vfio_lab_open_device(&d, self->bdf, VFIO_TYPE1v2_IOMMU, why, sizeof(why)))
+		TH_LOG("%s", why);
+	EXPECT_EQ(-EWOULDBLOCK, unload("vfio_pci"));
+	vfio_lab_close(&d);
+}
+
 /* An ignored unplug request waits, as VFIO's; it is not revoked after 30 s */
 TEST_F(names, an_unbind_waits_for_the_user_as_vfios_does)
 {
