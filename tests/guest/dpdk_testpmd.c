@@ -3,12 +3,15 @@
  * DPDK, unmodified: Debian's dpdk-testpmd (from the host, through
  * host-root) forwards packets between two e1000e ports (nic0 and nic1,
  * linked to each other, each in its own IOMMU group, both in one
- * container) on 2 MiB hugepages with IOVA as VA, its PMD driving the
- * devices through VFIO: on vfio-pci, and on upci in compat mode, which
- * DPDK must take for VFIO by its names alone.
+ * container) on 2 MiB hugepages with IOVA as VA, link-state interrupts on
+ * MSI-X, its PMD driving the devices through VFIO: on vfio-pci, and on
+ * upci in compat mode, which DPDK must take for VFIO by its names alone.
+ * testpmd runs interactively (commands on its stdin): "start tx_first"
+ * would otherwise turn its link-state interrupts off.
  *
- * Each run is asserted: both ports probed through VFIO (type1), its DMA
- * memory charged to its locked_vm while it runs, packets forwarded both
+ * Each run is asserted: both ports probed through VFIO (type1), each
+ * port's MSI-X vector set up through the driver and fired (the link came
+ * up), its DMA memory charged to its locked_vm while it runs, packets forwarded both
  * ways with RX = TX > 0, a clean exit, no DMAR fault, and afterwards every
  * hugepage free and every page pin released (its locked_vm went with it). Tests run
  * in order in one VM, so the second run proves the devices come back for
@@ -45,7 +48,7 @@
 #define HUGETLBFS	HOST_ROOT "/dev/hugepages"
 #define NR_HUGEPAGES	128		/* 256 MiB */
 #define PREFIX		"upcilab"
-#define READY		"Press enter to exit"
+#define PROMPT		"testpmd> "
 #define FORWARD_MS	5000
 #define START_MS	90000
 #define EXIT_MS		30000
@@ -121,23 +124,49 @@ FIXTURE_TEARDOWN(testpmd)
 	remove_hugepage_files();
 }
 
-/* testpmd on both ports: io forwarding, the first burst sent at start */
+/* testpmd on both ports, interactive, io forwarding: up to its prompt */
 static int start_testpmd(struct __test_metadata *_metadata, FIXTURE_DATA(testpmd) *self)
 {
 	char *argv[] = {
 		TESTPMD, "--lcores", "0@0,1@0", "-n", "1", "--iova-mode=va",
 		"--file-prefix=" PREFIX, "-a", self->nic0, "-a", self->nic1, "--",
-		"--forward-mode=io", "--tx-first", "--total-num-mbufs=8192", NULL,
+		"-i", "--forward-mode=io", "--total-num-mbufs=8192", NULL,
 	};
 	char *out;
 
 	ASSERT_EQ(0, host_run_start(&self->run, argv));
-	if (host_run_wait_for(&self->run, READY, (lab_timeout_scale() * START_MS)))
+	if (host_run_wait_for(&self->run, PROMPT, (lab_timeout_scale() * START_MS)))
 		return 0;
 	out = host_run_output(&self->run);
-	TH_LOG("testpmd did not start forwarding; it printed:\n%s", out);
+	TH_LOG("testpmd did not come up; it printed:\n%s", out);
 	free(out);
 	return -1;
+}
+
+/*
+ * The MSI-X interrupts of @bdf in /proc/interrupts, as both drivers name
+ * them ("vfio-msix[0](BDF)", "upci-msix[0](BDF)"): how many vectors are
+ * requested, and how many interrupts they took in all.
+ */
+static int msix_vectors(const char *bdf, long *fired)
+{
+	char line[1024], name[64];
+	int vectors = 0;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	*fired = 0;
+	snprintf(name, sizeof(name), "](%s)", bdf);
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (!colon || !strstr(line, "-msix[") || !strstr(line, name))
+			continue;
+		vectors++;
+		*fired += strtol(colon + 1, NULL, 10);
+	}
+	if (f)
+		fclose(f);
+	return vectors;
 }
 
 /* RX-packets and TX-packets of the block after @title in @out */
@@ -199,16 +228,30 @@ static void forward_and_check(struct __test_metadata *_metadata,
 			      FIXTURE_DATA(testpmd) *self, const char *label)
 {
 	unsigned long rx0, tx0, rx1, tx1, rx, tx;
-	long faults = dmar_fault_lines(), pinned;
-	double t0;
+	long faults = dmar_fault_lines(), pinned, fired0, fired1;
+	double t0, secs;
 	char *out;
 
 	ASSERT_EQ(0, start_testpmd(_metadata, self));
+	/* link-state interrupts on MSI-X: a link change on each port comes through */
+	ASSERT_EQ(0, host_run_send(&self->run, "set link-down port 0\nset link-up port 0\n"
+					       "set link-down port 1\nset link-up port 1\n"));
+	EXPECT_TRUE(host_run_wait_for(&self->run, "Port 1: link state change event", 10000)) {
+		out = host_run_output(&self->run);
+		TH_LOG("no link state change event; testpmd printed:\n%s", out);
+		free(out);
+	}
+	EXPECT_LE(1, msix_vectors(self->nic0, &fired0)) TH_LOG("nic0 has no MSI-X vector");
+	EXPECT_LE(1, msix_vectors(self->nic1, &fired1)) TH_LOG("nic1 has no MSI-X vector");
+	EXPECT_LT(0, fired0) TH_LOG("no MSI-X interrupt from nic0");
+	EXPECT_LT(0, fired1) TH_LOG("no MSI-X interrupt from nic1");
+	ASSERT_EQ(0, host_run_send(&self->run, "start tx_first\n"));
 	t0 = mockdma_now_ms();
 	usleep(FORWARD_MS * 1000);
 	/* its DMA memory is pinned and charged to it (at least its mbufs) */
 	EXPECT_LE(8192 * 2 + 0L, vmlck_kb(self->run.pid)) TH_LOG("testpmd's VmLck");
-	ASSERT_EQ(0, host_run_send(&self->run, "\n"));
+	ASSERT_EQ(0, host_run_send(&self->run, "stop\nquit\n"));
+	secs = (mockdma_now_ms() - t0) / 1e3;
 	ASSERT_EQ(0, host_run_wait(&self->run, (lab_timeout_scale() * EXIT_MS)));
 	out = host_run_output(&self->run);
 	EXPECT_TRUE(WIFEXITED(self->run.status) && !WEXITSTATUS(self->run.status))
@@ -226,7 +269,7 @@ static void forward_and_check(struct __test_metadata *_metadata,
 	EXPECT_EQ(rx, tx);
 	EXPECT_EQ(rx0 + rx1, rx);
 	printf("# bench: testpmd io-forward %s driver=%s packets_per_s=%.0f packets=%lu\n",
-	       label, vfio_lab_driver_name(), rx / ((mockdma_now_ms() - t0) / 1e3), rx);
+	       label, vfio_lab_driver_name(), rx / secs, rx);
 	free(out);
 
 	EXPECT_EQ(faults, dmar_fault_lines()) TH_LOG("DMAR faults during the run");
@@ -273,7 +316,7 @@ TEST_F_TIMEOUT(testpmd, a_secondary_process_reads_both_ports, 240)
 	host_run_cleanup(&secondary);
 
 	/* the primary did not notice */
-	ASSERT_EQ(0, host_run_send(&self->run, "\n"));
+	ASSERT_EQ(0, host_run_send(&self->run, "quit\n"));
 	ASSERT_EQ(0, host_run_wait(&self->run, (lab_timeout_scale() * EXIT_MS)));
 	EXPECT_TRUE(WIFEXITED(self->run.status) && !WEXITSTATUS(self->run.status));
 }
