@@ -198,12 +198,15 @@ static int stage_copy(const char *src, const char *stage, const char *rel,
 	return ret;
 }
 
-/* Unpack one module (xz or plain) into /lib/modules; record its file name. */
-static int stage_module(const char *src, const char *stage, struct strv *names,
-			struct buf *err)
+/*
+ * Unpack one module (xz or plain) into /lib/modules, or /lib/modules/staged
+ * (@staged: for tests to load themselves); record its file name.
+ */
+static int stage_module(const char *src, const char *stage, bool staged,
+			struct strv *names, struct buf *err)
 {
 	char *name = module_name_of(src);
-	char *dst = xasprintf("%s/lib/modules/%s.ko", stage, name);
+	char *dst = xasprintf("%s/lib/modules/%s%s.ko", stage, staged ? "staged/" : "", name);
 	size_t len = strlen(src);
 	int ret;
 
@@ -246,10 +249,26 @@ static int stage_modules(const struct image_spec *s, struct strv *names,
 		ret = -1;
 		goto out;
 	}
+	/* stage: the kernel's modules a test loads itself, loaded by nobody */
+	if (s->scn->staged.n) {
+		struct strv staged = { 0 }, unused = { 0 };
+
+		ret = modules_resolve(dep, &s->scn->staged, &staged, err) ? -1 : 0;
+		for (size_t i = 0; i < staged.n && !ret; i++) {
+			char *src = xasprintf("%s/%s", moddir, staged.v[i]);
+
+			ret = stage_module(src, s->stage_dir, true, &unused, err);
+			free(src);
+		}
+		strv_free(&staged);
+		strv_free(&unused);
+		if (ret)
+			goto out;
+	}
 	for (size_t i = 0; i < order.n && !ret; i++) {
 		char *src = xasprintf("%s/%s", moddir, order.v[i]);
 
-		ret = stage_module(src, s->stage_dir, names, err);
+		ret = stage_module(src, s->stage_dir, false, names, err);
 		free(src);
 	}
 	for (size_t i = 0; !ret && di && i < DRIVER_MAX_MODULES && di->our_modules[i]; i++) {
@@ -260,7 +279,7 @@ static int stage_modules(const struct image_spec *s, struct strv *names,
 				 s->driver, src);
 			ret = -1;
 		} else {
-			ret = stage_module(src, s->stage_dir, names, err);
+			ret = stage_module(src, s->stage_dir, false, names, err);
 		}
 		free(src);
 	}
@@ -274,7 +293,7 @@ static int stage_modules(const struct image_spec *s, struct strv *names,
 				 s->scn->test_modules.v[i], src);
 			ret = -1;
 		} else {
-			ret = stage_module(src, s->stage_dir, names, err);
+			ret = stage_module(src, s->stage_dir, false, names, err);
 		}
 		free(src);
 	}
@@ -291,7 +310,7 @@ static int stage_tree(const struct image_spec *s, struct buf *err)
 {
 	static const char *const dirs[] = { "bin", "dev", "proc", "sys", "tmp",
 					    "tests", "etc/upcilab",
-					    "lib/modules" };
+					    "lib/modules/staged" };
 	int ret;
 
 	ret = rm_rf(s->stage_dir);

@@ -404,6 +404,15 @@ static void parse_line(struct parse *p, char **w, int nw, char *rest,
 			else
 				perr(p, p->line, "bad module name '%s'", w[i]);
 		}
+	} else if (!strcmp(w[0], "stage")) {
+		if (!need_args(p, w, nw, 1, -1))
+			return;
+		for (int i = 1; i < nw; i++) {
+			if (valid_id(w[i]))
+				strv_add(&scn->staged, w[i]);
+			else
+				perr(p, p->line, "bad module name '%s'", w[i]);
+		}
 	} else if (!strcmp(w[0], "env")) {
 		parse_env(p, w, nw);
 	} else if (!strcmp(w[0], "modparam")) {
@@ -615,6 +624,7 @@ void scenario_free(struct scenario *scn)
 	buf_free(&scn->cmdline);
 	free(scn->memory);
 	strv_free(&scn->modules);
+	strv_free(&scn->staged);
 	strv_free(&scn->test_modules);
 	strv_free(&scn->modparams);
 	strv_free(&scn->env);

@@ -47,6 +47,7 @@ struct scenario {
 	int cpus;
 	int vm_timeout_s;	/* 0: derived from the test timeouts */
 	struct strv modules;
+	struct strv staged;	/* stage: in /lib/modules/staged, not loaded */
 	struct strv test_modules; /* built from tests/kmod/, loaded last */
 	struct strv modparams;	/* "module key=value": insmod arguments */
 	struct strv env;	/* "KEY=value", exported to the tests */

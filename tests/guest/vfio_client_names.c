@@ -6,8 +6,9 @@
  * "vfio-pci"; libvirt binds with driver_override=vfio-pci; QEMU and DPDK
  * open /dev/vfio/vfio and /dev/vfio/<group>. In compat mode an unbind also
  * waits for the user as VFIO's does (req_timeout 0), and the stand-in
- * modules refuse to load unless upci is in compat mode (the last test
- * reloads them to prove it). Runs on edu0 and edu1.
+ * modules refuse to load unless upci is in compat mode, and upci and the
+ * kernel's vfio exclude each other (the last two tests reload the modules
+ * to prove it). Runs on edu0 and edu1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -218,6 +219,38 @@ TEST_F(names, the_stand_ins_refuse_to_load_without_compat_mode)
 				   line, sizeof(line)));
 	free(log);
 	ASSERT_EQ(0, unload("upci"));
+	ASSERT_EQ(0, load("upci", "vfio_compat=1"));
+	ASSERT_EQ(0, load("vfio", ""));
+	ASSERT_EQ(0, load("vfio_pci", ""));
+	ASSERT_EQ(0, pci_topo_driver(self->bdf, name));
+	ASSERT_STREQ("vfio-pci", name);
+}
+
+/*
+ * The kernel's VFIO and upci in compat mode never both drive devices: with
+ * the stand-ins loaded, the kernel's vfio.ko (staged by the scenario, not
+ * loaded) cannot load, its name being taken; with it loaded, upci refuses
+ * compat mode and says which modules to unload. Compat mode is put back.
+ */
+TEST_F(names, the_kernels_vfio_and_compat_mode_exclude_each_other)
+{
+	char name[PCI_TOPO_NAME_SIZE], line[256];
+	char *log;
+
+	if (!vfio_lab_upci_compat())
+		SKIP(return, "upci in compat mode against the kernel's vfio");
+	EXPECT_EQ(-EEXIST, load("staged/vfio", ""));
+	ASSERT_EQ(0, unload("vfio_pci"));
+	ASSERT_EQ(0, unload("vfio"));
+	ASSERT_EQ(0, unload("upci"));
+	ASSERT_EQ(0, load("staged/vfio", ""));
+	EXPECT_EQ(-EBUSY, load("upci", "vfio_compat=1"));
+	log = klog_read_all();
+	ASSERT_NE(NULL, log);
+	EXPECT_TRUE(klog_find_line(log, "belongs to the kernel's vfio module; unload vfio-pci, vfio_iommu_type1 and vfio first",
+				   line, sizeof(line)));
+	free(log);
+	ASSERT_EQ(0, unload("vfio"));
 	ASSERT_EQ(0, load("upci", "vfio_compat=1"));
 	ASSERT_EQ(0, load("vfio", ""));
 	ASSERT_EQ(0, load("vfio_pci", ""));

@@ -530,6 +530,28 @@ TEST_F(build, compat_stages_each_of_our_modules_or_names_the_missing_one)
 	free(init);
 }
 
+TEST_F(build, staged_modules_are_in_the_image_but_not_loaded)
+{
+	char *init, *staged, *path;
+	struct buf err = { 0 };
+
+	scenario_free(&self->scn);
+	ASSERT_EQ(0, scenario_parse("b.scenario",
+				    "driver vfio-pci\ndevice d edu\nbind d\nstage vfio\ntest t1\n",
+				    &self->scn, &err));
+	buf_free(&err);
+	ASSERT_EQ(0, image_build(&self->spec, &self->err)) TH_LOG("%s", self->err.s);
+	staged = xasprintf("%s/lib/modules/staged/vfio.ko", self->stage);
+	EXPECT_EQ(0, access(staged, R_OK));
+	free(staged);
+	path = xasprintf("%s/init", self->stage);
+	init = read_file(path, NULL);
+	free(path);
+	ASSERT_NE(NULL, init);
+	EXPECT_EQ(NULL, strstr(init, "staged/"));
+	free(init);
+}
+
 TEST_F(build, test_modules_are_staged_after_the_drivers)
 {
 	char *init, *mod, *tk = xasprintf("%s/tests-kmod", self->dir);

@@ -832,4 +832,19 @@ TEST(link_errors_name_the_line)
 				   "link: 'a' is already linked");
 }
 
+TEST(stage_lists_modules_to_stage_unloaded)
+{
+	struct scenario scn;
+	struct buf err = { 0 };
+
+	ASSERT_EQ(0, scenario_parse(PATH, "stage vfio vfio_iommu_type1\ntest t\n", &scn, &err));
+	ASSERT_EQ(2, scn.staged.n);
+	EXPECT_STREQ("vfio", scn.staged.v[0]);
+	EXPECT_EQ(0, scn.modules.n);
+	scenario_free(&scn);
+	buf_free(&err);
+	expect_scenario_error_free(_metadata, "test t\nstage\n", 2, "'stage'");
+	expect_scenario_error_free(_metadata, "test t\nstage ../x\n", 2, "bad module name '../x'");
+}
+
 TEST_HARNESS_MAIN
