@@ -195,6 +195,26 @@ static int unload(const char *module)
 	return syscall(SYS_delete_module, module, O_NONBLOCK) ? -errno : 0;
 }
 
+/* vfio_pci, vfio, then upci out: compat mode gone */
+static int unload_compat(void)
+{
+	int ret = unload("vfio_pci");
+
+	if (!ret)
+		ret = unload("vfio");
+	return ret ? ret : unload("upci");
+}
+
+/* Compat mode back; the devices bind again by their driver_override */
+static int load_compat(void)
+{
+	int ret = load("upci", "vfio_compat=1");
+
+	if (!ret)
+		ret = load("vfio", "");
+	return ret ? ret : load("vfio_pci", "");
+}
+
 /*
  * The stand-ins make sense only in compat mode, and say so. Unloads
  * vfio-pci.ko, vfio.ko and upci.ko, tries the stand-ins over a plain upci,
@@ -207,9 +227,7 @@ TEST_F(names, the_stand_ins_refuse_to_load_without_compat_mode)
 
 	if (!vfio_lab_upci_compat())
 		SKIP(return, "the stand-in modules are upci's");
-	ASSERT_EQ(0, unload("vfio_pci"));
-	ASSERT_EQ(0, unload("vfio"));
-	ASSERT_EQ(0, unload("upci"));
+	ASSERT_EQ(0, unload_compat());
 	ASSERT_EQ(0, load("upci", ""));
 	EXPECT_EQ(-EINVAL, load("vfio", ""));
 	EXPECT_EQ(-EINVAL, load("vfio_pci", ""));
@@ -219,9 +237,7 @@ TEST_F(names, the_stand_ins_refuse_to_load_without_compat_mode)
 				   line, sizeof(line)));
 	free(log);
 	ASSERT_EQ(0, unload("upci"));
-	ASSERT_EQ(0, load("upci", "vfio_compat=1"));
-	ASSERT_EQ(0, load("vfio", ""));
-	ASSERT_EQ(0, load("vfio_pci", ""));
+	ASSERT_EQ(0, load_compat());
 	ASSERT_EQ(0, pci_topo_driver(self->bdf, name));
 	ASSERT_STREQ("vfio-pci", name);
 }
@@ -240,9 +256,7 @@ TEST_F(names, the_kernels_vfio_and_compat_mode_exclude_each_other)
 	if (!vfio_lab_upci_compat())
 		SKIP(return, "upci in compat mode against the kernel's vfio");
 	EXPECT_EQ(-EEXIST, load("staged/vfio", ""));
-	ASSERT_EQ(0, unload("vfio_pci"));
-	ASSERT_EQ(0, unload("vfio"));
-	ASSERT_EQ(0, unload("upci"));
+	ASSERT_EQ(0, unload_compat());
 	ASSERT_EQ(0, load("staged/vfio", ""));
 	EXPECT_EQ(-EBUSY, load("upci", "vfio_compat=1"));
 	log = klog_read_all();
@@ -251,9 +265,7 @@ TEST_F(names, the_kernels_vfio_and_compat_mode_exclude_each_other)
 				   line, sizeof(line)));
 	free(log);
 	ASSERT_EQ(0, unload("vfio"));
-	ASSERT_EQ(0, load("upci", "vfio_compat=1"));
-	ASSERT_EQ(0, load("vfio", ""));
-	ASSERT_EQ(0, load("vfio_pci", ""));
+	ASSERT_EQ(0, load_compat());
 	ASSERT_EQ(0, pci_topo_driver(self->bdf, name));
 	ASSERT_STREQ("vfio-pci", name);
 }
