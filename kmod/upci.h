@@ -53,6 +53,7 @@
 #include <linux/pci.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/xarray.h>
 #include <uapi/linux/vfio.h>
 
@@ -77,8 +78,14 @@ struct upci_iommu;
 
 /* @v2: VFIO_TYPE1v2_IOMMU semantics (no unmap that splits a mapping) */
 struct upci_iommu *upci_iommu_alloc(bool v2);
-/* Unmaps, unpins and unaccounts everything; the groups must be detached. */
-void upci_iommu_free(struct upci_iommu *iommu);
+/*
+ * Refcounted: the container holds a reference while it has groups, and a
+ * backend ioctl one while it runs (a MAP_DMA may wait on the user's memory
+ * as long as the user likes, so it holds no container lock). The last put
+ * unmaps, unpins and unaccounts everything; the groups must be detached.
+ */
+void upci_iommu_get(struct upci_iommu *iommu);
+void upci_iommu_put(struct upci_iommu *iommu);
 /* Puts the group in this address space, replaying existing mappings. */
 int upci_iommu_attach_group(struct upci_iommu *iommu,
 			    struct iommu_group *group);
@@ -167,6 +174,7 @@ struct upci_device {
 	unsigned int open_count;	/* device fds, revoked ones included */
 	struct module *driver_owner;	/* held while the device is enabled */
 	bool dead;			/* the fds were revoked: -ENODEV for all */
+	struct srcu_struct srcu;	/* the fds' entry points, for revoke */
 	struct upci_config *config;
 	void __iomem *barmap[PCI_STD_NUM_BARS];
 	struct pci_saved_state *saved_state;	/* restored on release */
@@ -241,16 +249,16 @@ static inline bool upci_power_d3(pci_power_t state)
 int upci_config_init(struct upci_device *udev);
 void upci_config_free(struct upci_device *udev);
 /* Reads and writes at @pos of config space through the permission tables */
-ssize_t upci_config_rw(struct upci_device *udev, char __user *buf,
+ssize_t upci_config_rw(struct upci_device *udev, char *buf,
 		       size_t count, loff_t pos, bool write);
 /* Memory decode as the user sees it (BAR access needs it); memory_lock */
 bool upci_config_memory_enabled(struct upci_device *udev);
 /* The virtual interrupt pin: 0 when INTx is hidden */
 u8 upci_config_irq_pin(struct upci_device *udev);
 
-ssize_t upci_bar_rw(struct upci_device *udev, int bar, char __user *buf,
+ssize_t upci_bar_rw(struct upci_device *udev, int bar, char *buf,
 		    size_t count, loff_t pos, bool write);
-ssize_t upci_rom_read(struct upci_device *udev, char __user *buf,
+ssize_t upci_rom_read(struct upci_device *udev, char *buf,
 		      size_t count, loff_t pos);
 int upci_bar_mmap(struct upci_device *udev, int bar,
 		  struct vm_area_struct *vma);

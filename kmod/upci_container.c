@@ -97,7 +97,7 @@ void upci_container_detach_group(struct upci_container *c,
 	group->container = NULL;
 	/* The last group takes the IOMMU, and every mapping, with it */
 	if (list_empty(&c->groups) && c->iommu) {
-		upci_iommu_free(c->iommu);
+		upci_iommu_put(c->iommu);
 		c->iommu = NULL;
 	}
 	mutex_unlock(&c->lock);
@@ -142,7 +142,7 @@ static long upci_container_set_iommu(struct upci_container *c,
 out_detach:
 	list_for_each_entry_continue_reverse(group, &c->groups, container_next)
 		upci_iommu_detach_group(iommu, group->iommu_group);
-	upci_iommu_free(iommu);
+	upci_iommu_put(iommu);
 out_unlock:
 	mutex_unlock(&c->lock);
 	return ret;
@@ -152,6 +152,7 @@ static long upci_container_ioctl(struct file *file, unsigned int cmd,
 				 unsigned long arg)
 {
 	struct upci_container *c = file->private_data;
+	struct upci_iommu *iommu;
 	long ret;
 
 	switch (cmd) {
@@ -162,10 +163,20 @@ static long upci_container_ioctl(struct file *file, unsigned int cmd,
 	case VFIO_SET_IOMMU:
 		return upci_container_set_iommu(c, arg);
 	default:
-		/* Everything else belongs to the backend, once there is one */
+		/*
+		 * Everything else belongs to the backend, once there is one:
+		 * a reference, not the lock, keeps it while the call runs, so
+		 * a MAP_DMA waiting on user memory holds up no group's detach.
+		 */
 		mutex_lock(&c->lock);
-		ret = c->iommu ? upci_iommu_ioctl(c->iommu, cmd, arg) : -EINVAL;
+		iommu = c->iommu;
+		if (iommu)
+			upci_iommu_get(iommu);
 		mutex_unlock(&c->lock);
+		if (!iommu)
+			return -EINVAL;
+		ret = upci_iommu_ioctl(iommu, cmd, arg);
+		upci_iommu_put(iommu);
 		return ret;
 	}
 }

@@ -20,6 +20,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/pagemap.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
@@ -28,11 +29,16 @@
 #include "upci.h"
 
 /*
- * Every entry point of the fd runs inside an SRCU read section and fails
- * with -ENODEV once the fd is revoked: upci_device_revoke() sets dead and
- * waits for the sections in flight before it takes the device away.
+ * Every entry point of the fd runs inside a read section of the device's
+ * own SRCU and fails with -ENODEV once the fds are revoked:
+ * upci_device_revoke() sets dead and waits for the sections in flight
+ * before it takes the device away. That wait must be bounded, so no
+ * section touches user memory, which a user can make wait forever (a page
+ * fault on a userfaultfd range nobody serves): reads and writes go through
+ * a kernel buffer filled or emptied outside the section, and ioctls run
+ * with page faults disabled, their argument faulted in outside the section
+ * and the ioctl retried when a copy finds a page missing.
  */
-DEFINE_STATIC_SRCU(upci_fd_srcu);
 
 /*
  * Devices that cannot mask INTx reliably: we show no INTx pin and keep
@@ -338,7 +344,7 @@ void upci_device_revoke(struct upci_device *udev, unsigned int waited)
 		return;		/* released meanwhile */
 
 	/* no entry point of the fds is still running: take it all away */
-	synchronize_srcu(&upci_fd_srcu);
+	synchronize_srcu(&udev->srcu);
 
 	mutex_lock(&udev->lock);
 	upci_device_disable(udev);
@@ -698,33 +704,59 @@ static long __upci_device_ioctl(struct upci_device *udev, unsigned int cmd,
 	}
 }
 
+/* The argument's bytes a device ioctl may touch: argsz, within reason */
+#define UPCI_IOCTL_ARG_MAX	SZ_1M
+
+/*
+ * Bring the ioctl argument's pages in, readable (@writable: and writable),
+ * with nothing held. VFIO's device ioctls take a struct whose first u32 is
+ * argsz, and touch nothing outside [arg, arg + argsz). 0, or -EFAULT.
+ */
+static int upci_fault_in_arg(void __user *arg, bool writable)
+{
+	u32 argsz;
+	size_t len;
+
+	if (get_user(argsz, (u32 __user *)arg))
+		return -EFAULT;
+	len = clamp_t(size_t, argsz, sizeof(argsz), UPCI_IOCTL_ARG_MAX);
+	if (writable)
+		return fault_in_safe_writeable(arg, len) ? -EFAULT : 0;
+	return fault_in_readable(arg, len) ? -EFAULT : 0;
+}
+
 static long upci_device_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
 	struct upci_device *udev = file->private_data;
-	long ret = -ENODEV;
-	int idx;
+	long ret;
+	int idx, tries;
 
-	idx = srcu_read_lock(&upci_fd_srcu);
-	if (!READ_ONCE(udev->dead))
-		ret = __upci_device_ioctl(udev, cmd, arg);
-	srcu_read_unlock(&upci_fd_srcu, idx);
-	return ret;
+	/* an -EFAULT with the argument faulted in both ways is the user's */
+	for (tries = 0; ; tries++) {
+		idx = srcu_read_lock(&udev->srcu);
+		if (READ_ONCE(udev->dead)) {
+			ret = -ENODEV;
+		} else {
+			pagefault_disable();
+			ret = __upci_device_ioctl(udev, cmd, arg);
+			pagefault_enable();
+		}
+		srcu_read_unlock(&udev->srcu, idx);
+		if (ret != -EFAULT || tries == 2)
+			return ret;
+		if (upci_fault_in_arg((void __user *)arg, tries))
+			return -EFAULT;
+	}
 }
 
 /* ---- read, write, mmap ---- */
 
-static ssize_t upci_device_rw(struct upci_device *udev, char __user *buf,
-			      size_t count, loff_t *ppos, bool write)
+/* One access of the region at @pos, from or into the kernel buffer @buf */
+static ssize_t upci_region_rw(struct upci_device *udev, u64 index, char *buf,
+			      size_t count, loff_t pos, bool write)
 {
-	u64 index = UPCI_OFFSET_TO_INDEX((u64)*ppos);
-	loff_t pos = *ppos & UPCI_OFFSET_MASK;
 	ssize_t ret;
-
-	if (!count)
-		return 0;
-	if (*ppos < 0 || index >= VFIO_PCI_NUM_REGIONS)
-		return -EINVAL;
 
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
@@ -740,37 +772,78 @@ static ssize_t upci_device_rw(struct upci_device *udev, char __user *buf,
 		ret = -EINVAL;
 		break;
 	}
-
-	if (ret > 0)
-		*ppos += ret;
 	return ret;
 }
 
-static ssize_t upci_device_srcu_rw(struct upci_device *udev, char __user *buf,
-				   size_t count, loff_t *ppos, bool write)
+/* Small accesses (config space, registers) bounce on the stack */
+#define UPCI_RW_STACK	64
+
+/*
+ * The user's buffer is copied outside the device's SRCU section, a page at
+ * a time: the device is accessed in the section, from or into a kernel
+ * buffer. An error ends the transfer with that error, as before.
+ */
+static ssize_t upci_device_rw(struct upci_device *udev, char __user *ubuf,
+			      size_t count, loff_t *ppos, bool write)
 {
-	ssize_t ret = -ENODEV;
+	u64 index = UPCI_OFFSET_TO_INDEX((u64)*ppos);
+	loff_t pos = *ppos & UPCI_OFFSET_MASK;
+	char stackbuf[UPCI_RW_STACK], *buf = stackbuf;
+	size_t done = 0, chunk;
+	ssize_t ret = 0;
 	int idx;
 
-	idx = srcu_read_lock(&upci_fd_srcu);
-	if (!READ_ONCE(udev->dead))
-		ret = upci_device_rw(udev, buf, count, ppos, write);
-	srcu_read_unlock(&upci_fd_srcu, idx);
-	return ret;
+	if (!count)
+		return 0;
+	if (*ppos < 0 || index >= VFIO_PCI_NUM_REGIONS)
+		return -EINVAL;
+	chunk = min_t(size_t, count, PAGE_SIZE);
+	if (chunk > sizeof(stackbuf)) {
+		buf = kmalloc(chunk, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+	}
+
+	while (done < count) {
+		size_t n = min(chunk, count - done);
+
+		if (write && copy_from_user(buf, ubuf + done, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		idx = srcu_read_lock(&udev->srcu);
+		ret = READ_ONCE(udev->dead) ? -ENODEV :
+		      upci_region_rw(udev, index, buf, n, pos + done, write);
+		srcu_read_unlock(&udev->srcu, idx);
+		if (ret <= 0)
+			break;
+		if (!write && copy_to_user(ubuf + done, buf, ret)) {
+			ret = -EFAULT;
+			break;
+		}
+		done += ret;
+		if (ret < n)
+			break;
+	}
+	if (buf != stackbuf)
+		kfree(buf);
+	if (ret < 0)
+		return ret;
+	*ppos += done;
+	return done;
 }
 
 static ssize_t upci_device_read(struct file *file, char __user *buf,
 				size_t count, loff_t *ppos)
 {
-	return upci_device_srcu_rw(file->private_data, buf, count, ppos,
-				   false);
+	return upci_device_rw(file->private_data, buf, count, ppos, false);
 }
 
 static ssize_t upci_device_write(struct file *file, const char __user *buf,
 				 size_t count, loff_t *ppos)
 {
-	return upci_device_srcu_rw(file->private_data, (char __user *)buf,
-				   count, ppos, true);
+	return upci_device_rw(file->private_data, (char __user *)buf, count,
+			      ppos, true);
 }
 
 static int __upci_device_mmap(struct upci_device *udev,
@@ -795,10 +868,10 @@ static int upci_device_mmap(struct file *file, struct vm_area_struct *vma)
 	int ret = -ENODEV;
 	int idx;
 
-	idx = srcu_read_lock(&upci_fd_srcu);
+	idx = srcu_read_lock(&udev->srcu);
 	if (!READ_ONCE(udev->dead))
 		ret = __upci_device_mmap(udev, vma);
-	srcu_read_unlock(&upci_fd_srcu, idx);
+	srcu_read_unlock(&udev->srcu, idx);
 	return ret;
 }
 
@@ -895,7 +968,11 @@ int upci_device_probe_init(struct upci_device *udev)
 {
 	struct pci_dev *pdev = udev->pdev;
 	u16 pmcsr;
+	int ret;
 
+	ret = init_srcu_struct(&udev->srcu);
+	if (ret)
+		return ret;
 	kref_init(&udev->kref);
 	pci_dev_get(pdev);
 	mutex_init(&udev->lock);
@@ -935,6 +1012,7 @@ static void upci_device_free(struct kref *kref)
 	struct upci_device *udev = container_of(kref, struct upci_device,
 						kref);
 
+	cleanup_srcu_struct(&udev->srcu);
 	xa_destroy(&udev->irq_ctx);
 	mutex_destroy(&udev->igate);
 	mutex_destroy(&udev->lock);

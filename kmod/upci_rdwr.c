@@ -82,13 +82,13 @@ union upci_io_val {
  * (little-endian) order. @test_mem: a memory BAR, which must decode.
  */
 static int upci_io_one(struct upci_device *udev, bool test_mem,
-		       void __iomem *io, char __user *buf, size_t size,
+		       void __iomem *io, char *buf, size_t size,
 		       bool write)
 {
 	union upci_io_val v = { 0 };
 
-	if (write && copy_from_user(&v, buf, size))
-		return -EFAULT;
+	if (write)
+		memcpy(&v, buf, size);
 
 	if (test_mem) {
 		down_read(&udev->memory_lock);
@@ -129,8 +129,8 @@ static int upci_io_one(struct upci_device *udev, bool test_mem,
 	if (test_mem)
 		up_read(&udev->memory_lock);
 
-	if (!write && copy_to_user(buf, &v, size))
-		return -EFAULT;
+	if (!write)
+		memcpy(buf, &v, size);
 	return 0;
 }
 
@@ -140,13 +140,10 @@ static int upci_io_one(struct upci_device *udev, bool test_mem,
  * give 0xff, writes are dropped (the MSI-X table; a ROM past its image).
  */
 static ssize_t upci_do_io_rw(struct upci_device *udev, bool test_mem,
-			     void __iomem *io, char __user *buf, u64 off,
+			     void __iomem *io, char *buf, u64 off,
 			     size_t count, u64 x_start, u64 x_end, bool write,
 			     size_t max_width)
 {
-	static const u8 ones[64] = {
-		[0 ... 63] = 0xff
-	};
 	ssize_t done = 0;
 	int ret;
 
@@ -176,9 +173,8 @@ static ssize_t upci_do_io_rw(struct upci_device *udev, bool test_mem,
 				return ret;
 		} else {
 			n = min_t(u64, count, x_end - off);
-			n = min(n, sizeof(ones));
-			if (!write && copy_to_user(buf, ones, n))
-				return -EFAULT;
+			if (!write)
+				memset(buf, 0xff, n);
 		}
 
 		count -= n;
@@ -189,7 +185,7 @@ static ssize_t upci_do_io_rw(struct upci_device *udev, bool test_mem,
 	return done;
 }
 
-ssize_t upci_bar_rw(struct upci_device *udev, int bar, char __user *buf,
+ssize_t upci_bar_rw(struct upci_device *udev, int bar, char *buf,
 		    size_t count, loff_t pos, bool write)
 {
 	struct pci_dev *pdev = udev->pdev;
@@ -223,7 +219,7 @@ ssize_t upci_bar_rw(struct upci_device *udev, int bar, char __user *buf,
  * while mapped. Past the image and up to the BAR's size reads give 0xff.
  * No qword access: some devices raise errors on them.
  */
-ssize_t upci_rom_read(struct upci_device *udev, char __user *buf,
+ssize_t upci_rom_read(struct upci_device *udev, char *buf,
 		      size_t count, loff_t pos)
 {
 	struct pci_dev *pdev = udev->pdev;

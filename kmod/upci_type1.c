@@ -38,6 +38,7 @@
 #include <linux/uaccess.h>
 
 #include "upci.h"
+#include "upci_runs.h"
 
 /* Pages pinned per pin_user_pages_fast() call: one page of pointers */
 #define UPCI_PIN_BATCH (PAGE_SIZE / sizeof(struct page *))
@@ -60,14 +61,16 @@ struct upci_domain {
 };
 
 /*
- * Contiguous page frames, mapped at consecutive IOVAs. @io: frames of a
- * VM_PFNMAP vma that are not RAM (another device's BAR), which are neither
- * pinned nor charged.
+ * Page frames mapped at consecutive IOVAs: contiguous frames, or with
+ * @repeat one frame @npages times (the zero page behind untouched memory
+ * mapped read-only: one run, not one per page). @io: frames of a upci BAR
+ * mapping (VM_PFNMAP, not RAM), neither pinned nor charged.
  */
 struct upci_run {
 	unsigned long pfn;
 	unsigned long npages;
 	bool io;
+	bool repeat;
 };
 
 struct upci_dma {
@@ -79,12 +82,22 @@ struct upci_dma {
 	struct mm_struct *mm;			/* mmgrab()ed; pays the charge */
 	unsigned long charged;			/* pages in mm->locked_vm */
 	size_t mapped;				/* bytes in every domain */
-	struct upci_run *runs;			/* every pinned page */
-	unsigned int nr_runs;
-	unsigned int max_runs;
+	struct upci_run *runs;			/* every page */
+	size_t nr_runs;
+	size_t max_runs;
+	/*
+	 * A MAP_DMA pins with no lock held (user memory can make it wait
+	 * forever): meanwhile the mapping is in the tree, so nothing else is
+	 * mapped there, but maps nothing and belongs to its pinner. A
+	 * teardown that meets it takes it out of the tree (@orphan) and
+	 * leaves it to the pinner to free.
+	 */
+	bool pinning;
+	bool orphan;
 };
 
 struct upci_iommu {
+	struct kref kref;			/* the container's, ioctls' */
 	struct mutex lock;			/* everything below */
 	bool v2;
 	struct list_head domains;		/* upci_domain */
@@ -92,6 +105,8 @@ struct upci_iommu {
 	struct rb_root dmas;			/* upci_dma by iova */
 	unsigned int dma_avail;
 	u64 pgsize_bitmap;
+	unsigned int pinning;			/* maps pinning, unlocked */
+	wait_queue_head_t pin_wq;		/* a pinning map is done */
 };
 
 /*
@@ -213,22 +228,35 @@ static void upci_dma_uncharge(struct upci_dma *dma)
 	dma->charged = 0;
 }
 
-/* Records one page, growing the last run when it is contiguous. */
+/*
+ * Records one page: it grows the last run when it follows it (the next
+ * frame, or the same frame again, in a run of one kind), else it opens a
+ * run, growing the array (upci_runs.h) when it is full.
+ */
 static int upci_dma_add_page(struct upci_dma *dma, unsigned long pfn, bool io)
 {
 	struct upci_run *run;
+	size_t max;
 
 	if (dma->nr_runs) {
 		run = &dma->runs[dma->nr_runs - 1];
-		if (run->pfn + run->npages == pfn && run->io == io) {
+		if (run->io == io && !run->repeat &&
+		    run->pfn + run->npages == pfn) {
+			run->npages++;
+			return 0;
+		}
+		if (run->io == io && run->pfn == pfn &&
+		    (run->repeat || run->npages == 1)) {
+			run->repeat = true;
 			run->npages++;
 			return 0;
 		}
 	}
 	if (dma->nr_runs == dma->max_runs) {
-		unsigned int max = dma->max_runs ? 2 * dma->max_runs : 8;
-
-		run = kvrealloc(dma->runs, array_size(max, sizeof(*run)),
+		max = upci_runs_next(dma->max_runs, sizeof(*run));
+		if (!max)
+			return -ENOMEM;
+		run = kvrealloc(dma->runs, max * sizeof(*run),
 				GFP_KERNEL_ACCOUNT);
 		if (!run)
 			return -ENOMEM;
@@ -243,14 +271,25 @@ static int upci_dma_add_page(struct upci_dma *dma, unsigned long pfn, bool io)
 
 static void upci_dma_unpin(struct upci_dma *dma)
 {
-	unsigned int i;
+	bool dirty = dma->prot & IOMMU_WRITE;
+	const struct upci_run *run;
+	struct folio *folio;
+	size_t i;
 
 	for (i = 0; i < dma->nr_runs; i++) {
-		if (dma->runs[i].io)
+		run = &dma->runs[i];
+		if (run->io)
 			continue;
-		unpin_user_page_range_dirty_lock(pfn_to_page(dma->runs[i].pfn),
-						 dma->runs[i].npages,
-						 dma->prot & IOMMU_WRITE);
+		if (run->repeat) {
+			/* one frame pinned npages times (none for the zero page) */
+			folio = page_folio(pfn_to_page(run->pfn));
+			if (dirty)
+				set_page_dirty_lock(pfn_to_page(run->pfn));
+			unpin_user_folio(folio, run->npages);
+		} else {
+			unpin_user_page_range_dirty_lock(pfn_to_page(run->pfn),
+							 run->npages, dirty);
+		}
 		cond_resched();
 	}
 	dma->nr_runs = 0;
@@ -261,17 +300,35 @@ static void upci_dma_unpin(struct upci_dma *dma)
 static int upci_domain_map(struct iommu_domain *domain, dma_addr_t iova,
 			   const struct upci_run *run, int prot)
 {
-	return iommu_map(domain, iova, PFN_PHYS(run->pfn),
-			 run->npages << PAGE_SHIFT, prot | IOMMU_CACHE,
-			 GFP_KERNEL_ACCOUNT);
+	unsigned long i;
+	int ret;
+
+	if (!run->repeat)
+		return iommu_map(domain, iova, PFN_PHYS(run->pfn),
+				 run->npages << PAGE_SHIFT, prot | IOMMU_CACHE,
+				 GFP_KERNEL_ACCOUNT);
+	/* one frame at each page of the run */
+	for (i = 0; i < run->npages; i++) {
+		ret = iommu_map(domain, iova + (i << PAGE_SHIFT),
+				PFN_PHYS(run->pfn), PAGE_SIZE,
+				prot | IOMMU_CACHE, GFP_KERNEL_ACCOUNT);
+		if (ret) {
+			if (i)
+				iommu_unmap(domain, iova, i << PAGE_SHIFT);
+			return ret;
+		}
+		if (!(i % 512))
+			cond_resched();
+	}
+	return 0;
 }
 
 /* Maps runs[from..to) of dma, following what is mapped, into every domain */
 static int upci_dma_map_runs(struct upci_iommu *iommu, struct upci_dma *dma,
-			     unsigned int from, unsigned int to)
+			     size_t from, size_t to)
 {
 	struct upci_domain *d;
-	unsigned int i;
+	size_t i;
 	int ret;
 
 	for (i = from; i < to; i++) {
@@ -326,9 +383,18 @@ static void upci_dma_remove(struct upci_iommu *iommu, struct upci_dma *dma)
 static void upci_dma_remove_all(struct upci_iommu *iommu)
 {
 	struct rb_node *node;
+	struct upci_dma *dma;
 
-	while ((node = rb_first(&iommu->dmas)))
-		upci_dma_remove(iommu, rb_entry(node, struct upci_dma, node));
+	while ((node = rb_first(&iommu->dmas))) {
+		dma = rb_entry(node, struct upci_dma, node);
+		if (dma->pinning) {
+			/* its pinner frees it */
+			rb_erase(&dma->node, &iommu->dmas);
+			dma->orphan = true;
+		} else {
+			upci_dma_remove(iommu, dma);
+		}
+	}
 }
 
 /*
@@ -386,15 +452,17 @@ out:
 	return ret;
 }
 
-/* Pins and maps [dma->vaddr, + size) into every domain, batch by batch. */
-static int upci_dma_pin_map(struct upci_iommu *iommu, struct upci_dma *dma,
-			    size_t size)
+/*
+ * Pins and charges [dma->vaddr, + size), batch by batch, recording the
+ * runs; maps nothing. Called with no lock held: the user's memory may be
+ * faulted in, for as long as the user makes it take.
+ */
+static int upci_dma_pin(struct upci_dma *dma, size_t size)
 {
 	unsigned int gup = FOLL_LONGTERM;
 	bool lock_cap = capable(CAP_IPC_LOCK);
 	unsigned long done = 0, npages = size >> PAGE_SHIFT;
 	struct page **pages;
-	unsigned int mapped_runs = 0;
 	int ret = 0;
 
 	if (dma->prot & IOMMU_WRITE)
@@ -443,16 +511,11 @@ static int upci_dma_pin_map(struct upci_iommu *iommu, struct upci_dma *dma,
 		if (ret)
 			break;
 		done += got;
-
-		/* Every run but the last is complete: map those now */
-		ret = upci_dma_map_runs(iommu, dma, mapped_runs,
-					dma->nr_runs - 1);
-		if (ret)
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
 			break;
-		mapped_runs = dma->nr_runs - 1;
+		}
 	}
-	if (!ret)
-		ret = upci_dma_map_runs(iommu, dma, mapped_runs, dma->nr_runs);
 	kfree(pages);
 	return ret;
 }
@@ -627,7 +690,9 @@ struct upci_iommu *upci_iommu_alloc(bool v2)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&iommu->lock);
 	iommu->v2 = v2;
+	kref_init(&iommu->kref);
 	INIT_LIST_HEAD(&iommu->domains);
+	init_waitqueue_head(&iommu->pin_wq);
 	INIT_LIST_HEAD(&iommu->iova);
 	iommu->dmas = RB_ROOT;
 	iommu->dma_avail = READ_ONCE(upci_dma_entry_limit);
@@ -641,12 +706,14 @@ static void upci_domain_free(struct upci_domain *d)
 	kfree(d);
 }
 
-void upci_iommu_free(struct upci_iommu *iommu)
+static void upci_iommu_release(struct kref *kref)
 {
+	struct upci_iommu *iommu = container_of(kref, struct upci_iommu, kref);
 	struct upci_domain_group *g, *gtmp;
 	struct upci_domain *d, *dtmp;
 
 	mutex_lock(&iommu->lock);
+	WARN_ON(iommu->pinning);
 	upci_dma_remove_all(iommu);
 	list_for_each_entry_safe(d, dtmp, &iommu->domains, next) {
 		list_for_each_entry_safe(g, gtmp, &d->groups, next) {
@@ -663,6 +730,16 @@ void upci_iommu_free(struct upci_iommu *iommu)
 	mutex_unlock(&iommu->lock);
 	mutex_destroy(&iommu->lock);
 	kfree(iommu);
+}
+
+void upci_iommu_get(struct upci_iommu *iommu)
+{
+	kref_get(&iommu->kref);
+}
+
+void upci_iommu_put(struct upci_iommu *iommu)
+{
+	kref_put(&iommu->kref, upci_iommu_release);
 }
 
 static struct upci_domain *upci_find_group(struct upci_iommu *iommu,
@@ -695,13 +772,16 @@ static int upci_domain_replay(struct upci_iommu *iommu,
 			      struct iommu_domain *domain)
 {
 	struct rb_node *n;
-	unsigned int i;
+	size_t i;
 	int ret;
 
 	for (n = rb_first(&iommu->dmas); n; n = rb_next(n)) {
 		struct upci_dma *dma = rb_entry(n, struct upci_dma, node);
 		dma_addr_t iova = dma->iova;
 
+		/* its pinner maps it into every domain, this one included */
+		if (dma->pinning)
+			continue;
 		for (i = 0; i < dma->nr_runs; i++) {
 			ret = upci_domain_map(domain, iova, &dma->runs[i],
 					      dma->prot);
@@ -948,12 +1028,27 @@ static int upci_iommu_map(struct upci_iommu *iommu,
 	dma->prot = prot;
 	dma->mm = current->mm;
 	mmgrab(dma->mm);
+	dma->pinning = true;
+	upci_dma_link(iommu, dma);	/* the range is ours meanwhile */
+	iommu->pinning++;
+	mutex_unlock(&iommu->lock);
 
-	ret = upci_dma_pin_map(iommu, dma, size);
-	if (ret)
-		upci_dma_destroy(iommu, dma);	/* nothing pinned or charged */
-	else
-		upci_dma_link(iommu, dma);
+	ret = upci_dma_pin(dma, size);
+
+	mutex_lock(&iommu->lock);
+	iommu->pinning--;
+	dma->pinning = false;
+	if (dma->orphan) {
+		/* the last group left meanwhile, and the mappings with it */
+		upci_dma_destroy(iommu, dma);
+		ret = ret ? ret : -ENODEV;
+	} else {
+		if (!ret)
+			ret = upci_dma_map_runs(iommu, dma, 0, dma->nr_runs);
+		if (ret)
+			upci_dma_remove(iommu, dma);
+	}
+	wake_up_all(&iommu->pin_wq);
 out_unlock:
 	mutex_unlock(&iommu->lock);
 	return ret;
@@ -984,6 +1079,19 @@ static int upci_iommu_map_dma(struct upci_iommu *iommu, void __user *arg)
  * and one that covers a mapping's first page unmaps all of it. Both report
  * the bytes actually unmapped.
  */
+/* A mapping of [iova, last] is still pinning (unmap waits for it) */
+static bool upci_range_pinning(struct upci_iommu *iommu, dma_addr_t iova,
+			       dma_addr_t last)
+{
+	struct upci_dma *dma;
+
+	for (dma = upci_dma_first(iommu, iova, last); dma && dma->iova <= last;
+	     dma = upci_dma_next(dma))
+		if (dma->pinning)
+			return true;
+	return false;
+}
+
 static int upci_iommu_unmap(struct upci_iommu *iommu,
 			    struct vfio_iommu_type1_dma_unmap *unmap)
 {
@@ -1008,6 +1116,17 @@ static int upci_iommu_unmap(struct upci_iommu *iommu,
 		    size > SIZE_MAX)
 			goto out_unlock;
 		last = iova + size - 1;
+	}
+
+	/* as if the pinning map had held the lock: wait until it is done */
+	while (upci_range_pinning(iommu, iova, last)) {
+		mutex_unlock(&iommu->lock);
+		if (wait_event_interruptible(iommu->pin_wq,
+					     !READ_ONCE(iommu->pinning))) {
+			unmap->size = 0;
+			return -EINTR;
+		}
+		mutex_lock(&iommu->lock);
 	}
 
 	if (iommu->v2 && !all) {

@@ -47,6 +47,8 @@
 #define IOVA_SRC	0x1000000ul
 #define IOVA_DST	0x2000000ul
 #define IOVA_PEER	0x40000000ul
+#define IOVA_ZEROS	0x80000000ul
+#define ZEROS_SIZE	(256ul << 20)
 #define PEER_ID		"mdma2"
 #define PEER_COPY	(64 * 1024ul)
 #define COPY_SIZE	(256 * 1024ul)
@@ -347,6 +349,123 @@ TEST_F(e2e, foreign_pfnmap_is_refused_by_upci)
 	if (!got)
 		test_cmd_unmap(self->m.dev.container, IOVA_PEER, PAGE, PAGE);
 	munmap(map, PAGE);
+	close(fd);
+}
+
+static long meminfo_kb(const char *key)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
+			v = strtol(line + strlen(key) + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/*
+ * The worst case for a mapping's metadata that Linux 6.12 lets a user
+ * reach: memory never touched, mapped read-only. A long-term read-only pin
+ * of a private mapping unshares even the zero page (gup_must_unshare()),
+ * so every page becomes a fresh page of the user's, charged to locked_vm
+ * on both drivers, and seldom next to the one before: upci records about
+ * one run per page, 24 bytes per 4 KiB charged. (The zero page itself,
+ * which would be charged to nobody, costs one run for any number of pages
+ * since upci records repeated frames as one run; 6.12 does not let a
+ * long-term pin reach it.) Time, kernel memory and the charge are printed;
+ * the device reads the last page as zeros.
+ */
+TEST_F_TIMEOUT(e2e, read_only_map_of_untouched_memory, 600)
+{
+	struct mockdma_desc d, out;
+	long vmalloc, locked, pinned, pinned_after, grown, charged;
+	double t0, map_ms, unmap_ms;
+	uint8_t *zeros;
+
+	zeros = mmap(NULL, ZEROS_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		     -1, 0);
+	ASSERT_NE(MAP_FAILED, zeros);
+	ASSERT_EQ(0, mockdma_ring_init(&self->m, &self->ring, IOVA_RING, 16, 0));
+	vmalloc = meminfo_kb("VmallocUsed");
+	locked = vfio_lab_locked_vm_kb();
+	ASSERT_EQ(0, vfio_lab_pinned_pages(&pinned));
+
+	t0 = mockdma_now_ms();
+	ASSERT_EQ(0, vfio_lab_map(self->m.dev.container, (uint64_t)(uintptr_t)zeros,
+				  IOVA_ZEROS, ZEROS_SIZE, VFIO_DMA_MAP_FLAG_READ));
+	map_ms = mockdma_now_ms() - t0;
+	grown = meminfo_kb("VmallocUsed") - vmalloc;
+	charged = vfio_lab_locked_vm_kb() - locked;
+	/* every page the user's now, and charged to it */
+	EXPECT_EQ((long)(ZEROS_SIZE >> 10), charged);
+	/* metadata: at most a run (24 bytes) per page, plus slack */
+	EXPECT_GE((long)(ZEROS_SIZE / PAGE * 24 / 1024 + 256), grown)
+		TH_LOG("vmalloc grew by %ld kB", grown);
+
+	/* the device reads the last page: zeros, through the IOMMU */
+	memset(self->dst.va, 0xcc, PAGE);
+	d = mockdma_desc_copy(IOVA_ZEROS + ZEROS_SIZE - PAGE, IOVA_DST, PAGE, 0);
+	ASSERT_EQ(0, mockdma_run(&self->m, &self->ring, &d, &out));
+	ASSERT_EQ(MOCKDMA_ST_OK, out.status) log_desc(_metadata, &out);
+	EXPECT_TRUE(all_bytes(self->dst.va, PAGE, 0));
+
+	t0 = mockdma_now_ms();
+	test_cmd_unmap(self->m.dev.container, IOVA_ZEROS, ZEROS_SIZE, ZEROS_SIZE);
+	unmap_ms = mockdma_now_ms() - t0;
+	ASSERT_EQ(0, vfio_lab_pinned_pages(&pinned_after));
+	EXPECT_EQ(pinned, pinned_after);
+	EXPECT_EQ(locked, vfio_lab_locked_vm_kb());
+	printf("# bench: read-only-untouched-map size=256MiB driver=%s map_ms=%.0f unmap_ms=%.0f vmalloc_kb=%ld charged_kb=%ld\n",
+	       vfio_lab_driver_name(), map_ms, unmap_ms, grown, charged);
+	munmap(zeros, ZEROS_SIZE);
+}
+
+/*
+ * One page mapped at 4096 consecutive addresses (a memfd page, mmapped
+ * again and again): one frame, pinned 4096 times over, which upci records
+ * as one repeated run. Every pin must come back at the unmap, and the
+ * device must read that page at every one of its IOVAs.
+ */
+TEST_F(e2e, one_page_mapped_many_times_is_pinned_and_released_as_often)
+{
+	const size_t copies = 4096, size = copies * PAGE;
+	long pinned, pinned_mapped, pinned_after;
+	struct mockdma_desc d, out;
+	uint8_t *area, *p;
+	size_t i;
+	int fd;
+
+	fd = memfd_create("upcilab-repeat", MFD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, PAGE));
+	area = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	for (i = 0; i < copies; i++) {
+		p = mmap(area + i * PAGE, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 fd, 0);
+		ASSERT_EQ(area + i * PAGE, p);
+	}
+	memset(area, 0x5c, PAGE);	/* every copy shows it */
+	ASSERT_EQ(0x5c, area[size - 1]);
+	ASSERT_EQ(0, mockdma_ring_init(&self->m, &self->ring, IOVA_RING, 16, 0));
+	ASSERT_EQ(0, vfio_lab_pinned_pages(&pinned));
+
+	test_cmd_map(self->m.dev.container, area, IOVA_ZEROS, size);
+	ASSERT_EQ(0, vfio_lab_pinned_pages(&pinned_mapped));
+	EXPECT_EQ(pinned + (long)copies, pinned_mapped);
+	memset(self->dst.va, 0, PAGE);
+	d = mockdma_desc_copy(IOVA_ZEROS + size - PAGE, IOVA_DST, PAGE, 0);
+	ASSERT_EQ(0, mockdma_run(&self->m, &self->ring, &d, &out));
+	ASSERT_EQ(MOCKDMA_ST_OK, out.status) log_desc(_metadata, &out);
+	EXPECT_TRUE(all_bytes(self->dst.va, PAGE, 0x5c));
+
+	test_cmd_unmap(self->m.dev.container, IOVA_ZEROS, size, size);
+	ASSERT_EQ(0, vfio_lab_pinned_pages(&pinned_after));
+	EXPECT_EQ(pinned, pinned_after);
+	munmap(area, size);
 	close(fd);
 }
 
