@@ -43,6 +43,118 @@
 #define MOCKDMA_CAP_EXP		0x90
 #define MOCKDMA_ECAP_AER	0x100
 
+/*
+ * Extended configuration space beyond AER, used only by the knobs below
+ * (nothing is there by default).  With aer=off and a knob that needs an
+ * extended capability list (sriov=on, or an ecap-* cap-hostile layout),
+ * the list starts with an anchor: a Vendor-Specific Extended Capability
+ * (ID 0x000b) at 0x100 with VSEC ID MOCKDMA_VSEC_ID_ANCHOR and
+ * MOCKDMA_MAGIC at +8.  AER (aer=on) is 0x100-0x147.
+ */
+#define MOCKDMA_ECAP_ANCHOR	0x100	/* only with aer=off, see above */
+#define MOCKDMA_ECAP_ANCHOR_LEN	0x0c
+#define MOCKDMA_ECAP_SRIOV	0x160	/* SR-IOV capability (0x40 bytes), sriov=on */
+#define MOCKDMA_VSEC_ID_ANCHOR	0x0001	/* VSEC ID (dword +4, bits 15:0) */
+#define MOCKDMA_VSEC_ID_HOSTILE	0x0002
+#define MOCKDMA_VSEC_REV	1	/* VSEC revision (dword +4, bits 19:16) */
+
+/*
+ * Hostile capability layouts: property cap-hostile=NAME (default empty:
+ * none) picks one.  Every layout appends one capability at the END of a
+ * list, after all the real ones, so a careful walker still finds every
+ * real capability and then stops; a trusting one follows the hostile
+ * pointer or length.  The appended capability is read-only and survives
+ * resets.
+ *
+ * Standard list (low, misaligned, vndr-long, cycle): a vendor-specific
+ * capability (ID 0x09) at MOCKDMA_HOSTILE_CAP, linked from the list's
+ * last capability (PM at 0x40, or MSI at 0x50 with pm=off):
+ *   +0 0x09, +1 next, +2 length (MOCKDMA_HOSTILE_CAP_LEN unless vndr-long),
+ *   +3 the layout number (MOCKDMA_HOSTILE_*), +4 u32 MOCKDMA_MAGIC.
+ *   low         next = MOCKDMA_HOSTILE_LOW_NEXT: BAR0, in the header
+ *   misaligned  next = MOCKDMA_HOSTILE_MISALIGNED_NEXT: not dword aligned,
+ *               inside the vendor capability at 0x68 (byte 0x6a is its
+ *               length 0x10, 0x6b its version 1)
+ *   vndr-long   next = 0, length MOCKDMA_HOSTILE_VNDR_LONG_LEN: runs
+ *               past 0x100
+ *   cycle       next = MOCKDMA_HOSTILE_CYCLE_NEXT, the head of the list
+ *               (the PCIe capability): the list loops forever
+ *
+ * Extended list (ecap-long, ecap-cycle, below-ecap): a Vendor-Specific
+ * Extended Capability (ID 0x000b, version 1) at MOCKDMA_HOSTILE_ECAP,
+ * linked from the list's last capability (AER at 0x100, the anchor with
+ * aer=off, or SR-IOV with sriov=on):
+ *   +0 header, +4 VSEC header: ID MOCKDMA_VSEC_ID_HOSTILE, revision
+ *   MOCKDMA_VSEC_REV, length (bits 31:20) MOCKDMA_HOSTILE_ECAP_LEN unless
+ *   ecap-long, +8 u32 the layout number, +12 u32 MOCKDMA_MAGIC.
+ *   ecap-long   next = 0, VSEC length MOCKDMA_HOSTILE_ECAP_LONG_LEN: runs
+ *               past 4096 (0xf00 + 0x800)
+ *   ecap-cycle  next = MOCKDMA_HOSTILE_ECAP_CYCLE_NEXT (0x100): loops
+ *   below-ecap  next = MOCKDMA_HOSTILE_BELOW_ECAP_NEXT: below 0x100
+ * BAR0 register CAP_HOSTILE reads the layout number.
+ */
+#define MOCKDMA_HOSTILE_NONE		0
+#define MOCKDMA_HOSTILE_LOW		1
+#define MOCKDMA_HOSTILE_MISALIGNED	2
+#define MOCKDMA_HOSTILE_VNDR_LONG	3
+#define MOCKDMA_HOSTILE_CYCLE		4
+#define MOCKDMA_HOSTILE_ECAP_LONG	5	/* this and above: extended list */
+#define MOCKDMA_HOSTILE_ECAP_CYCLE	6
+#define MOCKDMA_HOSTILE_BELOW_ECAP	7
+#define MOCKDMA_HOSTILE_COUNT		8
+
+#define MOCKDMA_HOSTILE_NAME_LOW	"low"
+#define MOCKDMA_HOSTILE_NAME_MISALIGNED	"misaligned"
+#define MOCKDMA_HOSTILE_NAME_VNDR_LONG	"vndr-long"
+#define MOCKDMA_HOSTILE_NAME_CYCLE	"cycle"
+#define MOCKDMA_HOSTILE_NAME_ECAP_LONG	"ecap-long"
+#define MOCKDMA_HOSTILE_NAME_ECAP_CYCLE	"ecap-cycle"
+#define MOCKDMA_HOSTILE_NAME_BELOW_ECAP	"below-ecap"
+
+#define MOCKDMA_HOSTILE_CAP		0xf0	/* standard-list layouts */
+#define MOCKDMA_HOSTILE_CAP_LEN		0x10	/* its length byte, normally */
+#define MOCKDMA_HOSTILE_CAP_KIND	3	/* u8: MOCKDMA_HOSTILE_* */
+#define MOCKDMA_HOSTILE_CAP_MAGIC	4	/* u32: MOCKDMA_MAGIC */
+#define MOCKDMA_HOSTILE_LOW_NEXT	0x10	/* PCI_BASE_ADDRESS_0 */
+#define MOCKDMA_HOSTILE_MISALIGNED_NEXT	0x6a
+#define MOCKDMA_HOSTILE_VNDR_LONG_LEN	0x40	/* 0xf0 + 0x40 > 0x100 */
+#define MOCKDMA_HOSTILE_CYCLE_NEXT	MOCKDMA_CAP_EXP	/* the list head */
+
+#define MOCKDMA_HOSTILE_ECAP		0xf00	/* extended-list layouts */
+#define MOCKDMA_HOSTILE_ECAP_LEN	0x10	/* its VSEC length, normally */
+#define MOCKDMA_HOSTILE_ECAP_KIND	8	/* u32: MOCKDMA_HOSTILE_* */
+#define MOCKDMA_HOSTILE_ECAP_MAGIC	12	/* u32: MOCKDMA_MAGIC */
+#define MOCKDMA_HOSTILE_ECAP_LONG_LEN	0x800	/* 0xf00 + 0x800 > 0x1000 */
+#define MOCKDMA_HOSTILE_ECAP_CYCLE_NEXT	0x100
+#define MOCKDMA_HOSTILE_BELOW_ECAP_NEXT	0x40
+
+/*
+ * SR-IOV (sriov=on, total-vfs=N): the function is a physical function
+ * with the SR-IOV capability at MOCKDMA_ECAP_SRIOV.  TotalVFs = InitialVFs
+ * = N (1-7), First VF Offset MOCKDMA_VF_OFFSET, VF Stride
+ * MOCKDMA_VF_STRIDE, VF device ID MOCKDMA_VF_DEVICE_ID, VF BAR0 a 32-bit
+ * memory BAR of MOCKDMA_VF_BAR0_SIZE per VF.  VF k (0-based) is at devfn
+ * PF + 1 + k: the PF must sit at function F with functions F+1..F+N of
+ * its slot free (e.g. alone in a slot at function 0, or at 00.0 below a
+ * pcie-root-port: VFs at 00.1, 00.2, ...).  A VF is a PCIe endpoint
+ * ("mockdma-vf", created by the PF only) with a PCIe capability at
+ * MOCKDMA_VF_CAP_EXP and BAR0 registers below.  Its config vendor and
+ * device IDs read 0xffff, as the SR-IOV spec says.  Any PF reset disables
+ * the VFs and clears the SR-IOV control registers.
+ */
+#define MOCKDMA_VF_DEVICE_ID	0x5ad1
+#define MOCKDMA_VF_OFFSET	1
+#define MOCKDMA_VF_STRIDE	1
+#define MOCKDMA_SRIOV_MAX_VFS	7
+#define MOCKDMA_SRIOV_DEF_VFS	2	/* total-vfs default */
+#define MOCKDMA_VF_BAR_REGS	0
+#define MOCKDMA_VF_BAR0_SIZE	0x1000
+#define MOCKDMA_VF_CAP_EXP	0x40
+#define MOCKDMA_VF_REG_MAGIC	0x000	/* RO MOCKDMA_VF_MAGIC */
+#define MOCKDMA_VF_REG_NUMBER	0x004	/* RO this VF's number, 0-based */
+#define MOCKDMA_VF_REG_SCRATCH	0x008	/* RW, cleared by reset */
+#define MOCKDMA_VF_MAGIC	0x46564b4d	/* the bytes "MKVF" */
+
 /* Vendor-specific capability body (after ID, next and length bytes). */
 #define MOCKDMA_VNDR_LEN	16
 #define MOCKDMA_VNDR_VERSION	3	/* u8:  MOCKDMA_REG_VERSION */
@@ -51,6 +163,15 @@
 #define MOCKDMA_VNDR_VECTORS	12	/* u16: MSI-X vectors */
 #define MOCKDMA_VNDR_MSI	14	/* u8:  MSI messages */
 #define MOCKDMA_VNDR_DMA_BITS	15	/* u8:  DMA address bits */
+
+/*
+ * vndr-writable=on: bytes 1-15 of the vendor capability at
+ * MOCKDMA_CAP_VNDR (next pointer, length, body; not the ID) take config
+ * writes, so a user can rewrite the capability list at run time.  Every
+ * device reset (FLR, PM, bus, machine) restores them.
+ */
+#define MOCKDMA_VNDR_WRITABLE_FIRST	1
+#define MOCKDMA_VNDR_WRITABLE_LEN	(MOCKDMA_VNDR_LEN - 1)
 
 /*
  * BAR0 registers. 32-bit registers take 4-byte accesses; 64-bit ones
@@ -89,6 +210,7 @@
 #define MOCKDMA_REG_ROGUE_DATA	0x078	/* RW 64: value written / read */
 #define MOCKDMA_REG_ROGUE_CTRL	0x080	/* WO MOCKDMA_ROGUE_*: do it now */
 #define MOCKDMA_REG_ROGUE_STATUS 0x084	/* RO MOCKDMA_ST_* of the last one */
+#define MOCKDMA_REG_CAP_HOSTILE	0x088	/* RO MOCKDMA_HOSTILE_* (cap-hostile) */
 
 #define MOCKDMA_REG_IRQ_COUNT	0x100	/* RO u32[64]: messages sent per vector */
 
@@ -101,6 +223,9 @@
 #define MOCKDMA_FEAT_AER	(1u << 3)	/* AER capability present */
 #define MOCKDMA_FEAT_SUBPAGE	(1u << 4)	/* BAR5 is a memory BAR */
 #define MOCKDMA_FEAT_PM		(1u << 5)	/* PM capability ("pm" property) */
+#define MOCKDMA_FEAT_SRIOV	(1u << 6)	/* SR-IOV PF ("sriov" property) */
+#define MOCKDMA_FEAT_VNDR_WRITABLE (1u << 7)	/* "vndr-writable" property */
+#define MOCKDMA_FEAT_CAP_HOSTILE (1u << 8)	/* a "cap-hostile" layout */
 
 #define MOCKDMA_CTRL_ENABLE	(1u << 0)	/* run descriptors */
 #define MOCKDMA_CTRL_HALT_ON_ERR (1u << 1)	/* stop the ring at an error */

@@ -24,6 +24,7 @@
 #include "hw/pci/pci.h"
 #include "hw/pci/pcie.h"
 #include "hw/pci/pcie_aer.h"
+#include "hw/pci/pcie_sriov.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "sysemu/dma.h"
@@ -38,6 +39,8 @@
 
 #define TYPE_MOCKDMA "mockdma"
 OBJECT_DECLARE_SIMPLE_TYPE(MockDmaState, MOCKDMA)
+#define TYPE_MOCKDMA_VF "mockdma-vf"
+OBJECT_DECLARE_SIMPLE_TYPE(MockDmaVfState, MOCKDMA_VF)
 
 #define MOCKDMA_PAGE		4096u
 #define MOCKDMA_MSIX_BAR_SIZE	4096u
@@ -66,6 +69,15 @@ struct MockDmaState {
 	bool aer;
 	bool pm;
 	bool subpage;
+	char *cap_hostile;
+	bool vndr_writable;
+	bool sriov;
+	uint16_t total_vfs;
+
+	/* from the properties, at realize */
+	uint32_t hostile;		/* MOCKDMA_HOSTILE_* */
+	uint8_t hostile_tail;		/* capability linked to the hostile one */
+	uint8_t vndr_saved[MOCKDMA_VNDR_LEN];	/* vndr-writable: reset to it */
 
 	/* registers, cleared by every reset */
 	uint32_t ctrl;
@@ -534,7 +546,10 @@ static uint32_t mockdma_features(const MockDmaState *s)
 	       (s->flr ? MOCKDMA_FEAT_FLR : 0) |
 	       (s->aer ? MOCKDMA_FEAT_AER : 0) |
 	       (s->subpage ? MOCKDMA_FEAT_SUBPAGE : 0) |
-	       (s->pm ? MOCKDMA_FEAT_PM : 0);
+	       (s->pm ? MOCKDMA_FEAT_PM : 0) |
+	       (s->sriov ? MOCKDMA_FEAT_SRIOV : 0) |
+	       (s->vndr_writable ? MOCKDMA_FEAT_VNDR_WRITABLE : 0) |
+	       (s->hostile ? MOCKDMA_FEAT_CAP_HOSTILE : 0);
 }
 
 static uint32_t mockdma_status(const MockDmaState *s)
@@ -595,6 +610,7 @@ static uint64_t mockdma_regs_read(void *opaque, hwaddr addr, unsigned int size)
 	case MOCKDMA_REG_ROGUE_DATA:	return lo32(s->rogue_data);
 	case MOCKDMA_REG_ROGUE_DATA + 4: return hi32(s->rogue_data);
 	case MOCKDMA_REG_ROGUE_STATUS:	return s->rogue_status;
+	case MOCKDMA_REG_CAP_HOSTILE:	return s->hostile;
 	/* write-only registers read as zero */
 	case MOCKDMA_REG_SWINT:
 	case MOCKDMA_REG_AER_COR:
@@ -800,6 +816,10 @@ static void mockdma_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
 
 	if (s->knobs & MOCKDMA_KNOB_IGNORE_DISINTX)
 		mockdma_drop_disintx(addr, &val, len);
+	/*
+	 * In QEMU 7.2 this also runs pcie_sriov_config_write(), which adds
+	 * or removes the VFs when VF Enable changes (as for hw/nvme).
+	 */
 	pci_default_write_config(pdev, addr, val, len);
 
 	if (s->flr && ranges_overlap(addr, len, pdev->exp.exp_cap +
@@ -817,9 +837,34 @@ static void mockdma_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
 
 /* --- reset, realize --- */
 
+/*
+ * What a reset does to the SR-IOV capability (QEMU 7.2 only removes the
+ * VFs): VF Enable, VF MSE, ARI Capable Hierarchy, NumVFs, System Page
+ * Size and the VF BARs go back to their defaults.
+ */
+static void mockdma_sriov_reset(PCIDevice *pdev)
+{
+	uint8_t *cap = pdev->config + MOCKDMA_ECAP_SRIOV;
+
+	pcie_sriov_pf_disable_vfs(pdev);
+	pci_set_word(cap + PCI_SRIOV_CTRL, 0);
+	pci_set_word(cap + PCI_SRIOV_NUM_VF, 0);
+	pci_set_long(cap + PCI_SRIOV_SYS_PGSIZE, 1);
+	for (int i = 0; i < PCI_SRIOV_NUM_BARS; i++)
+		pci_set_long(cap + PCI_SRIOV_BAR + 4 * i,
+			     pdev->exp.sriov_pf.vf_bar_type[i]);
+}
+
 static void mockdma_qdev_reset(DeviceState *dev)
 {
 	MockDmaState *s = MOCKDMA(dev);
+	PCIDevice *pdev = PCI_DEVICE(s);
+
+	if (s->sriov)
+		mockdma_sriov_reset(pdev);
+	if (s->vndr_writable)
+		memcpy(pdev->config + MOCKDMA_CAP_VNDR, s->vndr_saved,
+		       MOCKDMA_VNDR_LEN);
 
 	timer_del(s->timer);
 	qemu_bh_cancel(s->bh);
@@ -864,8 +909,42 @@ static void mockdma_build_rom(MockDmaState *s)
 	pcir[21] = 0x80;	/* last image */
 }
 
+static const char *const mockdma_hostile_names[MOCKDMA_HOSTILE_COUNT] = {
+	[MOCKDMA_HOSTILE_LOW]		= MOCKDMA_HOSTILE_NAME_LOW,
+	[MOCKDMA_HOSTILE_MISALIGNED]	= MOCKDMA_HOSTILE_NAME_MISALIGNED,
+	[MOCKDMA_HOSTILE_VNDR_LONG]	= MOCKDMA_HOSTILE_NAME_VNDR_LONG,
+	[MOCKDMA_HOSTILE_CYCLE]		= MOCKDMA_HOSTILE_NAME_CYCLE,
+	[MOCKDMA_HOSTILE_ECAP_LONG]	= MOCKDMA_HOSTILE_NAME_ECAP_LONG,
+	[MOCKDMA_HOSTILE_ECAP_CYCLE]	= MOCKDMA_HOSTILE_NAME_ECAP_CYCLE,
+	[MOCKDMA_HOSTILE_BELOW_ECAP]	= MOCKDMA_HOSTILE_NAME_BELOW_ECAP,
+};
+
+/* "cap-hostile" to MOCKDMA_HOSTILE_*; empty is none. */
+static bool mockdma_parse_hostile(MockDmaState *s, Error **errp)
+{
+	g_autoptr(GString) valid = g_string_new(NULL);
+
+	s->hostile = MOCKDMA_HOSTILE_NONE;
+	if (!s->cap_hostile || !*s->cap_hostile)
+		return true;
+	for (uint32_t i = 1; i < MOCKDMA_HOSTILE_COUNT; i++) {
+		if (!strcmp(s->cap_hostile, mockdma_hostile_names[i])) {
+			s->hostile = i;
+			return true;
+		}
+		g_string_append_printf(valid, "%s%s", i > 1 ? ", " : "",
+				       mockdma_hostile_names[i]);
+	}
+	error_setg(errp, "mockdma: cap-hostile '%s' is unknown: it must be one "
+		   "of %s (or empty, the default: none)", s->cap_hostile,
+		   valid->str);
+	return false;
+}
+
 static bool mockdma_check_props(MockDmaState *s, Error **errp)
 {
+	uint32_t fn = PCI_FUNC(PCI_DEVICE(s)->devfn);
+
 	if (s->mem_size < 1 * MiB || s->mem_size > 1 * GiB ||
 	    !is_power_of_2(s->mem_size)) {
 		error_setg(errp, "mockdma: mem-size must be a power of 2 from 1M to 1G");
@@ -889,7 +968,14 @@ static bool mockdma_check_props(MockDmaState *s, Error **errp)
 		error_setg(errp, "mockdma: intx-pin must be 0 to 3 (INTA to INTD)");
 		return false;
 	}
-	return true;
+	if (s->sriov && (!s->total_vfs || fn + s->total_vfs > 7)) {
+		error_setg(errp, "mockdma: with sriov=on the VFs take functions "
+			   "%u to %u of the slot: total-vfs must be 1 to %u "
+			   "(put the PF at function 0 for up to %d)", fn + 1,
+			   fn + s->total_vfs, 7 - fn, MOCKDMA_SRIOV_MAX_VFS);
+		return false;
+	}
+	return mockdma_parse_hostile(s, errp);
 }
 
 static void mockdma_init_vndr_cap(MockDmaState *s)
@@ -948,6 +1034,133 @@ static bool mockdma_init_caps(MockDmaState *s, Error **errp)
 	return true;
 }
 
+/*
+ * Extended capabilities after AER: the anchor at 0x100 when AER is off
+ * and something must follow it, then SR-IOV.
+ */
+static void mockdma_init_ext_caps(MockDmaState *s)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+	uint8_t *anchor = pdev->config + MOCKDMA_ECAP_ANCHOR;
+
+	if (!s->aer && (s->sriov || s->hostile >= MOCKDMA_HOSTILE_ECAP_LONG)) {
+		pcie_add_capability(pdev, PCI_EXT_CAP_ID_VNDR, 1,
+				    MOCKDMA_ECAP_ANCHOR,
+				    MOCKDMA_ECAP_ANCHOR_LEN);
+		pci_set_long(anchor + 4, MOCKDMA_VSEC_ID_ANCHOR |
+			     MOCKDMA_VSEC_REV << 16 |
+			     MOCKDMA_ECAP_ANCHOR_LEN << 20);
+		pci_set_long(anchor + 8, MOCKDMA_MAGIC);
+	}
+	if (s->sriov) {
+		pcie_sriov_pf_init(pdev, MOCKDMA_ECAP_SRIOV, TYPE_MOCKDMA_VF,
+				   MOCKDMA_VF_DEVICE_ID, s->total_vfs,
+				   s->total_vfs, MOCKDMA_VF_OFFSET,
+				   MOCKDMA_VF_STRIDE);
+		pcie_sriov_pf_init_vf_bar(pdev, MOCKDMA_VF_BAR_REGS,
+					  PCI_BASE_ADDRESS_SPACE_MEMORY,
+					  MOCKDMA_VF_BAR0_SIZE);
+	}
+}
+
+static void mockdma_init_vndr_writable(MockDmaState *s)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+
+	memcpy(s->vndr_saved, pdev->config + MOCKDMA_CAP_VNDR,
+	       MOCKDMA_VNDR_LEN);
+	memset(pdev->wmask + MOCKDMA_CAP_VNDR + MOCKDMA_VNDR_WRITABLE_FIRST,
+	       0xff, MOCKDMA_VNDR_WRITABLE_LEN);
+}
+
+/* The last capability of the standard list, which is sane here. */
+static uint8_t mockdma_cap_tail(PCIDevice *pdev)
+{
+	uint8_t pos = pdev->config[PCI_CAPABILITY_LIST];
+
+	while (pdev->config[pos + PCI_CAP_LIST_NEXT])
+		pos = pdev->config[pos + PCI_CAP_LIST_NEXT];
+	return pos;
+}
+
+/* Standard-list layouts: a vendor capability at 0xf0, linked last. */
+static void mockdma_hostile_std(MockDmaState *s)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+	uint8_t *cap = pdev->config + MOCKDMA_HOSTILE_CAP;
+	uint8_t next = 0, len = MOCKDMA_HOSTILE_CAP_LEN;
+
+	switch (s->hostile) {
+	case MOCKDMA_HOSTILE_LOW:
+		next = MOCKDMA_HOSTILE_LOW_NEXT;
+		break;
+	case MOCKDMA_HOSTILE_MISALIGNED:
+		next = MOCKDMA_HOSTILE_MISALIGNED_NEXT;
+		break;
+	case MOCKDMA_HOSTILE_VNDR_LONG:
+		len = MOCKDMA_HOSTILE_VNDR_LONG_LEN;
+		break;
+	case MOCKDMA_HOSTILE_CYCLE:
+		next = pdev->config[PCI_CAPABILITY_LIST];
+		assert(next == MOCKDMA_HOSTILE_CYCLE_NEXT);
+		break;
+	}
+	s->hostile_tail = mockdma_cap_tail(pdev);
+	cap[PCI_CAP_LIST_ID] = PCI_CAP_ID_VNDR;
+	cap[PCI_CAP_LIST_NEXT] = next;
+	cap[PCI_CAP_FLAGS] = len;
+	cap[MOCKDMA_HOSTILE_CAP_KIND] = s->hostile;
+	pci_set_long(cap + MOCKDMA_HOSTILE_CAP_MAGIC, MOCKDMA_MAGIC);
+	/* QEMU leaves bytes no capability claims writable */
+	memset(pdev->wmask + MOCKDMA_HOSTILE_CAP, 0, MOCKDMA_HOSTILE_CAP_LEN);
+	pdev->config[s->hostile_tail + PCI_CAP_LIST_NEXT] = MOCKDMA_HOSTILE_CAP;
+}
+
+/* Extended-list layouts: a VSEC at 0xf00, linked last. */
+static void mockdma_hostile_ext(MockDmaState *s)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+	uint8_t *cap = pdev->config + MOCKDMA_HOSTILE_ECAP;
+	uint32_t next = 0, len = MOCKDMA_HOSTILE_ECAP_LEN;
+
+	switch (s->hostile) {
+	case MOCKDMA_HOSTILE_ECAP_LONG:
+		len = MOCKDMA_HOSTILE_ECAP_LONG_LEN;
+		break;
+	case MOCKDMA_HOSTILE_ECAP_CYCLE:
+		next = MOCKDMA_HOSTILE_ECAP_CYCLE_NEXT;
+		break;
+	case MOCKDMA_HOSTILE_BELOW_ECAP:
+		next = MOCKDMA_HOSTILE_BELOW_ECAP_NEXT;
+		break;
+	}
+	/* links it after the last one (AER, the anchor or SR-IOV) */
+	pcie_add_capability(pdev, PCI_EXT_CAP_ID_VNDR, MOCKDMA_VSEC_REV,
+			    MOCKDMA_HOSTILE_ECAP, MOCKDMA_HOSTILE_ECAP_LEN);
+	pci_set_long(cap + 4, MOCKDMA_VSEC_ID_HOSTILE |
+		     MOCKDMA_VSEC_REV << 16 | len << 20);
+	pci_set_long(cap + MOCKDMA_HOSTILE_ECAP_KIND, s->hostile);
+	pci_set_long(cap + MOCKDMA_HOSTILE_ECAP_MAGIC, MOCKDMA_MAGIC);
+	/* last: QEMU's own list walker must not meet it */
+	pci_set_long(cap, PCI_EXT_CAP(PCI_EXT_CAP_ID_VNDR, MOCKDMA_VSEC_REV,
+				      next));
+}
+
+/*
+ * Undo what a hostile layout or a user did to the standard list, before
+ * QEMU's pci_del_capability() walks it (which follows any loop forever).
+ */
+static void mockdma_restore_caps(MockDmaState *s)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+
+	if (s->vndr_writable)
+		memcpy(pdev->config + MOCKDMA_CAP_VNDR, s->vndr_saved,
+		       MOCKDMA_VNDR_LEN);
+	if (s->hostile_tail)
+		pdev->config[s->hostile_tail + PCI_CAP_LIST_NEXT] = 0;
+}
+
 static bool mockdma_init_bars(MockDmaState *s, Error **errp)
 {
 	ERRP_GUARD();
@@ -1001,12 +1214,23 @@ static void mockdma_realize(PCIDevice *pdev, Error **errp)
 	s->timer = timer_new_us(QEMU_CLOCK_VIRTUAL, mockdma_engine_timer, s);
 	if (!mockdma_init_bars(s, errp) || !mockdma_init_caps(s, errp))
 		return;
+	mockdma_init_ext_caps(s);
+	if (s->vndr_writable)
+		mockdma_init_vndr_writable(s);
+	/* hostile layouts last: nothing may walk a list after them */
+	if (s->hostile >= MOCKDMA_HOSTILE_ECAP_LONG)
+		mockdma_hostile_ext(s);
+	else if (s->hostile)
+		mockdma_hostile_std(s);
 }
 
 static void mockdma_exit(PCIDevice *pdev)
 {
 	MockDmaState *s = MOCKDMA(pdev);
 
+	mockdma_restore_caps(s);
+	if (s->sriov)
+		pcie_sriov_pf_exit(pdev);
 	if (s->aer)
 		pcie_aer_exit(pdev);
 	pcie_cap_exit(pdev);
@@ -1028,6 +1252,11 @@ static Property mockdma_properties[] = {
 	DEFINE_PROP_BOOL("aer", MockDmaState, aer, true),
 	DEFINE_PROP_BOOL("pm", MockDmaState, pm, true),
 	DEFINE_PROP_BOOL("subpage-bar", MockDmaState, subpage, false),
+	DEFINE_PROP_STRING("cap-hostile", MockDmaState, cap_hostile),
+	DEFINE_PROP_BOOL("vndr-writable", MockDmaState, vndr_writable, false),
+	DEFINE_PROP_BOOL("sriov", MockDmaState, sriov, false),
+	DEFINE_PROP_UINT16("total-vfs", MockDmaState, total_vfs,
+			   MOCKDMA_SRIOV_DEF_VFS),
 	DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -1066,9 +1295,118 @@ static const TypeInfo mockdma_info = {
 	},
 };
 
+/*
+ * --- mockdma-vf: the virtual functions of a PF with sriov=on ---
+ *
+ * A PCIe endpoint with one 4 KiB memory BAR (MOCKDMA_VF_REG_*). Only the
+ * PF creates them (pcie_sriov), when the guest sets VF Enable.
+ */
+struct MockDmaVfState {
+	PCIDevice parent_obj;
+
+	MemoryRegion regs;
+	uint32_t scratch;
+};
+
+static uint64_t mockdma_vf_read(void *opaque, hwaddr addr, unsigned int size)
+{
+	MockDmaVfState *s = opaque;
+
+	switch (addr) {
+	case MOCKDMA_VF_REG_MAGIC:	return MOCKDMA_VF_MAGIC;
+	case MOCKDMA_VF_REG_NUMBER:	return pcie_sriov_vf_number(PCI_DEVICE(s));
+	case MOCKDMA_VF_REG_SCRATCH:	return s->scratch;
+	}
+	return 0;
+}
+
+static void mockdma_vf_write(void *opaque, hwaddr addr, uint64_t val,
+			     unsigned int size)
+{
+	MockDmaVfState *s = opaque;
+
+	if (addr == MOCKDMA_VF_REG_SCRATCH)
+		s->scratch = val;
+}
+
+static const MemoryRegionOps mockdma_vf_ops = {
+	.read = mockdma_vf_read,
+	.write = mockdma_vf_write,
+	.endianness = DEVICE_LITTLE_ENDIAN,
+	.valid = { .min_access_size = 4, .max_access_size = 4 },
+	.impl = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+static void mockdma_vf_realize(PCIDevice *pdev, Error **errp)
+{
+	MockDmaVfState *s = MOCKDMA_VF(pdev);
+	uint8_t *conf = pdev->config;
+
+	if (!pci_is_vf(pdev)) {
+		error_setg(errp, "mockdma-vf: only a mockdma PF with sriov=on "
+			   "creates VFs");
+		return;
+	}
+	pci_set_word(conf + PCI_SUBSYSTEM_VENDOR_ID, MOCKDMA_VENDOR_ID);
+	pci_set_word(conf + PCI_SUBSYSTEM_ID, MOCKDMA_SUBSYS_ID);
+	memory_region_init_io(&s->regs, OBJECT(s), &mockdma_vf_ops, s,
+			      "mockdma-vf-regs", MOCKDMA_VF_BAR0_SIZE);
+	pcie_sriov_vf_register_bar(pdev, MOCKDMA_VF_BAR_REGS, &s->regs);
+	if (pcie_endpoint_cap_init(pdev, MOCKDMA_VF_CAP_EXP) < 0) {
+		error_setg(errp, "mockdma-vf: cannot add the PCIe capability");
+		return;
+	}
+}
+
+static void mockdma_vf_exit(PCIDevice *pdev)
+{
+	pcie_cap_exit(pdev);
+}
+
+static void mockdma_vf_reset(DeviceState *dev)
+{
+	MOCKDMA_VF(dev)->scratch = 0;
+}
+
+static const VMStateDescription mockdma_vf_vmstate = {
+	.name = TYPE_MOCKDMA_VF,
+	.unmigratable = 1,
+};
+
+static void mockdma_vf_class_init(ObjectClass *klass, void *data)
+{
+	DeviceClass *dc = DEVICE_CLASS(klass);
+	PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
+	k->realize = mockdma_vf_realize;
+	k->exit = mockdma_vf_exit;
+	/* the config IDs read 0xffff: pcie_sriov sets them so */
+	k->vendor_id = MOCKDMA_VENDOR_ID;
+	k->device_id = MOCKDMA_VF_DEVICE_ID;
+	k->revision = MOCKDMA_REVISION;
+	k->class_id = MOCKDMA_CLASS;
+	dc->desc = "upci lab DMA test device, SR-IOV virtual function";
+	dc->reset = mockdma_vf_reset;
+	dc->vmsd = &mockdma_vf_vmstate;
+	dc->user_creatable = false;
+	set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+}
+
+static const TypeInfo mockdma_vf_info = {
+	.name = TYPE_MOCKDMA_VF,
+	.parent = TYPE_PCI_DEVICE,
+	.instance_size = sizeof(MockDmaVfState),
+	.class_init = mockdma_vf_class_init,
+	.interfaces = (InterfaceInfo[]) {
+		{ INTERFACE_PCIE_DEVICE },
+		{ },
+	},
+};
+
 static void mockdma_register_types(void)
 {
 	type_register_static(&mockdma_info);
+	type_register_static(&mockdma_vf_info);
 }
 
 type_init(mockdma_register_types)

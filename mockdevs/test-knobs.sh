@@ -1,0 +1,399 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Check mockdma's config-space knobs (cap-hostile, vndr-writable, sriov)
+# without a guest: QEMU's qtest accelerator runs no CPU, and this script
+# is the "guest". It reads and writes config space through the q35 host
+# bridge's 0xcf8/0xcfc ports (the first 256 bytes) and through MMCONFIG
+# (PCIEXBAR, programmed here as SeaBIOS would, at 0xb0000000) for the
+# extended space, programs BARs itself and reads them with readl.
+#
+# Usage: mockdevs/test-knobs.sh     (QEMU=path overrides the lab's build)
+# Prints TAP and a kselftest-style Totals line; exits 1 on a failure.
+
+# The MOCKDMA_* variables come from include/mockdma.h, read below.
+# shellcheck disable=SC2153,SC2154
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+QEMU=${QEMU:-$("$here/build-qemu.sh" --print-path)}
+hdr=$here/../include/mockdma.h
+
+tmp=$(mktemp -d)
+trap 'qt_stop; rm -rf "$tmp"' EXIT
+
+# The contract's numbers, from include/mockdma.h itself (NAME -> $NAME):
+# every "#define MOCKDMA_X value" whose value is shell arithmetic once the
+# u suffixes are gone (numbers, shifts, earlier names).
+while read -r _ name value; do
+	value=${value%%/\**}
+	value=$(sed -E 's/\b([0-9]+|0x[0-9a-fA-F]+)u\b/\1/g' <<<"$value")
+	[[ $value =~ ^[][0-9a-fA-FxA-Z_\ \(\)\<\>\|\+\-]+$ ]] || continue
+	value=$( (echo $((value))) 2>/dev/null) || continue
+	printf -v "$name" '%d' "$value"
+done < <(grep -E '^#define MOCKDMA_[A-Z0-9_]+[[:space:]]' "$hdr" | tr '\t' ' ')
+
+MMCFG=$((0xb0000000))
+BAR0_ADDR=$((0xe0000000))	# the PF's BAR0 when a check maps it
+VF_BAR_ADDR=$((0xe1000000))	# VF BAR0 base in the PF's SR-IOV capability
+
+pass=0 fail=0 n=0
+ok() {	# ok NAME CONDITION [DETAIL]
+	n=$((n + 1))
+	if [ "$2" = 0 ]; then
+		echo "ok $n $1"
+		pass=$((pass + 1))
+	else
+		[ -z "${3:-}" ] || echo "# $3"
+		[ ! -s "$tmp/stderr" ] || sed 's/^/# qemu: /' "$tmp/stderr"
+		echo "not ok $n $1"
+		fail=$((fail + 1))
+	fi
+}
+# check NAME GOT WANT: numbers, compared as numbers, shown in hex
+check() {
+	local got=$(($2)) want=$(($3))
+	[ "$got" = "$want" ]
+	ok "$1" $? "$(printf 'got 0x%x, want 0x%x' "$got" "$want")"
+}
+
+# --- one QEMU in qtest mode, driven through a coprocess ---
+qt_pid=
+qt_start() {
+	qt_stop
+	: >"$tmp/stderr"
+	coproc QT { exec "$QEMU" -machine q35,accel=qtest -nodefaults \
+		-display none -m 128M -qtest stdio "$@" 2>"$tmp/stderr"; }
+	qt_pid=$QT_PID
+	exec {qt_in}>&"${QT[1]}" {qt_out}<&"${QT[0]}"
+	mmcfg_on
+}
+# PCIEXBAR (00:00.0 0x60): MMCONFIG at 0xb0000000, 256 buses, enabled.
+# Again after a machine reset, which disables it.
+mmcfg_on() {
+	cfg_write 0 0 0 0x64 4 0 && cfg_write 0 0 0 0x60 4 $((MMCFG | 1))
+}
+qt_stop() {
+	[ -n "$qt_pid" ] || return 0
+	exec {qt_in}>&- {qt_out}<&-
+	kill "$qt_pid" 2>/dev/null
+	wait "$qt_pid" 2>/dev/null
+	qt_pid=
+}
+qt_alive() {
+	[ -n "$qt_pid" ] && kill -0 "$qt_pid" 2>/dev/null
+}
+# qt COMMAND...: one qtest command; the value it answered in $reply
+reply=
+qt() {
+	local line
+	reply=
+	echo "$*" 1>&"$qt_in" 2>/dev/null || return 1
+	IFS= read -r -t 10 line <&"$qt_out" || return 1
+	case $line in
+	"OK "*) reply=$((${line#OK })) ;;
+	OK) reply=0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# cfg_read BUS DEV FN OFF SIZE -> $reply; cfg_write BUS DEV FN OFF SIZE VAL
+sfx() { case $1 in 1) echo b ;; 2) echo w ;; 4) echo l ;; esac; }
+cfg_read() {
+	local b=$1 d=$2 f=$3 off=$(($4)) size=$5
+	if [ "$off" -lt 256 ]; then
+		qt outl 0xcf8 $((0x80000000 | b << 16 | d << 11 | f << 8 | (off & 0xfc))) &&
+			qt "in$(sfx "$size")" $((0xcfc + (off & 3)))
+	else
+		qt "read$(sfx "$size")" $((MMCFG | b << 20 | d << 15 | f << 12 | off))
+	fi
+}
+cfg_write() {
+	local b=$1 d=$2 f=$3 off=$(($4)) size=$5 val=$(($6))
+	if [ "$off" -lt 256 ]; then
+		qt outl 0xcf8 $((0x80000000 | b << 16 | d << 11 | f << 8 | (off & 0xfc))) &&
+			qt "out$(sfx "$size")" $((0xcfc + (off & 3))) "$val"
+	else
+		qt "write$(sfx "$size")" $((MMCFG | b << 20 | d << 15 | f << 12 | off)) "$val"
+	fi
+}
+rd() { cfg_read "$@" || reply=-1; echo "$reply"; }	# $(rd B D F OFF SIZE)
+
+# Walk the standard list from 0x34 as a careful walker would: stop at 0,
+# at a pointer below 0x40 or not dword aligned, at a visited capability,
+# or past 48 steps. Prints the offsets, then "end:REASON".
+walk_std() {
+	local b=$1 d=$2 f=$3 pos seen=" " steps=0
+	pos=$(rd "$b" "$d" "$f" 0x34 1)
+	while :; do
+		if [ "$pos" = 0 ]; then echo "end:0"; return; fi
+		if [ "$pos" -lt 64 ]; then printf 'end:low:0x%x\n' "$pos"; return; fi
+		if [ $((pos & 3)) != 0 ]; then printf 'end:misaligned:0x%x\n' "$pos"; return; fi
+		if [[ $seen == *" $pos "* ]]; then printf 'end:cycle:0x%x\n' "$pos"; return; fi
+		steps=$((steps + 1))
+		[ "$steps" -le 48 ] || { echo "end:ttl"; return; }
+		seen="$seen$pos "
+		printf '0x%x ' "$pos"
+		pos=$(rd "$b" "$d" "$f" $((pos + 1)) 1)
+	done
+}
+# The same for the extended list from 0x100.
+walk_ext() {
+	local b=$1 d=$2 f=$3 pos=256 seen=" " hdr steps=0
+	while :; do
+		if [[ $seen == *" $pos "* ]]; then printf 'end:cycle:0x%x\n' "$pos"; return; fi
+		steps=$((steps + 1))
+		[ "$steps" -le 96 ] || { echo "end:ttl"; return; }
+		hdr=$(rd "$b" "$d" "$f" "$pos" 4)
+		if [ "$hdr" = 0 ] || [ "$hdr" = -1 ]; then echo "end:0"; return; fi
+		seen="$seen$pos "
+		printf '0x%x ' "$pos"
+		pos=$((hdr >> 20))
+		if [ "$pos" = 0 ]; then echo "end:0"; return; fi
+		if [ "$pos" -lt 256 ]; then printf 'end:below:0x%x\n' "$pos"; return; fi
+	done
+}
+is() {	# is NAME GOT WANT: strings
+	[ "$2" = "$3" ]
+	ok "$1" $? "got '$2', want '$3'"
+}
+
+# Map the PF's BAR0 (64-bit) at BAR0_ADDR and read a register.
+bar0_read() {	# bar0_read BUS DEV FN REG
+	cfg_write "$1" "$2" "$3" 0x10 4 "$BAR0_ADDR" >/dev/null
+	cfg_write "$1" "$2" "$3" 0x14 4 0 >/dev/null
+	cfg_write "$1" "$2" "$3" 0x04 2 2 >/dev/null
+	qt readl $((BAR0_ADDR + $4)) || reply=-1
+	echo "$reply"
+}
+
+vndr_hostile=(low misaligned vndr-long cycle)
+vndr_next=("$MOCKDMA_HOSTILE_LOW_NEXT" "$MOCKDMA_HOSTILE_MISALIGNED_NEXT" 0 "$MOCKDMA_HOSTILE_CYCLE_NEXT")
+vndr_len=("$MOCKDMA_HOSTILE_CAP_LEN" "$MOCKDMA_HOSTILE_CAP_LEN" "$MOCKDMA_HOSTILE_VNDR_LONG_LEN" "$MOCKDMA_HOSTILE_CAP_LEN")
+vndr_kind=("$MOCKDMA_HOSTILE_LOW" "$MOCKDMA_HOSTILE_MISALIGNED" "$MOCKDMA_HOSTILE_VNDR_LONG" "$MOCKDMA_HOSTILE_CYCLE")
+vndr_end=("end:low:0x10" "end:misaligned:0x6a" "end:0" "end:cycle:0x90")
+real_caps="0x90 0x78 0x68 0x50 0x40"
+
+echo "TAP version 13"
+
+# --- defaults: nothing new shows ---
+qt_start -device mockdma,addr=03.0
+is "default: standard list" "$(walk_std 0 3 0)" "$real_caps end:0"
+is "default: extended list is AER alone" "$(walk_ext 0 3 0)" "0x100 end:0"
+check "default: nothing at 0xf0" "$(rd 0 3 0 "$MOCKDMA_HOSTILE_CAP" 4)" 0
+check "default: nothing at 0xf00" "$(rd 0 3 0 "$MOCKDMA_HOSTILE_ECAP" 4)" 0
+check "default: vendor capability next is read-only" \
+	"$(cfg_write 0 3 0 $((MOCKDMA_CAP_VNDR + 1)) 1 0x40; rd 0 3 0 $((MOCKDMA_CAP_VNDR + 1)) 1)" 0x50
+check "default: FEATURES unchanged" "$(bar0_read 0 3 0 8)" \
+	$((MOCKDMA_FEAT_MSI | MOCKDMA_FEAT_MSIX | MOCKDMA_FEAT_FLR | MOCKDMA_FEAT_AER | MOCKDMA_FEAT_PM))
+check "default: CAP_HOSTILE reads 0" "$(bar0_read 0 3 0 "$MOCKDMA_REG_CAP_HOSTILE")" 0
+qt_stop
+
+# --- hostile standard lists ---
+for i in "${!vndr_hostile[@]}"; do
+	name=${vndr_hostile[$i]}
+	qt_start -device "mockdma,addr=03.0,cap-hostile=$name"
+	want="$real_caps 0xf0 ${vndr_end[$i]}"
+	is "$name: a careful walk sees every capability, then the hostile one" \
+		"$(walk_std 0 3 0)" "$want"
+	check "$name: 0xf0 is a vendor capability" "$(rd 0 3 0 "$MOCKDMA_HOSTILE_CAP" 1)" 9
+	check "$name: its next pointer" "$(rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + 1)) 1)" "${vndr_next[$i]}"
+	check "$name: its length" "$(rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + 2)) 1)" "${vndr_len[$i]}"
+	check "$name: its layout byte" \
+		"$(rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + MOCKDMA_HOSTILE_CAP_KIND)) 1)" "${vndr_kind[$i]}"
+	check "$name: its magic" \
+		"$(rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + MOCKDMA_HOSTILE_CAP_MAGIC)) 4)" "$MOCKDMA_MAGIC"
+	check "$name: the hostile bytes are read-only" \
+		"$(cfg_write 0 3 0 $((MOCKDMA_HOSTILE_CAP + 1)) 1 0; rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + 1)) 1)" \
+		"${vndr_next[$i]}"
+	check "$name: CAP_HOSTILE register" "$(bar0_read 0 3 0 "$MOCKDMA_REG_CAP_HOSTILE")" "${vndr_kind[$i]}"
+	check "$name: FEATURES has CAP_HOSTILE" \
+		"$(( $(bar0_read 0 3 0 8) & MOCKDMA_FEAT_CAP_HOSTILE ))" "$MOCKDMA_FEAT_CAP_HOSTILE"
+	qt_stop
+done
+qt_start -device mockdma,addr=03.0,cap-hostile=cycle,pm=off
+is "cycle, pm=off: linked after MSI" "$(walk_std 0 3 0)" "0x90 0x78 0x68 0x50 0xf0 end:cycle:0x90"
+qt_stop
+
+# --- hostile extended lists, with and without AER (and with SR-IOV) ---
+ext_hostile=(ecap-long ecap-cycle below-ecap)
+ext_next=(0 "$MOCKDMA_HOSTILE_ECAP_CYCLE_NEXT" "$MOCKDMA_HOSTILE_BELOW_ECAP_NEXT")
+ext_len=("$MOCKDMA_HOSTILE_ECAP_LONG_LEN" "$MOCKDMA_HOSTILE_ECAP_LEN" "$MOCKDMA_HOSTILE_ECAP_LEN")
+ext_kind=("$MOCKDMA_HOSTILE_ECAP_LONG" "$MOCKDMA_HOSTILE_ECAP_CYCLE" "$MOCKDMA_HOSTILE_BELOW_ECAP")
+ext_end=("end:0" "end:cycle:0x100" "end:below:0x40")
+for i in "${!ext_hostile[@]}"; do
+	name=${ext_hostile[$i]}
+	for props in aer=on aer=off sriov=on; do
+		qt_start -device "mockdma,addr=03.0,cap-hostile=$name,$props"
+		first=0x100
+		[ "$props" != sriov=on ] || first="0x100 0x160"
+		is "$name, $props: the extended list" "$(walk_ext 0 3 0)" "$first 0xf00 ${ext_end[$i]}"
+		if [ "$props" = aer=off ]; then
+			check "$name, $props: anchor VSEC at 0x100" "$(rd 0 3 0 0x100 4) & 0xfffff" 0x1000b
+			check "$name, $props: anchor VSEC header" "$(rd 0 3 0 0x104 4)" \
+				$((MOCKDMA_VSEC_ID_ANCHOR | MOCKDMA_VSEC_REV << 16 | MOCKDMA_ECAP_ANCHOR_LEN << 20))
+		else
+			check "$name, $props: AER at 0x100" "$(rd 0 3 0 0x100 4) & 0xffff" 1
+		fi
+		hdr=$(rd 0 3 0 "$MOCKDMA_HOSTILE_ECAP" 4)
+		check "$name, $props: 0xf00 is a VSEC, version 1" "$hdr & 0xfffff" 0x1000b
+		check "$name, $props: its next pointer" "$hdr >> 20" "${ext_next[$i]}"
+		check "$name, $props: its VSEC length" "$(rd 0 3 0 $((MOCKDMA_HOSTILE_ECAP + 4)) 4)" \
+			$((MOCKDMA_VSEC_ID_HOSTILE | MOCKDMA_VSEC_REV << 16 | ${ext_len[$i]} << 20))
+		check "$name, $props: its layout word" \
+			"$(rd 0 3 0 $((MOCKDMA_HOSTILE_ECAP + MOCKDMA_HOSTILE_ECAP_KIND)) 4)" "${ext_kind[$i]}"
+		check "$name, $props: its magic" \
+			"$(rd 0 3 0 $((MOCKDMA_HOSTILE_ECAP + MOCKDMA_HOSTILE_ECAP_MAGIC)) 4)" "$MOCKDMA_MAGIC"
+		is "$name, $props: the standard list is untouched" "$(walk_std 0 3 0)" "$real_caps end:0"
+		qt_stop
+	done
+done
+qt_start -device mockdma,addr=03.0,aer=off,sriov=on
+is "aer=off, sriov=on: anchor, then SR-IOV" "$(walk_ext 0 3 0)" "0x100 0x160 end:0"
+qt_stop
+qt_start -device mockdma,addr=03.0,aer=off
+is "aer=off alone: no extended capabilities" "$(walk_ext 0 3 0)" "end:0"
+qt_stop
+
+# --- bad values fail realize ---
+"$QEMU" -machine q35,accel=qtest -nodefaults -display none -qtest null \
+	-device mockdma,cap-hostile=bogus >"$tmp/out" 2>&1 </dev/null
+rc=$?
+[ "$rc" != 0 ] && grep -q "cap-hostile 'bogus' is unknown: it must be one of low, misaligned, vndr-long, cycle, ecap-long, ecap-cycle, below-ecap" "$tmp/out"
+ok "an unknown cap-hostile fails realize, listing the valid ones" $? "rc $rc: $(cat "$tmp/out")"
+for bad in "addr=03.0,total-vfs=8" "addr=03.0,total-vfs=0" "addr=03.5,multifunction=on,total-vfs=3"; do
+	"$QEMU" -machine q35,accel=qtest -nodefaults -display none -qtest null \
+		-device "mockdma,sriov=on,$bad" >"$tmp/out" 2>&1 </dev/null
+	rc=$?
+	[ "$rc" != 0 ] && grep -q "total-vfs must be" "$tmp/out"
+	ok "sriov=on,$bad fails realize" $? "rc $rc: $(cat "$tmp/out")"
+done
+
+# --- vndr-writable ---
+V=$MOCKDMA_CAP_VNDR
+qt_start -device mockdma,id=m,addr=03.0,vndr-writable=on
+check "vndr-writable: FEATURES bit" "$(( $(bar0_read 0 3 0 8) & MOCKDMA_FEAT_VNDR_WRITABLE ))" \
+	"$MOCKDMA_FEAT_VNDR_WRITABLE"
+cfg_write 0 3 0 $((V + 1)) 1 0x40	# skip MSI: 0x68 -> PM
+cfg_write 0 3 0 $((V + 4)) 4 0x12345678
+cfg_write 0 3 0 $((V + 12)) 4 0xcafef00d
+cfg_write 0 3 0 "$V" 1 0x11	# the ID stays
+check "vndr-writable: next pointer rewritten" "$(rd 0 3 0 $((V + 1)) 1)" 0x40
+check "vndr-writable: body rewritten" "$(rd 0 3 0 $((V + 4)) 4)" 0x12345678
+check "vndr-writable: last body dword rewritten" "$(rd 0 3 0 $((V + 12)) 4)" 0xcafef00d
+check "vndr-writable: the ID is read-only" "$(rd 0 3 0 "$V" 1)" 9
+is "vndr-writable: the list follows the rewrite" "$(walk_std 0 3 0)" "0x90 0x78 0x68 0x40 end:0"
+cfg_write 0 3 0 $((V + 1)) 1 0x68	# a loop onto itself
+is "vndr-writable: a user-made loop" "$(walk_std 0 3 0)" "0x90 0x78 0x68 end:cycle:0x68"
+# FLR: Initiate FLR in the PCIe capability's Device Control
+cfg_write 0 3 0 $((MOCKDMA_CAP_EXP + 8)) 2 $(( $(rd 0 3 0 $((MOCKDMA_CAP_EXP + 8)) 2) | 0x8000 ))
+check "vndr-writable: FLR restores the next pointer" "$(rd 0 3 0 $((V + 1)) 1)" 0x50
+check "vndr-writable: FLR restores the body" "$(rd 0 3 0 $((V + 4)) 4)" "$MOCKDMA_MAGIC"
+is "vndr-writable: the list is whole again" "$(walk_std 0 3 0)" "$real_caps end:0"
+check "vndr-writable: LAST_RESET is FLR" "$(bar0_read 0 3 0 "$MOCKDMA_REG_LAST_RESET")" "$MOCKDMA_RESET_FLR"
+cfg_write 0 3 0 $((V + 1)) 1 0
+qt outb 0xcf9 0x06	# machine reset (ICH9 reset control)
+qt clock_step 1000000 >/dev/null
+check "vndr-writable: a machine reset restores it too" "$(rd 0 3 0 $((V + 1)) 1)" 0x50
+qt_alive
+ok "vndr-writable: QEMU still runs" $?
+qt_stop
+
+# --- SR-IOV ---
+S=$MOCKDMA_ECAP_SRIOV
+# sriov_enable BUS DEV FN NUMVFS: VF BAR0 at VF_BAR_ADDR, NumVFs, VF Enable + VF MSE
+sriov_enable() {
+	cfg_write "$1" "$2" "$3" $((S + 0x24)) 4 "$VF_BAR_ADDR"
+	cfg_write "$1" "$2" "$3" $((S + 0x10)) 2 "$4"
+	cfg_write "$1" "$2" "$3" $((S + 0x08)) 2 0x9
+}
+present() {	# present BUS DEV FN: the function answers (class dword)
+	[ "$(rd "$1" "$2" "$3" 8 4)" = $(((MOCKDMA_CLASS << 16) | MOCKDMA_REVISION)) ]
+}
+sriov_checks() {	# sriov_checks WHERE BUS DEV FN (the PF)
+	local w=$1 b=$2 d=$3 f=$4 v
+	check "$w: SR-IOV capability at 0x$(printf %x "$S")" "$(rd "$b" "$d" "$f" "$S" 4) & 0xfffff" 0x10010
+	check "$w: TotalVFs" "$(rd "$b" "$d" "$f" $((S + 0x0e)) 2)" 2
+	check "$w: InitialVFs" "$(rd "$b" "$d" "$f" $((S + 0x0c)) 2)" 2
+	check "$w: First VF Offset" "$(rd "$b" "$d" "$f" $((S + 0x14)) 2)" "$MOCKDMA_VF_OFFSET"
+	check "$w: VF Stride" "$(rd "$b" "$d" "$f" $((S + 0x16)) 2)" "$MOCKDMA_VF_STRIDE"
+	check "$w: VF Device ID" "$(rd "$b" "$d" "$f" $((S + 0x1a)) 2)" "$MOCKDMA_VF_DEVICE_ID"
+	cfg_write "$b" "$d" "$f" $((S + 0x24)) 4 0xffffffff
+	check "$w: VF BAR0 sizes as 4 KiB, 32-bit memory" "$(rd "$b" "$d" "$f" $((S + 0x24)) 4)" 0xfffff000
+	check "$w: FEATURES has SRIOV" "$(( $(bar0_read "$b" "$d" "$f" 8) & MOCKDMA_FEAT_SRIOV ))" "$MOCKDMA_FEAT_SRIOV"
+	! present "$b" "$d" $((f + 1))
+	ok "$w: no VF before VF Enable" $?
+	sriov_enable "$b" "$d" "$f" 2
+	present "$b" "$d" $((f + 1)) && present "$b" "$d" $((f + 2))
+	ok "$w: VF Enable with NumVFs 2 adds functions $((f + 1)) and $((f + 2))" $?
+	! present "$b" "$d" $((f + 3))
+	ok "$w: and no third" $?
+	check "$w: VF config IDs read 0xffff (SR-IOV)" "$(rd "$b" "$d" $((f + 1)) 0 4)" 0xffffffff
+	check "$w: VF subsystem IDs" "$(rd "$b" "$d" $((f + 1)) 0x2c 4)" \
+		$((MOCKDMA_SUBSYS_ID << 16 | MOCKDMA_VENDOR_ID))
+	v=$(rd "$b" "$d" $((f + 1)) "$MOCKDMA_VF_CAP_EXP" 2)
+	check "$w: VF has a PCIe capability" "$v & 0xff" 0x10
+	check "$w: VF capability list starts there" "$(rd "$b" "$d" $((f + 1)) 0x34 1)" "$MOCKDMA_VF_CAP_EXP"
+	cfg_write "$b" "$d" $((f + 1)) 4 2 2
+	cfg_write "$b" "$d" $((f + 2)) 4 2 2
+	qt readl "$VF_BAR_ADDR"
+	check "$w: VF 0 BAR0 magic" "$reply" "$MOCKDMA_VF_MAGIC"
+	qt readl $((VF_BAR_ADDR + MOCKDMA_VF_BAR0_SIZE + MOCKDMA_VF_REG_NUMBER))
+	check "$w: VF 1 BAR0 (base + 4 KiB) says VF 1" "$reply" 1
+	qt writel $((VF_BAR_ADDR + MOCKDMA_VF_REG_SCRATCH)) 0x5a5a
+	qt readl $((VF_BAR_ADDR + MOCKDMA_VF_REG_SCRATCH))
+	check "$w: VF scratch" "$reply" 0x5a5a
+	cfg_write "$b" "$d" "$f" $((S + 0x08)) 2 0
+	! present "$b" "$d" $((f + 1)) && ! present "$b" "$d" $((f + 2))
+	ok "$w: clearing VF Enable removes them" $?
+	sriov_enable "$b" "$d" "$f" 2
+	present "$b" "$d" $((f + 2))
+	ok "$w: enabled again" $?
+	cfg_write "$b" "$d" "$f" $((MOCKDMA_CAP_EXP + 8)) 2 \
+		$(( $(rd "$b" "$d" "$f" $((MOCKDMA_CAP_EXP + 8)) 2) | 0x8000 ))
+	! present "$b" "$d" $((f + 1))
+	ok "$w: a PF FLR removes the VFs" $?
+	check "$w: and clears SR-IOV Control" "$(rd "$b" "$d" "$f" $((S + 0x08)) 2)" 0
+	check "$w: and NumVFs" "$(rd "$b" "$d" "$f" $((S + 0x10)) 2)" 0
+	check "$w: and the VF BAR" "$(rd "$b" "$d" "$f" $((S + 0x24)) 4)" 0
+}
+
+qt_start -device mockdma,id=pf,addr=03.0,sriov=on
+sriov_checks "sriov, PF at 00:03.0" 0 3 0
+sriov_enable 0 3 0 2
+qt outb 0xcf9 0x06
+qt clock_step 1000000 >/dev/null
+qt_alive
+ok "sriov: a machine reset with VFs enabled" $?
+mmcfg_on
+! present 0 3 1 && present 0 3 0
+ok "sriov: after it the VFs are gone, the PF stays" $?
+sriov_enable 0 3 0 2
+present 0 3 2
+ok "sriov: VFs can be enabled again after a machine reset" $?
+qt_stop
+
+# Below a root port: give it bus 1 as firmware would.
+qt_start -device pcie-root-port,id=rp1,addr=04.0,chassis=1 \
+	-device mockdma,id=pf,bus=rp1,addr=00.0,sriov=on
+cfg_write 0 4 0 0x18 4 0x010100	# primary 0, secondary 1, subordinate 1
+cfg_write 0 4 0 0x20 4 0xeff0e000	# memory window 0xe0000000-0xefffffff
+cfg_write 0 4 0 0x04 2 0x6
+sriov_checks "sriov, PF at 01:00.0 below a root port" 1 0 0
+qt_stop
+
+qt_start -device mockdma,addr=03.0,sriov=on,total-vfs=7,aer=off
+check "sriov, total-vfs=7: TotalVFs" "$(rd 0 3 0 $((S + 0x0e)) 2)" 7
+sriov_enable 0 3 0 7
+present 0 3 7
+ok "sriov, total-vfs=7: 7 VFs, up to function 7" $?
+sriov_enable 0 3 0 0
+cfg_write 0 3 0 $((S + 0x08)) 2 0
+cfg_write 0 3 0 $((S + 0x10)) 2 8
+cfg_write 0 3 0 $((S + 0x08)) 2 0x9
+! present 0 3 1
+ok "sriov, total-vfs=7: NumVFs 8 adds none" $?
+qt_stop
+
+echo "1..$n"
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+[ "$fail" = 0 ]
