@@ -1242,31 +1242,87 @@ static int upci_fill_vconfig(struct upci_device *udev, int pos, int len)
 	return 0;
 }
 
-static void upci_map_cap(struct upci_device *udev, int pos, int len, u8 id,
-			 u16 real_id)
+/*
+ * The capability that already owns a byte of [pos, pos + len), or
+ * UPCI_CAP_ID_INVALID: two capabilities, or a capability and the header,
+ * must never share a byte, or one's policy would govern the other's.
+ */
+static u8 upci_cap_overlap(struct upci_device *udev, int pos, int len)
 {
 	u8 *map = udev->config->map;
 	int i;
 
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len; i++)
 		if (map[pos + i] != UPCI_CAP_ID_INVALID)
-			pci_warn(udev->pdev, "config conflict @%#x, was cap %#x now cap %#x\n",
-				 pos + i, map[pos + i], real_id);
+			return map[pos + i];
+	return UPCI_CAP_ID_INVALID;
+}
+
+/*
+ * Whether a capability of @len bytes at @pos may be mapped: the device
+ * reports the lists and the lengths, and a hostile or broken one must not
+ * make us write past the map or remap bytes that already have a policy.
+ * Says why not in one line; the caller then hides it.
+ */
+static bool upci_cap_fits(struct upci_device *udev, const char *list, int pos,
+			  int len, int end, u16 id)
+{
+	struct pci_dev *pdev = udev->pdev;
+	u8 owner;
+
+	if (len > end - pos) {
+		pci_warn(pdev, "%s %#x at %#x hidden: its %d bytes run past %#x\n",
+			 list, id, pos, len, end);
+		return false;
 	}
-	memset(map + pos, id, len);
+	owner = upci_cap_overlap(udev, pos, len);
+	if (owner != UPCI_CAP_ID_INVALID) {
+		pci_warn(pdev, "%s %#x at %#x hidden: its %d bytes overlap %s %#x\n",
+			 list, id, pos, len,
+			 owner == UPCI_CAP_ID_BASIC ? "the header, cap" : "cap",
+			 owner);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Whether the list may go on to @pos: a standard capability sits at or
+ * after 0x40 and dword aligned, an extended one at or after 0x100 (and
+ * dword aligned by its encoding); no position is visited twice.
+ */
+static bool upci_cap_pos_ok(struct upci_device *udev, const char *list,
+			    int pos, int from, int start, unsigned long *seen)
+{
+	const char *why = NULL;
+
+	if (pos < start)
+		why = "points below the list's space";
+	else if (pos % 4)
+		why = "is not dword aligned";
+	else if (test_and_set_bit(pos / 4, seen))
+		why = "loops back";
+	if (why)
+		pci_warn(udev->pdev, "%s list cut at %#x: the pointer at %#x %s\n",
+			 list, pos, from, why);
+	return !why;
 }
 
 /*
  * Walk the standard capability list and map what we show; unlink the rest
- * by pointing the previous next pointer (in vconfig) past it.
+ * by pointing the previous next pointer (in vconfig) past it.  A
+ * capability that does not fit in config space, or overlaps the header or
+ * another one, is hidden too; a pointer that breaks the rules ends the
+ * list there (vconfig's previous next pointer becomes 0).  Either says
+ * so in one line in the log.
  */
 static int upci_caps_init(struct upci_device *udev)
 {
+	DECLARE_BITMAP(seen, PCI_CFG_SPACE_SIZE / 4) = {};
 	struct upci_config *cfg = udev->config;
 	struct pci_dev *pdev = udev->pdev;
-	int loops = (PCI_CFG_SPACE_SIZE - PCI_STD_HEADER_SIZEOF) / PCI_CAP_SIZEOF;
 	u8 *prev = &cfg->vconfig[PCI_CAPABILITY_LIST];
-	int ret, shown = 0;
+	int ret, shown = 0, from = PCI_CAPABILITY_LIST;
 	u16 status;
 	u8 pos;
 
@@ -1280,12 +1336,16 @@ static int upci_caps_init(struct upci_device *udev)
 	if (ret)
 		return ret;
 
-	/* capabilities are dword aligned: that bounds the walk */
-	while (pos && loops--) {
+	while (pos) {
 		const struct upci_cap_policy *pol = NULL;
 		u8 id, next;
 		int len = 0;
 
+		if (!upci_cap_pos_ok(udev, "capability", pos, from,
+				     PCI_STD_HEADER_SIZEOF, seen)) {
+			*prev = 0;
+			break;
+		}
 		ret = upci_cfg_byte(pdev, pos + PCI_CAP_LIST_ID, &id);
 		if (ret)
 			return ret;
@@ -1304,14 +1364,18 @@ static int upci_caps_init(struct upci_device *udev)
 			len = pol->len;
 		}
 
+		if (len && !upci_cap_fits(udev, "capability", pos, len,
+					  PCI_CFG_SPACE_SIZE, id))
+			len = 0;
 		if (!len) {
 			pci_dbg(pdev, "hiding cap %#x@%#x\n", id, pos);
 			*prev = next;
+			from = pos + PCI_CAP_LIST_NEXT;
 			pos = next;
 			continue;
 		}
 
-		upci_map_cap(udev, pos, len, id, id);
+		memset(cfg->map + pos, id, len);
 		ret = upci_fill_vconfig(udev, pos, len);
 		if (ret)
 			return ret;
@@ -1328,6 +1392,7 @@ static int upci_caps_init(struct upci_device *udev)
 		}
 
 		prev = &cfg->vconfig[pos + PCI_CAP_LIST_NEXT];
+		from = pos + PCI_CAP_LIST_NEXT;
 		pos = next;
 		shown++;
 	}
@@ -1340,63 +1405,80 @@ static int upci_caps_init(struct upci_device *udev)
 
 #define UPCI_ECAP_NEXT_MASK	(0xffcU << 20)
 
+/* Point the extended capability at @pos (in vconfig) to @next */
+static void upci_ecap_set_next(struct upci_config *cfg, int pos, int next)
+{
+	u32 v = upci_vget32(cfg, pos) & ~UPCI_ECAP_NEXT_MASK;
+
+	upci_vset32(cfg, pos, v | (u32)next << 20);
+}
+
 /*
  * The extended list has no pointer in the header: its head is the ecap at
  * 0x100. A hidden ecap is skipped by rewriting the previous one's next
- * field; a hidden head stays as an anchor with ID and version 0.
+ * field; a hidden head stays as an anchor with ID and version 0.  As in
+ * the standard list, a capability that does not fit is hidden and a
+ * broken pointer ends the list there.
  */
 static int upci_ecaps_init(struct upci_device *udev)
 {
 	struct upci_config *cfg = udev->config;
 	struct pci_dev *pdev = udev->pdev;
-	int loops = (pdev->cfg_size - PCI_CFG_SPACE_SIZE) / PCI_CAP_SIZEOF;
 	int epos = PCI_CFG_SPACE_SIZE, prev = 0, shown = 0, ret;
+	unsigned long *seen;
 
 	if (!cfg->extended_caps)
 		return 0;
 
-	while (loops-- && epos >= PCI_CFG_SPACE_SIZE) {
+	seen = bitmap_zalloc(pdev->cfg_size / 4, GFP_KERNEL);
+	if (!seen)
+		return -ENOMEM;
+
+	while (epos) {
 		const struct upci_cap_policy *pol = NULL;
 		bool anchor = false;
 		int len = 0;
 		u32 header;
 		u16 id;
 
+		if (!upci_cap_pos_ok(udev, "extended capability", epos,
+				     prev, PCI_CFG_SPACE_SIZE, seen))
+			break;
 		ret = upci_cfg_dword(pdev, epos, &header);
 		if (ret)
-			return ret;
+			goto out;
 		id = PCI_EXT_CAP_ID(header);
 
 		if (id <= PCI_EXT_CAP_ID_MAX)
 			pol = &upci_ecap_policy[id];
 		if (pol && pol->measure) {
-			len = pol->measure(udev, epos);
-			if (len < 0)
-				return len;
+			ret = pol->measure(udev, epos);
+			if (ret < 0)
+				goto out;
+			len = ret;
 		} else if (pol) {
 			len = pol->len;
 		}
 
+		if (len && !upci_cap_fits(udev, "extended capability", epos,
+					  len, pdev->cfg_size, id))
+			len = 0;
 		if (!len) {
 			pci_dbg(pdev, "hiding ecap %#x@%#x\n", id, epos);
 			if (prev) {
-				u32 v = upci_vget32(cfg, prev);
-
+				upci_ecap_set_next(cfg, prev,
+						   PCI_EXT_CAP_NEXT(header));
 				epos = PCI_EXT_CAP_NEXT(header);
-				v &= ~UPCI_ECAP_NEXT_MASK;
-				v |= (u32)epos << 20;
-				upci_vset32(cfg, prev, v);
 				continue;
 			}
 			len = PCI_CAP_SIZEOF;
 			anchor = true;
 		}
 
-		upci_map_cap(udev, epos, len,
-			     anchor ? UPCI_CAP_ID_ANCHOR : id, id);
+		memset(cfg->map + epos, anchor ? UPCI_CAP_ID_ANCHOR : id, len);
 		ret = upci_fill_vconfig(udev, epos, len);
 		if (ret)
-			return ret;
+			goto out;
 
 		/*
 		 * An anchor shows ID and version 0 and only the next field;
@@ -1411,9 +1493,15 @@ static int upci_ecaps_init(struct upci_device *udev)
 		epos = PCI_EXT_CAP_NEXT(header);
 	}
 
+	/* the list ends where it was cut */
+	if (epos && prev)
+		upci_ecap_set_next(cfg, prev, 0);
 	if (!shown)
 		upci_vset32(cfg, PCI_CFG_SPACE_SIZE, 0);
-	return 0;
+	ret = 0;
+out:
+	bitmap_free(seen);
+	return ret;
 }
 
 int upci_config_init(struct upci_device *udev)
