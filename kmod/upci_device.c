@@ -78,6 +78,9 @@ int upci_set_power_state(struct upci_device *udev, pci_power_t state)
 
 	if (state != PCI_D0)
 		lockdep_assert_held_write(&udev->memory_lock);
+	/* VFs go down with their PF (probe refuses such a PF; stay sure) */
+	if (state != PCI_D0 && pci_num_vf(pdev))
+		return -EBUSY;
 
 	if (udev->needs_pm_restore) {
 		if (!upci_power_d3(pdev->current_state) &&

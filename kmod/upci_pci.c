@@ -26,6 +26,15 @@ static int upci_pci_check(struct pci_dev *pdev)
 	/* Bridges (and CardBus) manage other devices: never handed out */
 	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL)
 		return -EINVAL;
+	/*
+	 * A PF whose VFs exist: they belong to the host or to other users,
+	 * and every reset or D3 of the PF takes them down.  upci has no
+	 * sriov_configure, so no VF can appear while upci holds the PF.
+	 */
+	if (pci_num_vf(pdev)) {
+		pci_warn(pdev, "Cannot bind to PF with SR-IOV enabled\n");
+		return -EBUSY;
+	}
 	/* No IOMMU group, no isolation: no user-space access */
 	group = iommu_group_get(&pdev->dev);
 	if (!group) {
