@@ -71,6 +71,15 @@ static int stuck_page_make(struct stuck_page *s)
 	return ioctl(s->uffd, UFFDIO_REGISTER, &reg) ? -errno : 0;
 }
 
+/* This kernel has userfaultfd (the sanitizer kernel may not) */
+#define REQUIRE_USERFAULTFD() do {					\
+	int __fd = syscall(SYS_userfaultfd, O_CLOEXEC);			\
+	if (__fd < 0 && errno == ENOSYS)				\
+		SKIP(return, "this kernel has no userfaultfd (CONFIG_USERFAULTFD)"); \
+	if (__fd >= 0)							\
+		close(__fd);						\
+} while (0)
+
 /* Someone touched the page and waits: true within @ms */
 static bool stuck_page_touched(struct stuck_page *s, int ms)
 {
@@ -172,6 +181,7 @@ TEST_F_TIMEOUT(stuck, a_stuck_read_holds_up_no_revocation, 120)
 
 	if (vfio_lab_driver() != VFIO_LAB_UPCI)
 		SKIP(return, "upci only: %s never revokes", vfio_lab_driver_name());
+	REQUIRE_USERFAULTFD();
 	REQUIRE_DEVICE("mdma0", u0.bdf);
 	REQUIRE_DEVICE("mdma1", u1.bdf);
 	ASSERT_EQ(0, set_req_timeout(REQ_TIMEOUT));
@@ -228,6 +238,7 @@ TEST_F_TIMEOUT(stuck, a_stuck_map_holds_up_no_group_teardown, 120)
 	char why[256];
 	bool waits;
 
+	REQUIRE_USERFAULTFD();
 	REQUIRE_DEVICE("mdma1", u1.bdf);
 	REQUIRE_DEVICE("mdma2", u2.bdf);
 	ASSERT_EQ(0, vfio_lab_attach(&d1, u1.bdf, VFIO_TYPE1v2_IOMMU, why, sizeof(why)))
