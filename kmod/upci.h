@@ -187,6 +187,7 @@ struct upci_device {
 	struct inode *inode;
 	/* upci_device.c, upci_config.c, upci_rdwr.c */
 	struct rw_semaphore memory_lock; /* memory decode vs BAR access */
+	struct mutex rom_lock;		/* ROM map, read, unmap: one at a time */
 	int msix_bar;			/* -1: no MSI-X */
 	u32 msix_offset, msix_size;	/* the MSI-X table in that BAR */
 	bool has_dyn_msix;		/* MSI-X vectors can be added live */

@@ -980,6 +980,7 @@ int upci_device_probe_init(struct upci_device *udev)
 	pci_dev_get(pdev);
 	mutex_init(&udev->lock);
 	init_rwsem(&udev->memory_lock);
+	mutex_init(&udev->rom_lock);
 	INIT_LIST_HEAD(&udev->dummy_resources);
 	INIT_LIST_HEAD(&udev->reset_next);
 	upci_irqs_init(udev);

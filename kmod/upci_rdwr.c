@@ -218,6 +218,11 @@ ssize_t upci_bar_rw(struct upci_device *udev, int bar, char *buf,
  * The ROM is mapped for each read, as the PCI core enables its decoder only
  * while mapped. Past the image and up to the BAR's size reads give 0xff.
  * No qword access: some devices raise errors on them.
+ *
+ * pci_map_rom() reads the image's header, so it runs only while the user's
+ * memory decode is on (held on by memory_lock), never with decode off (the
+ * CVE-2020-12888 class of access); and since pci_unmap_rom() turns the
+ * decoder off whoever else still reads, readers take turns (rom_lock).
  */
 ssize_t upci_rom_read(struct upci_device *udev, char *buf,
 		      size_t count, loff_t pos)
@@ -239,13 +244,26 @@ ssize_t upci_rom_read(struct upci_device *udev, char *buf,
 		return -EINVAL;
 	count = min_t(u64, count, end - pos);
 
+	mutex_lock(&udev->rom_lock);
+	down_read(&udev->memory_lock);
+	if (!(res->flags & IORESOURCE_ROM_SHADOW) &&
+	    !upci_config_memory_enabled(udev)) {
+		up_read(&udev->memory_lock);
+		done = -EIO;
+		goto out;
+	}
 	io = pci_map_rom(pdev, &rom_size);
-	if (!io)
-		return -ENOMEM;
+	up_read(&udev->memory_lock);
+	if (!io) {
+		done = -ENOMEM;
+		goto out;
+	}
 
 	done = upci_do_io_rw(udev, res->flags & IORESOURCE_MEM, io, buf, pos,
 			     count, rom_size, end, false, 4);
 	pci_unmap_rom(pdev, io);
+out:
+	mutex_unlock(&udev->rom_lock);
 	return done;
 }
 

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
@@ -365,6 +366,95 @@ TEST_F(dev, rom_has_signature_and_pci_data_structure)
 		if (rom[i] != (uint8_t)(i * 7))
 			break;
 	EXPECT_EQ(sizeof(rom), i) TH_LOG("ROM byte 0x%zx", i);
+}
+
+/*
+ * With memory decode off the ROM is not touched: upci answers -EIO before
+ * pci_map_rom() reads the image's header.  vfio-pci maps it first: the
+ * header reads as all ones, the PCI core logs "Invalid PCI ROM header
+ * signature" and vfio-pci answers -ENOMEM (the CVE-2020-12888 class of
+ * access with decode off, which on real hardware can be an error).
+ */
+TEST_F(dev, rom_with_memory_decode_off_is_not_touched)
+{
+	const char *needles[] = { "Invalid PCI ROM header", self->m.dev.bdf };
+	int before, after;
+	uint8_t rom[16];
+	ssize_t n;
+	char *log;
+
+	log = klog_read_all();
+	ASSERT_NE(NULL, log);
+	before = klog_count_lines(log, needles, 2);
+	free(log);
+
+	ASSERT_EQ(0, vfio_lab_command_update(self->m.dev.fd, 0, PCI_COMMAND_MEMORY));
+	n = vfio_lab_region_read(self->m.dev.fd, VFIO_PCI_ROM_REGION_INDEX, 0, rom, sizeof(rom));
+	ASSERT_EQ(0, vfio_lab_command_update(self->m.dev.fd, PCI_COMMAND_MEMORY, 0));
+	log = klog_read_all();
+	ASSERT_NE(NULL, log);
+	after = klog_count_lines(log, needles, 2);
+	free(log);
+
+	EXPECT_EQ(intended_difference(-ENOMEM, -EIO,
+				      "upci checks memory decode before pci_map_rom() reads the ROM header"),
+		  n);
+	EXPECT_EQ(intended_difference(1, 0, "the header is never read with decode off"),
+		  after - before);
+	/* and with decode on again, the ROM reads */
+	EXPECT_EQ((ssize_t)sizeof(rom),
+		  vfio_lab_region_read(self->m.dev.fd, VFIO_PCI_ROM_REGION_INDEX, 0, rom,
+				       sizeof(rom)));
+	EXPECT_EQ(0x55, rom[0]);
+}
+
+struct rom_reader {
+	pthread_t th;
+	int fd;
+	const uint8_t *want;
+	int rounds, torn;
+};
+
+static void *rom_reader_run(void *arg)
+{
+	struct rom_reader *r = arg;
+	uint8_t got[MOCKDMA_ROM_SIZE];
+
+	for (int i = 0; i < r->rounds; i++)
+		if (vfio_lab_region_read(r->fd, VFIO_PCI_ROM_REGION_INDEX, 0, got,
+					 sizeof(got)) != (ssize_t)sizeof(got) ||
+		    memcmp(got, r->want, sizeof(got)))
+			r->torn++;
+	return NULL;
+}
+
+/*
+ * Readers of the ROM at once: pci_map_rom() and pci_unmap_rom() keep no
+ * count, so one reader's unmap turns the decoder off under another's
+ * reads.  upci lets them take turns: every read is whole.  vfio-pci's
+ * torn reads are counted, not asserted (they depend on timing).
+ */
+TEST_F_TIMEOUT(dev, rom_readers_at_once_each_read_it_whole, 120)
+{
+	struct rom_reader r[3];
+	uint8_t want[MOCKDMA_ROM_SIZE];
+	int torn = 0;
+
+	ASSERT_EQ((ssize_t)sizeof(want),
+		  vfio_lab_region_read(self->m.dev.fd, VFIO_PCI_ROM_REGION_INDEX, 0, want,
+				       sizeof(want)));
+	for (int i = 0; i < 3; i++) {
+		r[i] = (struct rom_reader){ .fd = self->m.dev.fd, .want = want, .rounds = 40 };
+		ASSERT_EQ(0, pthread_create(&r[i].th, NULL, rom_reader_run, &r[i]));
+	}
+	for (int i = 0; i < 3; i++) {
+		pthread_join(r[i].th, NULL);
+		torn += r[i].torn;
+	}
+	printf("# %s on %s: %d of 120 concurrent ROM reads torn\n", self->m.dev.bdf,
+	       vfio_lab_driver_name(), torn);
+	if (vfio_lab_driver() == VFIO_LAB_UPCI)
+		EXPECT_EQ(0, torn);
 }
 
 /* The capability list holds exactly the capabilities the properties ask for. */
