@@ -270,10 +270,19 @@ static irqreturn_t upci_intx_handler(int irq, void *dev_id)
 
 	spin_lock_irqsave(&udev->irqlock, flags);
 	if (!udev->pci_2_3) {
-		/* an exclusive line: it is ours */
+		/*
+		 * An exclusive line: it is ours.  A MASK that got irqlock
+		 * first has disabled it already; a second disable would
+		 * leave it off after the user's one UNMASK.  The level is
+		 * still up then, and fires again at that UNMASK.
+		 */
+		ret = IRQ_HANDLED;
+		if (ctx->masked) {
+			spin_unlock_irqrestore(&udev->irqlock, flags);
+			return ret;
+		}
 		disable_irq_nosync(irq);
 		ctx->masked = true;
-		ret = IRQ_HANDLED;
 	} else if (!ctx->masked) {
 		/* maybe shared: ours only if the device says so */
 		if (pci_check_and_mask_intx(udev->pdev)) {
