@@ -82,6 +82,7 @@ struct upci_irq_ctx {
 	struct upci_virqfd *unmask;	/* INTx: the unmask eventfd */
 	char *name;
 	bool masked;			/* INTx: masked, under irqlock */
+	bool set_unlazy;		/* INTx: we set IRQ_DISABLE_UNLAZY */
 	bool screaming;			/* INTx: reported ignoring DisINTx */
 };
 
@@ -339,7 +340,11 @@ static int upci_intx_enable(struct upci_device *udev,
 		irqflags = IRQF_SHARED;
 	} else {
 		irqflags = ctx->masked ? IRQF_NO_AUTOEN : 0;
-		irq_set_status_flags(pdev->irq, IRQ_DISABLE_UNLAZY);
+		/* another user of the line may have set it: not ours to clear */
+		ctx->set_unlazy = !irq_check_status_bit(pdev->irq,
+							IRQ_DISABLE_UNLAZY);
+		if (ctx->set_unlazy)
+			irq_set_status_flags(pdev->irq, IRQ_DISABLE_UNLAZY);
 	}
 	WRITE_ONCE(udev->irq_type, VFIO_PCI_INTX_IRQ_INDEX);
 
@@ -347,7 +352,9 @@ static int upci_intx_enable(struct upci_device *udev,
 			  ctx);
 	if (ret) {
 		if (!udev->pci_2_3) {
-			irq_clear_status_flags(pdev->irq, IRQ_DISABLE_UNLAZY);
+			if (ctx->set_unlazy)
+				irq_clear_status_flags(pdev->irq,
+						       IRQ_DISABLE_UNLAZY);
 			if (ret == -EBUSY)
 				pci_info(pdev, "INTx: IRQ %d is in use by another device, and without DisINTx masking this device needs it exclusively\n",
 					 pdev->irq);
@@ -388,7 +395,7 @@ static void upci_intx_disable(struct upci_device *udev)
 	if (!WARN_ON_ONCE(!ctx)) {
 		upci_virqfd_disable(&ctx->unmask);
 		free_irq(pdev->irq, ctx);
-		if (!udev->pci_2_3)
+		if (!udev->pci_2_3 && ctx->set_unlazy)
 			irq_clear_status_flags(pdev->irq, IRQ_DISABLE_UNLAZY);
 		if (ctx->trigger)
 			eventfd_ctx_put(ctx->trigger);

@@ -95,20 +95,26 @@ FIXTURE_TEARDOWN(excl)
 
 TEST_F(excl, shared_line_refused)
 {
-	char host[PCI_TOPO_BDF_SIZE], why[256], path[160];
+	char host[PCI_TOPO_BDF_SIZE], why[256], path[160], unlazy[160];
 	long h0, irq;
 	int ret, i;
 
 	OPEN(self, "mdma2");
-	ret = irq_trigger_fds(self->m.dev.fd, INTX, 0, 1, &self->efd);
 	if (vfio_lab_declared_bdf("mdma3", host, why, sizeof(why)))
 		SKIP(return, "%s", why);
 	irq = pci_topo_attr_long(host, "utx_irq");
 	if (irq != irq_sysfs_irq(self->m.dev.bdf))
 		SKIP(return, "mdma2 and mdma3 are not on one line (%d, %ld)",
 		     irq_sysfs_irq(self->m.dev.bdf), irq);
+	/* the line's owner wants unlazy disables: a refused request keeps them */
+	snprintf(unlazy, sizeof(unlazy), "/sys/bus/pci/devices/%s/utx_unlazy", host);
+	ASSERT_EQ(0, pci_topo_write_file(unlazy, "1"));
+	ret = irq_trigger_fds(self->m.dev.fd, INTX, 0, 1, &self->efd);
 	ASSERT_EQ(-EBUSY, ret) TH_LOG("INTx without DisINTx on a line shared with upci_test_intx: %s",
 				      ret ? strerror(-ret) : "accepted");
+	EXPECT_EQ(intended_difference(0, 1, "upci clears IRQ_DISABLE_UNLAZY only if it set it"),
+		  pci_topo_attr_long(host, "utx_unlazy"));
+	ASSERT_EQ(0, pci_topo_write_file(unlazy, "0"));
 	/* the host device is undisturbed */
 	h0 = pci_topo_attr_long(host, "utx_handled");
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/utx_swint", host);

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -407,6 +408,13 @@ static void single_loopback(struct __test_metadata *_metadata, int fd,
 	ASSERT_EQ(0, irq_disable(fd, index));
 	ASSERT_EQ(-EINVAL, irq_action_none(fd, index, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1));
 	ASSERT_EQ(0, irq_efd_take(efd));
+	/* an fd below -1 is refused on both, and the eventfd stays */
+	ASSERT_EQ(0, irq_trigger_fds(fd, index, 0, 1, &efd));
+	for (int bad = -2, i = 0; i < 2; bad = INT32_MIN, i++)
+		ASSERT_EQ(-EINVAL, irq_trigger_fds(fd, index, 0, 1, &bad));
+	ASSERT_EQ(0, irq_action_none(fd, index, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1));
+	ASSERT_EQ(1, irq_efd_take(efd));
+	ASSERT_EQ(0, irq_disable(fd, index));
 	/* and fd -1 removes it too */
 	ASSERT_EQ(0, irq_trigger_fds(fd, index, 0, 1, &efd));
 	efd = -1;

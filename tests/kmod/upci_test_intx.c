@@ -17,6 +17,7 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/module.h>
+#include <linux/irq.h>
 #include <linux/pci.h>
 
 #include <mockdma.h>
@@ -90,7 +91,39 @@ static ssize_t utx_swint_store(struct device *dev,
 }
 static DEVICE_ATTR_WO(utx_swint);
 
+/*
+ * IRQ_DISABLE_UNLAZY on the line, as a driver that masks at the chip sets
+ * it: a driver that fails to share the line must leave it alone.
+ */
+static ssize_t utx_unlazy_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  irq_check_status_bit(to_pci_dev(dev)->irq,
+					       IRQ_DISABLE_UNLAZY));
+}
+
+static ssize_t utx_unlazy_store(struct device *dev,
+				struct device_attribute *attr, const char *buf,
+				size_t count)
+{
+	unsigned int irq = to_pci_dev(dev)->irq;
+	bool on;
+	int ret;
+
+	ret = kstrtobool(buf, &on);
+	if (ret)
+		return ret;
+	if (on)
+		irq_set_status_flags(irq, IRQ_DISABLE_UNLAZY);
+	else
+		irq_clear_status_flags(irq, IRQ_DISABLE_UNLAZY);
+	return count;
+}
+static DEVICE_ATTR_RW(utx_unlazy);
+
 static struct attribute *utx_attrs[] = {
+	&dev_attr_utx_unlazy.attr,
 	&dev_attr_utx_irq.attr,
 	&dev_attr_utx_handled.attr,
 	&dev_attr_utx_unhandled.attr,
