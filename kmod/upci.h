@@ -29,16 +29,34 @@
  * The udev itself is refcounted: the PCI driver and each open (or revoked)
  * device fd hold a reference.
  *
- * Locking order: group->lock, then container->lock, then the type1 lock,
- * then mmap_lock (MAP_DMA follows a BAR mapping, faulting it in: the BAR's
- * memory_lock under it), then udev->lock, then udev->igate or
- * udev->ioeventfds_lock, then udev->memory_lock, then udev->irqlock (a
- * spinlock, also taken in the INTx handler). udev->lock, igate and
- * ioeventfds_lock are held while the virqfd workqueue is flushed, whose
- * work items take any device's memory_lock and nothing above it. upci_reset.c's
- * registry lock is taken under none of these; a hot reset holds it while it
- * trylocks each affected device's udev->lock and memory_lock. Functions
- * named __upci_* expect their object's lock held.
+ * Locking order, outermost first (lockdep on the sanitizer kernel checks it
+ * under every scenario of make sanitize):
+ *
+ *  1. the driver core's device_lock (held around probe and remove), then
+ *     upci_groups.lock (the groups list, upci_group.c), then group->lock,
+ *     then container->lock, then the type1 lock (upci_type1.c);
+ *  2. mmap_lock: under the type1 lock only to give locked_vm back (MAP_DMA
+ *     pins and charges with no upci lock held, the mapping marked
+ *     "pinning"); following another device's BAR mapping takes that
+ *     device's memory_lock under it, in its fault handler;
+ *  3. udev->lock, then udev->igate or udev->ioeventfds_lock, then
+ *     udev->memory_lock, then udev->irqlock (a spinlock, also taken in the
+ *     INTx handler).  udev->rom_lock is taken before memory_lock and under
+ *     none of the others;
+ *  4. udev->srcu, per device: every entry point of a device fd (ioctl,
+ *     read, write, mmap) runs in its read section, entered before any lock
+ *     of 3 and never around a copy to or from user memory (bounce buffers;
+ *     ioctls copy with page faults disabled and retry outside).  Revocation
+ *     waits for it (synchronize_srcu) holding no upci lock, so no user's
+ *     memory can hold a revocation up;
+ *  5. upci_reset.c's registry lock is taken under none of these; a hot
+ *     reset holds it while it trylocks each affected device's udev->lock
+ *     and memory_lock.
+ *
+ * udev->lock, igate and ioeventfds_lock are held while the virqfd
+ * workqueue is flushed, whose work items take any device's memory_lock and
+ * nothing above it.  Functions named __upci_* expect their object's lock
+ * held.
  */
 #ifndef UPCI_H
 #define UPCI_H

@@ -27,6 +27,7 @@
 
 /* Byte-map values besides the capability IDs themselves */
 #define UPCI_CAP_ID_BASIC	0	/* the standard header (cap ID 0 is hidden) */
+#define UPCI_CAP_ID_HIDDEN	0xfd	/* a malformed cap's bytes: read-only */
 #define UPCI_CAP_ID_ANCHOR	0xfe	/* hidden first ecap, kept as list head */
 #define UPCI_CAP_ID_INVALID	0xff	/* no capability: raw access */
 
@@ -367,6 +368,14 @@ static int upci_raw_write(struct upci_device *udev,
 static const struct upci_cap_policy upci_unassigned_policy = {
 	.read = upci_raw_read,
 	.write = upci_raw_write,
+};
+
+/*
+ * A capability hidden because it does not fit (past the end, or over
+ * another): whatever its bytes are, the user must not write them raw.
+ */
+static const struct upci_cap_policy upci_hidden_policy = {
+	.read = upci_raw_read,
 };
 
 /* ---- Access to the device and to vconfig ---- */
@@ -1001,18 +1010,29 @@ static int upci_msi_write(struct upci_device *udev,
 
 /* ---- Capability lengths ---- */
 
+/*
+ * Reads for walking and measuring capabilities: never past the config
+ * space the PCI core gives the device (quirks cut it short where reading
+ * further hangs the bus), -ERANGE instead.
+ */
 static int upci_cfg_byte(struct pci_dev *pdev, int pos, u8 *v)
 {
+	if (pos < 0 || pos + 1 > pdev->cfg_size)
+		return -ERANGE;
 	return pcibios_err_to_errno(pci_read_config_byte(pdev, pos, v));
 }
 
 static int upci_cfg_word(struct pci_dev *pdev, int pos, u16 *v)
 {
+	if (pos < 0 || pos + 2 > pdev->cfg_size)
+		return -ERANGE;
 	return pcibios_err_to_errno(pci_read_config_word(pdev, pos, v));
 }
 
 static int upci_cfg_dword(struct pci_dev *pdev, int pos, u32 *v)
 {
+	if (pos < 0 || pos + 4 > pdev->cfg_size)
+		return -ERANGE;
 	return pcibios_err_to_errno(pci_read_config_dword(pdev, pos, v));
 }
 
@@ -1032,6 +1052,9 @@ static int upci_msi_len(struct upci_device *udev, int pos)
 	u16 flags;
 	int len = 10, ret;
 
+	/* the one MSI capability the kernel drives; any other is hidden */
+	if (udev->pdev->msi_cap && pos != udev->pdev->msi_cap)
+		return 0;
 	ret = upci_cfg_word(udev->pdev, pos + PCI_MSI_FLAGS, &flags);
 	if (ret)
 		return ret;
@@ -1062,9 +1085,9 @@ static int upci_vndr_len(struct upci_device *udev, int pos)
 	u8 len;
 	int ret;
 
-	/* the byte after the next pointer */
+	/* the byte after the next pointer; shorter than that, it is hidden */
 	ret = upci_cfg_byte(udev->pdev, pos + PCI_CAP_FLAGS, &len);
-	return ret ? ret : len;
+	return ret ? ret : len > PCI_CAP_FLAGS ? len : 0;
 }
 
 static int upci_exp_len(struct upci_device *udev, int pos)
@@ -1138,7 +1161,11 @@ static int upci_evndr_len(struct upci_device *udev, int pos)
 	int ret;
 
 	ret = upci_cfg_dword(udev->pdev, pos + PCI_VSEC_HDR, &hdr);
-	return ret ? ret : hdr >> PCI_VSEC_HDR_LEN_SHIFT;
+	if (ret)
+		return ret;
+	/* shorter than its own headers: hidden */
+	return hdr >> PCI_VSEC_HDR_LEN_SHIFT >= PCI_VSEC_HDR + 4 ?
+	       hdr >> PCI_VSEC_HDR_LEN_SHIFT : 0;
 }
 
 static int upci_acs_len(struct upci_device *udev, int pos)
@@ -1201,7 +1228,11 @@ static int upci_dvsec_len(struct upci_device *udev, int pos)
 	int ret;
 
 	ret = upci_cfg_dword(udev->pdev, pos + PCI_DVSEC_HEADER1, &hdr);
-	return ret ? ret : PCI_DVSEC_HEADER1_LEN(hdr);
+	if (ret)
+		return ret;
+	/* shorter than its own headers: hidden */
+	return PCI_DVSEC_HEADER1_LEN(hdr) >= PCI_DVSEC_HEADER2 + 2 ?
+	       PCI_DVSEC_HEADER1_LEN(hdr) : 0;
 }
 
 /* ---- Building vconfig ---- */
@@ -1258,6 +1289,25 @@ static u8 upci_cap_overlap(struct upci_device *udev, int pos, int len)
 	return UPCI_CAP_ID_INVALID;
 }
 
+static const struct upci_cap_policy *upci_policy_at(struct upci_config *cfg,
+						    int pos);
+
+/*
+ * A capability hidden because it does not fit: of the bytes it claims,
+ * those no capability owns, or a raw one (vendor-specific) does, become
+ * read-only.  A writable raw capability must not reach over another's
+ * registers; those of a capability with a policy keep it.
+ */
+static void upci_cap_hide_bytes(struct upci_config *cfg, int pos, int len)
+{
+	int i;
+
+	for (i = pos; i < pos + len; i++)
+		if (cfg->map[i] == UPCI_CAP_ID_INVALID ||
+		    upci_policy_at(cfg, i)->raw_write)
+			cfg->map[i] = UPCI_CAP_ID_HIDDEN;
+}
+
 /*
  * Whether a capability of @len bytes at @pos may be mapped: the device
  * reports the lists and the lengths, and a hostile or broken one must not
@@ -1273,17 +1323,18 @@ static bool upci_cap_fits(struct upci_device *udev, const char *list, int pos,
 	if (len > end - pos) {
 		pci_warn(pdev, "%s %#x at %#x hidden: its %d bytes run past %#x\n",
 			 list, id, pos, len, end);
-		return false;
-	}
-	owner = upci_cap_overlap(udev, pos, len);
-	if (owner != UPCI_CAP_ID_INVALID) {
+		len = end - pos;
+	} else {
+		owner = upci_cap_overlap(udev, pos, len);
+		if (owner == UPCI_CAP_ID_INVALID)
+			return true;
 		pci_warn(pdev, "%s %#x at %#x hidden: its %d bytes overlap %s %#x\n",
 			 list, id, pos, len,
 			 owner == UPCI_CAP_ID_BASIC ? "the header, cap" : "cap",
 			 owner);
-		return false;
 	}
-	return true;
+	upci_cap_hide_bytes(udev->config, pos, len);
+	return false;
 }
 
 /*
@@ -1292,12 +1343,15 @@ static bool upci_cap_fits(struct upci_device *udev, const char *list, int pos,
  * dword aligned by its encoding); no position is visited twice.
  */
 static bool upci_cap_pos_ok(struct upci_device *udev, const char *list,
-			    int pos, int from, int start, unsigned long *seen)
+			    int pos, int from, int start, int end,
+			    unsigned long *seen)
 {
 	const char *why = NULL;
 
 	if (pos < start)
 		why = "points below the list's space";
+	else if (pos + PCI_CAP_SIZEOF > end)
+		why = "points past the list's space";
 	else if (pos % 4)
 		why = "is not dword aligned";
 	else if (test_and_set_bit(pos / 4, seen))
@@ -1322,6 +1376,7 @@ static int upci_caps_init(struct upci_device *udev)
 	struct upci_config *cfg = udev->config;
 	struct pci_dev *pdev = udev->pdev;
 	u8 *prev = &cfg->vconfig[PCI_CAPABILITY_LIST];
+	int end = min_t(int, pdev->cfg_size, PCI_CFG_SPACE_SIZE);
 	int ret, shown = 0, from = PCI_CAPABILITY_LIST;
 	u16 status;
 	u8 pos;
@@ -1342,7 +1397,7 @@ static int upci_caps_init(struct upci_device *udev)
 		int len = 0;
 
 		if (!upci_cap_pos_ok(udev, "capability", pos, from,
-				     PCI_STD_HEADER_SIZEOF, seen)) {
+				     PCI_STD_HEADER_SIZEOF, end, seen)) {
 			*prev = 0;
 			break;
 		}
@@ -1358,14 +1413,17 @@ static int upci_caps_init(struct upci_device *udev)
 			pol = &upci_cap_policy[id];
 		if (pol && pol->measure) {
 			len = pol->measure(udev, pos);
+			/* its length is beyond config space: too long */
+			if (len == -ERANGE)
+				len = end - pos + 1;
 			if (len < 0)
 				return len;
 		} else if (pol) {
 			len = pol->len;
 		}
 
-		if (len && !upci_cap_fits(udev, "capability", pos, len,
-					  PCI_CFG_SPACE_SIZE, id))
+		if (len && !upci_cap_fits(udev, "capability", pos, len, end,
+					  id))
 			len = 0;
 		if (!len) {
 			pci_dbg(pdev, "hiding cap %#x@%#x\n", id, pos);
@@ -1442,7 +1500,8 @@ static int upci_ecaps_init(struct upci_device *udev)
 		u16 id;
 
 		if (!upci_cap_pos_ok(udev, "extended capability", epos,
-				     prev, PCI_CFG_SPACE_SIZE, seen))
+				     prev, PCI_CFG_SPACE_SIZE, pdev->cfg_size,
+				     seen))
 			break;
 		ret = upci_cfg_dword(pdev, epos, &header);
 		if (ret)
@@ -1453,6 +1512,8 @@ static int upci_ecaps_init(struct upci_device *udev)
 			pol = &upci_ecap_policy[id];
 		if (pol && pol->measure) {
 			ret = pol->measure(udev, epos);
+			if (ret == -ERANGE)
+				ret = pdev->cfg_size - epos + 1;
 			if (ret < 0)
 				goto out;
 			len = ret;
@@ -1602,6 +1663,8 @@ static const struct upci_cap_policy *upci_policy_at(struct upci_config *cfg,
 
 	if (id == UPCI_CAP_ID_INVALID)
 		return &upci_unassigned_policy;
+	if (id == UPCI_CAP_ID_HIDDEN)
+		return &upci_hidden_policy;
 	if (pos >= PCI_CFG_SPACE_SIZE)
 		return id <= PCI_EXT_CAP_ID_MAX ? &upci_ecap_policy[id] :
 						  &upci_anchor_policy;

@@ -333,9 +333,24 @@ TEST_F_TIMEOUT(rewritten, reopen_sees_a_sanitized_list, 120)
 		EXPECT_EQ(1, log_lines(self->bdf, variant->says) > 0)
 			TH_LOG("no log line \"%s\"", variant->says);
 	}
+	if (variant->off == PCI_CAP_FLAGS) {
+		/* a hidden capability's bytes are read-only, not raw */
+		uint32_t body = MOCKDMA_CAP_VNDR + MOCKDMA_VNDR_VERSION, was, after;
 
-	/* put the byte back (no reset restores it on this device) */
-	EXPECT_EQ(0, vfio_lab_config_write(self->d.fd, off, 1, saved));
+		ASSERT_EQ(0, mockdma_raw_config_read(self->bdf, body, &was, 1));
+		ASSERT_EQ(0, vfio_lab_config_write(self->d.fd, body, 1, ~was & 0xff));
+		ASSERT_EQ(0, mockdma_raw_config_read(self->bdf, body, &after, 1));
+		printf("# hc_rw on %s: a write to the hidden capability's byte %#x %s the device\n",
+		       vfio_lab_driver_name(), body,
+		       (was & 0xff) == (after & 0xff) ? "did not reach" : "reached");
+		EXPECT_EQ(intended_difference(~was & 0xff, was & 0xff,
+					      "a capability hidden as malformed is read-only on upci, raw on vfio-pci"),
+			  after & 0xff);
+		mockdma_raw_config_write(self->bdf, body, &was, 1);
+	}
+
+	/* put the byte back as the host (no reset restores it on this device) */
+	EXPECT_EQ(0, mockdma_raw_config_write(self->bdf, off, &saved, 1));
 	vfio_lab_close(&self->d);
 	ASSERT_EQ(0, open_dev(&self->d, self->bdf));
 	ASSERT_EQ(0, walk_std(self->d.fd, &std));
