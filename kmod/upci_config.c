@@ -1605,6 +1605,14 @@ int upci_config_init(struct upci_device *udev)
 				 cfg->vconfig[PCI_INTERRUPT_PIN]);
 		cfg->vconfig[PCI_INTERRUPT_PIN] = 0;
 	}
+	/*
+	 * The user's DisINTx starts clear (udev->virq_disabled); the
+	 * device's stays set until INTx has a handler (upci_intrs.c).
+	 */
+	if (udev->pci_2_3)
+		upci_vset16(cfg, PCI_COMMAND,
+			    upci_vget16(cfg, PCI_COMMAND) &
+			    ~PCI_COMMAND_INTX_DISABLE);
 	/* no memory enable bit: show it set, as a PF after enable shows it */
 	if (pdev->no_command_memory)
 		upci_vset16(cfg, PCI_COMMAND,

@@ -148,7 +148,7 @@ static bool upci_disintx_works(struct pci_dev *pdev)
 static int upci_device_enable(struct upci_device *udev)
 {
 	struct pci_dev *pdev = udev->pdev;
-	u16 cmd, flags;
+	u16 flags;
 	u32 table;
 	int ret;
 
@@ -190,12 +190,14 @@ static int upci_device_enable(struct upci_device *udev)
 		udev->pci_2_3 = upci_disintx_works(pdev);
 	}
 
-	/* the user starts with INTx unmasked where we can mask it ourselves */
-	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
-	if (udev->pci_2_3 && (cmd & PCI_COMMAND_INTX_DISABLE)) {
-		cmd &= ~PCI_COMMAND_INTX_DISABLE;
-		pci_write_config_word(pdev, PCI_COMMAND, cmd);
-	}
+	/*
+	 * The user sees INTx unmasked (its virtual DisINTx clear), but the
+	 * device's DisINTx stays set until an INTx handler exists
+	 * (upci_intrs.c): vfio-pci clears it here, and a device asserting INTx
+	 * then has nobody to claim it on a shared line.
+	 */
+	if (udev->pci_2_3)
+		pci_intx(pdev, 0);
 
 	ret = upci_config_init(udev);
 	if (ret)

@@ -148,7 +148,11 @@ static void upci_intx_signal(struct upci_device *udev,
 	}
 }
 
-/* Mask now, whatever is pending. Outside INTx, DisINTx follows the user. */
+/*
+ * Mask now, whatever is pending.  Outside INTx the device's DisINTx stays
+ * set whatever the user's: an INTx with no handler on a shared line would
+ * be claimed by nobody, and the line's other device polled.
+ */
 static void __upci_intx_mask(struct upci_device *udev)
 {
 	struct pci_dev *pdev = udev->pdev;
@@ -191,8 +195,9 @@ static int upci_intx_unmask_handler(struct upci_device *udev,
 
 	spin_lock_irqsave(&udev->irqlock, flags);
 	if (!upci_is_intx(udev)) {
+		/* no handler to claim it: DisINTx stays set (see below) */
 		if (udev->pci_2_3)
-			pci_intx(pdev, 1);
+			pci_intx(pdev, 0);
 		goto out;
 	}
 	if (ctx->masked && !udev->virq_disabled) {
@@ -395,6 +400,8 @@ static void upci_intx_disable(struct upci_device *udev)
 	if (!WARN_ON_ONCE(!ctx)) {
 		upci_virqfd_disable(&ctx->unmask);
 		free_irq(pdev->irq, ctx);
+		if (udev->pci_2_3)
+			pci_intx(pdev, 0);	/* no handler: masked */
 		if (!udev->pci_2_3 && ctx->set_unlazy)
 			irq_clear_status_flags(pdev->irq, IRQ_DISABLE_UNLAZY);
 		if (ctx->trigger)

@@ -313,4 +313,49 @@ TEST_F_TIMEOUT(shared, screaming_intx_disables_the_line, 120)
 	ASSERT_EQ(1, log_count(disabling)) TH_LOG("disabled twice?");
 }
 
+static uint16_t hw_command(struct __test_metadata *_metadata, const char *bdf)
+{
+	uint16_t cmd = 0;
+
+	EXPECT_EQ(0, mockdma_raw_config_read(bdf, PCI_COMMAND, &cmd, 2));
+	return cmd;
+}
+
+/*
+ * While INTx is not in use (open with no SET_IRQS, MSI, after DISABLE)
+ * the device's own DisINTx stays set: an INTx with no handler on a line
+ * shared with a host device would be claimed by nobody, and the host
+ * device ends up polled.  vfio-pci clears it at open.  The user's virtual
+ * bit reads clear either way.
+ */
+TEST(disintx_held_while_intx_unused)
+{
+	struct mockdma m = { .dev = { .container = -1, .group = -1, .fd = -1 } };
+	int32_t efd = irq_efd();
+	uint64_t vcmd = 0;
+	char why[256];
+	int ret;
+
+	ASSERT_LE(0, efd);
+	ret = irq_open(&m, "mdma2", why, sizeof(why));
+	if (ret == -ENODEV || ret == -ENOENT)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	ASSERT_EQ(0, vfio_lab_config_read(m.dev.fd, PCI_COMMAND, 2, &vcmd));
+	EXPECT_EQ(0, vcmd & PCI_COMMAND_INTX_DISABLE);
+	EXPECT_EQ(intended_difference(0, PCI_COMMAND_INTX_DISABLE,
+				      "the device's DisINTx stays set until INTx has a handler"),
+		  hw_command(_metadata, m.dev.bdf) & PCI_COMMAND_INTX_DISABLE);
+	/* INTx in use: the device may assert it */
+	ASSERT_EQ(0, irq_trigger_fds(m.dev.fd, VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &efd));
+	EXPECT_EQ(0, hw_command(_metadata, m.dev.bdf) & PCI_COMMAND_INTX_DISABLE);
+	/* and no more once it is disabled */
+	ASSERT_EQ(0, irq_disable(m.dev.fd, VFIO_PCI_INTX_IRQ_INDEX));
+	EXPECT_EQ(intended_difference(0, PCI_COMMAND_INTX_DISABLE,
+				      "DisINTx set again when INTx is disabled"),
+		  hw_command(_metadata, m.dev.bdf) & PCI_COMMAND_INTX_DISABLE);
+	mockdma_close(&m);
+	close(efd);
+}
+
 LAB_HARNESS_MAIN
