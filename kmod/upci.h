@@ -197,6 +197,7 @@ struct upci_device {
 	void __iomem *barmap[PCI_STD_NUM_BARS];
 	struct pci_saved_state *saved_state;	/* restored on release */
 	bool reset_works;
+	bool needs_reset;		/* closed without a function reset */
 	/*
 	 * The first fd's inode, shared by every fd of the device (their
 	 * f_mapping): its address_space holds all their BAR mappings, for
@@ -346,6 +347,7 @@ void upci_ioeventfds_release(struct upci_device *udev);
 
 void upci_reset_register(struct upci_device *udev);
 void upci_reset_unregister(struct upci_device *udev);
+void upci_reset_at_last_close(struct upci_device *udev);
 long upci_ioctl_hot_reset_info(struct upci_device *udev,
 			       struct vfio_pci_hot_reset_info __user *arg);
 long upci_ioctl_hot_reset(struct upci_device *udev,

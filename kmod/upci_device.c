@@ -240,6 +240,9 @@ static void upci_device_disable(struct upci_device *udev)
 
 	lockdep_assert_held(&udev->lock);
 
+	/* until a function reset below, or a bus reset at the end */
+	udev->needs_reset = true;
+
 	/* no more writes from ioeventfds, before anything is taken apart */
 	upci_ioeventfds_release(udev);
 
@@ -284,7 +287,8 @@ static void upci_device_disable(struct upci_device *udev)
 		if (bridge && !pci_dev_trylock(bridge))
 			goto out_restore;
 		if (pci_dev_trylock(pdev)) {
-			__pci_reset_function_locked(pdev);
+			if (!__pci_reset_function_locked(pdev))
+				udev->needs_reset = false;
 			pci_dev_unlock(pdev);
 		}
 		if (bridge)
@@ -313,7 +317,7 @@ static int upci_device_release(struct inode *inode, struct file *file)
 {
 	struct upci_device *udev = file->private_data;
 	struct inode *shared = NULL;
-	bool revoked;
+	bool revoked, last = false;
 
 	mutex_lock(&udev->lock);
 	/* revoked fds were taken care of, and counted, by the revoke */
@@ -322,11 +326,14 @@ static int upci_device_release(struct inode *inode, struct file *file)
 		if (!revoked) {
 			upci_device_disable(udev);
 			module_put(udev->driver_owner);
+			last = true;
 		}
 		shared = upci_device_take_inode(udev);
 	}
 	mutex_unlock(&udev->lock);
 	iput(shared);
+	if (last)
+		upci_reset_at_last_close(udev);
 
 	/* a waiting remove may go on */
 	if (!revoked)

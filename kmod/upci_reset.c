@@ -362,3 +362,52 @@ out_free:
 	kfree(group_fds);
 	return ret;
 }
+
+/*
+ * At a device's last close, as vfio-pci's dev_set reset: a device its
+ * function reset could not reset (it has none, or its lock was taken) must
+ * not hand its state to the next owner, so its slot or bus is reset, if
+ * every device that reaches is a upci device nobody has open.  Otherwise
+ * it is left for the last close among them.  No upci lock held.
+ */
+void upci_reset_at_last_close(struct upci_device *udev)
+{
+	struct upci_reset_set set = { };
+	bool slot, needed = false;
+	int count, i, locked = 0;
+
+	if (!udev->needs_reset || upci_reset_scope(udev->pdev, &slot) ||
+	    upci_reset_count(udev->pdev, slot, &count))
+		return;
+	set.udevs = kcalloc(count, sizeof(*set.udevs), GFP_KERNEL);
+	if (!set.udevs)
+		return;
+	set.nr = count;
+
+	mutex_lock(&upci_reset_lock);
+	if (upci_reset_for_each(udev->pdev, slot, upci_reset_collect_one,
+				&set))
+		goto out_unlock;
+	for (i = 0; i < set.count; i++) {
+		struct upci_device *cur = set.udevs[i];
+
+		if (!mutex_trylock(&cur->lock))
+			goto out_unlock_devs;
+		locked++;
+		if (cur->open_count)
+			goto out_unlock_devs;
+		needed |= cur->needs_reset;
+	}
+	if (needed && !pci_reset_bus(udev->pdev)) {
+		for (i = 0; i < set.count; i++)
+			set.udevs[i]->needs_reset = false;
+		pci_info(udev->pdev, "no function reset: reset its %s at last close\n",
+			 slot ? "slot" : "bus");
+	}
+out_unlock_devs:
+	for (i = locked - 1; i >= 0; i--)
+		mutex_unlock(&set.udevs[i]->lock);
+out_unlock:
+	mutex_unlock(&upci_reset_lock);
+	kfree(set.udevs);
+}

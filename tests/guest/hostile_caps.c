@@ -357,4 +357,4 @@ TEST_F_TIMEOUT(rewritten, reopen_sees_a_sanitized_list, 120)
 	EXPECT_STREQ("0x90 0x78 0x68 0x50", std.positions);
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN

@@ -183,4 +183,4 @@ TEST_F_TIMEOUT(sriov, a_vf_is_handed_out_with_its_ids, 60)
 	EXPECT_EQ(0, set_attr(vf0, "driver_override", "\n"));
 }
 
-TEST_HARNESS_MAIN
+LAB_HARNESS_MAIN
