@@ -722,19 +722,32 @@ static long __upci_device_ioctl(struct upci_device *udev, unsigned int cmd,
 /*
  * Bring the ioctl argument's pages in, readable (@writable: and writable),
  * with nothing held. VFIO's device ioctls take a struct whose first u32 is
- * argsz, and touch nothing outside [arg, arg + argsz). 0, or -EFAULT.
+ * argsz and touch [arg, arg + argsz), except HOT_RESET, which reads its
+ * count group fds whatever argsz says (as vfio-pci).  Bytes that cannot be
+ * brought in are fine as long as some could: the ioctl may not need them.
+ * 0, or -EFAULT.
  */
-static int upci_fault_in_arg(void __user *arg, bool writable)
+static int upci_fault_in_arg(unsigned int cmd, void __user *arg,
+			     bool writable)
 {
-	u32 argsz;
+	struct vfio_pci_hot_reset __user *reset = arg;
+	u32 argsz, count;
 	size_t len;
 
 	if (get_user(argsz, (u32 __user *)arg))
 		return -EFAULT;
-	len = clamp_t(size_t, argsz, sizeof(argsz), UPCI_IOCTL_ARG_MAX);
+	len = argsz;
+	if (cmd == VFIO_DEVICE_PCI_HOT_RESET) {
+		if (get_user(count, &reset->count))
+			return -EFAULT;
+		len = max_t(size_t, len, offsetof(struct vfio_pci_hot_reset,
+						  group_fds) +
+					 (size_t)count * sizeof(s32));
+	}
+	len = clamp_t(size_t, len, sizeof(argsz), UPCI_IOCTL_ARG_MAX);
 	if (writable)
-		return fault_in_safe_writeable(arg, len) ? -EFAULT : 0;
-	return fault_in_readable(arg, len) ? -EFAULT : 0;
+		return fault_in_safe_writeable(arg, len) == len ? -EFAULT : 0;
+	return fault_in_readable(arg, len) == len ? -EFAULT : 0;
 }
 
 static long upci_device_ioctl(struct file *file, unsigned int cmd,
@@ -755,9 +768,10 @@ static long upci_device_ioctl(struct file *file, unsigned int cmd,
 			pagefault_enable();
 		}
 		srcu_read_unlock(&udev->srcu, idx);
-		if (ret != -EFAULT || tries == 2)
+		/* pages may go again (reclaim, migration): a few rounds */
+		if (ret != -EFAULT || tries == 8 || fatal_signal_pending(current))
 			return ret;
-		if (upci_fault_in_arg((void __user *)arg, tries))
+		if (upci_fault_in_arg(cmd, (void __user *)arg, tries & 1))
 			return -EFAULT;
 	}
 }

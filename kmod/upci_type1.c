@@ -1121,10 +1121,11 @@ static int upci_iommu_unmap(struct upci_iommu *iommu,
 	/* as if the pinning map had held the lock: wait until it is done */
 	while (upci_range_pinning(iommu, iova, last)) {
 		mutex_unlock(&iommu->lock);
+		/* nothing is unmapped yet: a signal restarts the call */
 		if (wait_event_interruptible(iommu->pin_wq,
 					     !READ_ONCE(iommu->pinning))) {
 			unmap->size = 0;
-			return -EINTR;
+			return -ERESTARTSYS;
 		}
 		mutex_lock(&iommu->lock);
 	}

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sys/mman.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -415,6 +416,28 @@ TEST_F(hot, pci_hot_reset_needs_the_affected_group)
 	ASSERT_EQ(MOCKDMA_RESET_BUS,
 		  *(volatile uint32_t *)(self->m.regs + MOCKDMA_REG_LAST_RESET));
 	ASSERT_EQ(0, *(volatile uint32_t *)(self->m.regs + MOCKDMA_REG_SCRATCH));
+}
+
+/*
+ * vfio-pci reads HOT_RESET's count group fds whatever argsz says.  Here
+ * argsz is the header, and the one fd lies on an anonymous page the
+ * process never touched: both drivers must read it (a zero: fd 0, not a
+ * group, -EINVAL), not fail to (upci's fault-in once covered argsz only
+ * and answered -EFAULT).
+ */
+TEST_F(hot, pci_hot_reset_reads_fds_past_argsz_on_an_untouched_page)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct vfio_pci_hot_reset *h;
+	uint8_t *area;
+
+	area = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	h = (void *)(area + pg - sizeof(*h));
+	*h = (struct vfio_pci_hot_reset){ .argsz = sizeof(*h), .count = 1 };
+	ASSERT_EQ(-1, ioctl(self->m.dev.fd, VFIO_DEVICE_PCI_HOT_RESET, h));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("PCI_HOT_RESET: %s", strerror(errno));
+	munmap(area, 2 * pg);
 }
 
 LAB_HARNESS_MAIN
