@@ -22,6 +22,7 @@
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,6 +282,77 @@ TEST_F_TIMEOUT(stuck, a_stuck_map_holds_up_no_group_teardown, 120)
 	vfio_lab_close(&d1);
 	stuck_page_free(&s);
 	ASSERT_EQ(0, pci_topo_bind(u1.bdf, vfio_lab_bind_name()));
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+struct unmapper {
+	pthread_t th;
+	int container;
+	uint64_t unmapped;
+	int ret;
+	volatile int done;
+};
+
+static void *stuck_unmap(void *arg)
+{
+	struct unmapper *u = arg;
+
+	u->ret = vfio_lab_unmap(u->container, IOVA_STUCK, PAGE, 0, &u->unmapped);
+	u->done = 1;
+	return NULL;
+}
+
+/*
+ * An UNMAP of a range a stuck MAP_DMA is pinning waits for it, as if the
+ * MAP had held the lock (upci only: vfio-pci fails the MAP at once).  A
+ * signal handled with SA_RESTART must not turn that wait into an EINTR a
+ * client never gets from VFIO: the call restarts, and unmaps the page once
+ * the MAP is done.
+ */
+TEST_F_TIMEOUT(stuck, an_unmap_waiting_on_a_stuck_map_survives_a_signal, 120)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	struct vfio_lab_dev d = { .container = -1, .group = -1, .fd = -1 };
+	struct stuck_page s = { .uffd = -1 };
+	struct unmapper u = { 0 };
+	struct call mapper = { 0 };
+	char bdf[PCI_TOPO_BDF_SIZE], why[256];
+
+	if (vfio_lab_driver() != VFIO_LAB_UPCI)
+		SKIP(return, "upci only: %s fails such a MAP_DMA at once", vfio_lab_driver_name());
+	REQUIRE_USERFAULTFD();
+	REQUIRE_DEVICE("mdma0", bdf);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, vfio_lab_attach(&d, bdf, VFIO_TYPE1v2_IOMMU, why, sizeof(why)))
+		TH_LOG("%s", why);
+	ASSERT_EQ(0, stuck_page_make(&s)) TH_LOG("userfaultfd: %s", strerror(errno));
+	mapper.fd = d.container;
+	mapper.buf = s.page;
+	ASSERT_EQ(0, pthread_create(&mapper.th, NULL, stuck_map, &mapper));
+	ASSERT_TRUE(stuck_page_touched(&s, 10000)) TH_LOG("MAP_DMA never reached the page");
+
+	u.container = d.container;
+	ASSERT_EQ(0, pthread_create(&u.th, NULL, stuck_unmap, &u));
+	usleep(300 * 1000);
+	for (int i = 0; i < 5; i++) {
+		pthread_kill(u.th, SIGUSR1);
+		usleep(100 * 1000);
+	}
+	EXPECT_FALSE(u.done) TH_LOG("UNMAP_DMA returned %d (%s) on a signal", u.ret,
+				    strerror(-u.ret));
+
+	ASSERT_EQ(0, stuck_page_release(&s));
+	pthread_join(mapper.th, NULL);
+	EXPECT_EQ(0, mapper.ret);
+	pthread_join(u.th, NULL);
+	EXPECT_EQ(0, u.ret);
+	EXPECT_EQ(PAGE, u.unmapped);
+	vfio_lab_close(&d);
+	stuck_page_free(&s);
 }
 
 LAB_HARNESS_MAIN
