@@ -130,14 +130,8 @@ static int walk_ext(int fd, struct walk *w)
 static int log_lines(const char *bdf, const char *what)
 {
 	const char *needles[] = { bdf, what };
-	char *log = klog_read_all();
-	int n;
 
-	if (!log)
-		return -errno;
-	n = klog_count_lines(log, needles, 2);
-	free(log);
-	return n;
+	return klog_count_now(needles, 2);
 }
 
 static int hidden_or_cut(const char *bdf)

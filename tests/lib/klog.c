@@ -67,6 +67,18 @@ int klog_count_lines(const char *log, const char *const *needles, int n)
 	return count;
 }
 
+int klog_count_now(const char *const *needles, int n)
+{
+	char *log = klog_read_all();
+	int count;
+
+	if (!log)
+		return -errno;
+	count = klog_count_lines(log, needles, n);
+	free(log);
+	return count;
+}
+
 /* klogctl() lines start with the syslog level, "<6>", before the time. */
 static const char *skip_level(const char *line)
 {

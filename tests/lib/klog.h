@@ -23,6 +23,9 @@ bool klog_find_line(const char *log, const char *needle, char *line,
 /* Lines of log that contain every one of the n needles. */
 int klog_count_lines(const char *log, const char *const *needles, int n);
 
+/* The same, in the whole ring buffer as it is now; -errno if unreadable. */
+int klog_count_now(const char *const *needles, int n);
+
 /*
  * The printk timestamps (seconds since boot, "[   21.218595] ...") of the
  * last max lines of log that contain needle, oldest first; the count.
