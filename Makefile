@@ -174,10 +174,11 @@ test: deps
 # upci's scenarios on it, with upci.ko and the test modules built against
 # it from a copy of their sources (kbuild writes next to them). Any KASAN,
 # lockdep, UBSAN or kmemleak report fails its VM.
-SANITIZE_SCENARIOS ?= vfio vfio-compat mockdma irq irq-nointx revoke
+SANITIZE_SCENARIOS ?= vfio vfio-compat mockdma irq irq-nointx revoke hostile-caps stuck sriov last-close
 # make test runs the interrupt, reset, revoke, ioeventfd, peer-to-peer,
-# several-fd and compat paths there (about 11 min under TCG)
-SANITIZE_IN_TEST := irq irq-nointx revoke vfio-compat mockdma
+# several-fd and compat paths there, and the hostile devices and users
+# (about 11 min with KVM, more under TCG)
+SANITIZE_IN_TEST := irq irq-nointx revoke vfio-compat mockdma hostile-caps stuck sriov last-close
 # KASAN and lockdep under TCG: boot takes 54 s instead of 3
 SANITIZE_TIMEOUT_SCALE ?= 10
 DBG := $(B)/debug
