@@ -1273,38 +1273,46 @@ static int upci_fill_vconfig(struct upci_device *udev, int pos, int len)
 	return 0;
 }
 
-/*
- * The capability that already owns a byte of [pos, pos + len), or
- * UPCI_CAP_ID_INVALID: two capabilities, or a capability and the header,
- * must never share a byte, or one's policy would govern the other's.
- */
-static u8 upci_cap_overlap(struct upci_device *udev, int pos, int len)
-{
-	u8 *map = udev->config->map;
-	int i;
-
-	for (i = 0; i < len; i++)
-		if (map[pos + i] != UPCI_CAP_ID_INVALID)
-			return map[pos + i];
-	return UPCI_CAP_ID_INVALID;
-}
-
 static const struct upci_cap_policy *upci_policy_at(struct upci_config *cfg,
 						    int pos);
 
 /*
- * A capability hidden because it does not fit: of the bytes it claims,
- * those no capability owns, or a raw one (vendor-specific) does, become
- * read-only.  A writable raw capability must not reach over another's
- * registers; those of a capability with a policy keep it.
+ * The capability that already owns a byte of [pos, pos + len), or
+ * UPCI_CAP_ID_INVALID: two capabilities, or a capability and the header,
+ * must never share a byte, or one's policy would govern the other's.  A
+ * capability with a policy of its own (@raw false) takes bytes back from
+ * a raw one (vendor-specific), so that no raw write reaches over its
+ * registers; bytes hidden as malformed are anyone's.
+ */
+static u8 upci_cap_overlap(struct upci_device *udev, int pos, int len,
+			   bool raw)
+{
+	struct upci_config *cfg = udev->config;
+	int i;
+
+	for (i = pos; i < pos + len; i++) {
+		u8 owner = cfg->map[i];
+
+		if (owner == UPCI_CAP_ID_INVALID || owner == UPCI_CAP_ID_HIDDEN)
+			continue;
+		if (!raw && upci_policy_at(cfg, i)->raw_write)
+			continue;
+		return owner;
+	}
+	return UPCI_CAP_ID_INVALID;
+}
+
+/*
+ * A capability hidden because it does not fit: the bytes it claims that
+ * nothing owns become read-only (no raw write through them), until a
+ * capability that fits takes them.
  */
 static void upci_cap_hide_bytes(struct upci_config *cfg, int pos, int len)
 {
 	int i;
 
 	for (i = pos; i < pos + len; i++)
-		if (cfg->map[i] == UPCI_CAP_ID_INVALID ||
-		    upci_policy_at(cfg, i)->raw_write)
+		if (cfg->map[i] == UPCI_CAP_ID_INVALID)
 			cfg->map[i] = UPCI_CAP_ID_HIDDEN;
 }
 
@@ -1315,7 +1323,8 @@ static void upci_cap_hide_bytes(struct upci_config *cfg, int pos, int len)
  * Says why not in one line; the caller then hides it.
  */
 static bool upci_cap_fits(struct upci_device *udev, const char *list, int pos,
-			  int len, int end, u16 id)
+			  int len, int end, u16 id,
+			  const struct upci_cap_policy *pol)
 {
 	struct pci_dev *pdev = udev->pdev;
 	u8 owner;
@@ -1325,7 +1334,7 @@ static bool upci_cap_fits(struct upci_device *udev, const char *list, int pos,
 			 list, id, pos, len, end);
 		len = end - pos;
 	} else {
-		owner = upci_cap_overlap(udev, pos, len);
+		owner = upci_cap_overlap(udev, pos, len, pol->raw_write);
 		if (owner == UPCI_CAP_ID_INVALID)
 			return true;
 		pci_warn(pdev, "%s %#x at %#x hidden: its %d bytes overlap %s %#x\n",
@@ -1423,7 +1432,7 @@ static int upci_caps_init(struct upci_device *udev)
 		}
 
 		if (len && !upci_cap_fits(udev, "capability", pos, len, end,
-					  id))
+					  id, pol))
 			len = 0;
 		if (!len) {
 			pci_dbg(pdev, "hiding cap %#x@%#x\n", id, pos);
@@ -1522,7 +1531,7 @@ static int upci_ecaps_init(struct upci_device *udev)
 		}
 
 		if (len && !upci_cap_fits(udev, "extended capability", epos,
-					  len, pdev->cfg_size, id))
+					  len, pdev->cfg_size, id, pol))
 			len = 0;
 		if (!len) {
 			pci_dbg(pdev, "hiding ecap %#x@%#x\n", id, epos);

@@ -516,6 +516,8 @@ static bool upci_rom_readable(struct upci_device *udev)
 	size_t size;
 	u16 cmd;
 
+	/* as a ROM read: pci_unmap_rom() turns the decoder off under it */
+	mutex_lock(&udev->rom_lock);
 	down_write(&udev->memory_lock);
 	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
 	if (!(cmd & PCI_COMMAND_MEMORY))
@@ -528,6 +530,7 @@ static bool upci_rom_readable(struct upci_device *udev)
 
 	pci_write_config_word(pdev, PCI_COMMAND, cmd);
 	up_write(&udev->memory_lock);
+	mutex_unlock(&udev->rom_lock);
 	return io;
 }
 

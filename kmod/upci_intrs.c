@@ -267,6 +267,9 @@ static irqreturn_t upci_intx_masked_check(struct upci_device *udev,
 	return IRQ_NONE;
 }
 
+/* IRQ_DISABLE_UNLAZY: who set it, decided with the request (see below) */
+static DEFINE_MUTEX(upci_unlazy_lock);
+
 static irqreturn_t upci_intx_handler(int irq, void *dev_id)
 {
 	struct upci_irq_ctx *ctx = dev_id;
@@ -345,7 +348,12 @@ static int upci_intx_enable(struct upci_device *udev,
 		irqflags = IRQF_SHARED;
 	} else {
 		irqflags = ctx->masked ? IRQF_NO_AUTOEN : 0;
-		/* another user of the line may have set it: not ours to clear */
+		/*
+		 * Another user of the line may have set it: not ours to
+		 * clear.  The check, the set and the request go together,
+		 * or two of our devices on one line would both own it.
+		 */
+		mutex_lock(&upci_unlazy_lock);
 		ctx->set_unlazy = !irq_check_status_bit(pdev->irq,
 							IRQ_DISABLE_UNLAZY);
 		if (ctx->set_unlazy)
@@ -355,15 +363,18 @@ static int upci_intx_enable(struct upci_device *udev,
 
 	ret = request_irq(pdev->irq, upci_intx_handler, irqflags, ctx->name,
 			  ctx);
+	if (ret && udev->pci_2_3)
+		pci_intx(pdev, 0);	/* no handler after all */
+	if (ret && !udev->pci_2_3) {
+		if (ctx->set_unlazy)
+			irq_clear_status_flags(pdev->irq, IRQ_DISABLE_UNLAZY);
+		if (ret == -EBUSY)
+			pci_info(pdev, "INTx: IRQ %d is in use by another device, and without DisINTx masking this device needs it exclusively\n",
+				 pdev->irq);
+	}
+	if (!udev->pci_2_3)
+		mutex_unlock(&upci_unlazy_lock);
 	if (ret) {
-		if (!udev->pci_2_3) {
-			if (ctx->set_unlazy)
-				irq_clear_status_flags(pdev->irq,
-						       IRQ_DISABLE_UNLAZY);
-			if (ret == -EBUSY)
-				pci_info(pdev, "INTx: IRQ %d is in use by another device, and without DisINTx masking this device needs it exclusively\n",
-					 pdev->irq);
-		}
 		WRITE_ONCE(udev->irq_type, UPCI_IRQ_NONE);
 		kfree(name);
 		upci_irq_ctx_free(udev, ctx, 0);
@@ -399,11 +410,24 @@ static void upci_intx_disable(struct upci_device *udev)
 
 	if (!WARN_ON_ONCE(!ctx)) {
 		upci_virqfd_disable(&ctx->unmask);
+		/* masked at the device before its handler goes */
+		if (udev->pci_2_3) {
+			unsigned long flags;
+
+			spin_lock_irqsave(&udev->irqlock, flags);
+			pci_intx(pdev, 0);
+			ctx->masked = true;
+			spin_unlock_irqrestore(&udev->irqlock, flags);
+		}
+		if (!udev->pci_2_3)
+			mutex_lock(&upci_unlazy_lock);
 		free_irq(pdev->irq, ctx);
-		if (udev->pci_2_3)
-			pci_intx(pdev, 0);	/* no handler: masked */
-		if (!udev->pci_2_3 && ctx->set_unlazy)
-			irq_clear_status_flags(pdev->irq, IRQ_DISABLE_UNLAZY);
+		if (!udev->pci_2_3) {
+			if (ctx->set_unlazy)
+				irq_clear_status_flags(pdev->irq,
+						       IRQ_DISABLE_UNLAZY);
+			mutex_unlock(&upci_unlazy_lock);
+		}
 		if (ctx->trigger)
 			eventfd_ctx_put(ctx->trigger);
 		kfree(ctx->name);
@@ -469,6 +493,9 @@ static int upci_msi_enable(struct upci_device *udev, int nvec, bool msix)
 		if (ret > 0)
 			pci_free_irq_vectors(pdev);
 		upci_memory_unlock_and_restore(udev, cmd);
+		/* freeing cleared DisINTx; no INTx handler exists */
+		if (ret > 0 && (udev->nointx || udev->pci_2_3))
+			pci_intx(pdev, 0);
 		return ret;
 	}
 	upci_memory_unlock_and_restore(udev, cmd);
@@ -612,8 +639,11 @@ static void upci_msi_disable(struct upci_device *udev, bool msix)
 	pci_free_irq_vectors(pdev);
 	upci_memory_unlock_and_restore(udev, cmd);
 
-	/* freeing cleared DisINTx: a device hiding broken INTx keeps it */
-	if (udev->nointx)
+	/*
+	 * Freeing cleared DisINTx (pci_intx_for_msi()): no INTx handler
+	 * exists, and a device hiding broken INTx keeps it set anyway.
+	 */
+	if (udev->nointx || udev->pci_2_3)
 		pci_intx(pdev, 0);
 
 	WRITE_ONCE(udev->irq_type, UPCI_IRQ_NONE);

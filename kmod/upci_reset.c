@@ -398,11 +398,17 @@ void upci_reset_at_last_close(struct upci_device *udev)
 			goto out_unlock_devs;
 		needed |= cur->needs_reset;
 	}
-	if (needed && !pci_reset_bus(udev->pdev)) {
-		for (i = 0; i < set.count; i++)
+	if (needed) {
+		int ret = pci_reset_bus(udev->pdev);
+
+		for (i = 0; ret == 0 && i < set.count; i++)
 			set.udevs[i]->needs_reset = false;
-		pci_info(udev->pdev, "no function reset: reset its %s at last close\n",
-			 slot ? "slot" : "bus");
+		if (ret)
+			pci_warn(udev->pdev, "no function reset, and its %s reset at last close failed (%d): its state stays\n",
+				 slot ? "slot" : "bus", ret);
+		else
+			pci_info(udev->pdev, "no function reset: reset its %s at last close\n",
+				 slot ? "slot" : "bus");
 	}
 out_unlock_devs:
 	for (i = locked - 1; i >= 0; i--)

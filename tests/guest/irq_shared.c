@@ -347,6 +347,12 @@ TEST(disintx_held_while_intx_unused)
 	EXPECT_EQ(intended_difference(0, PCI_COMMAND_INTX_DISABLE,
 				      "DisINTx set again when INTx is disabled"),
 		  hw_command(_metadata, m.dev.bdf) & PCI_COMMAND_INTX_DISABLE);
+	/* nor after MSI, whose teardown clears DisINTx in the PCI core */
+	ASSERT_EQ(0, irq_trigger_fds(m.dev.fd, VFIO_PCI_MSI_IRQ_INDEX, 0, 1, &efd));
+	ASSERT_EQ(0, irq_disable(m.dev.fd, VFIO_PCI_MSI_IRQ_INDEX));
+	EXPECT_EQ(intended_difference(0, PCI_COMMAND_INTX_DISABLE,
+				      "DisINTx set again when MSI is disabled"),
+		  hw_command(_metadata, m.dev.bdf) & PCI_COMMAND_INTX_DISABLE);
 	mockdma_close(&m);
 	close(efd);
 }
