@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench_ratio.h"
@@ -21,7 +22,13 @@
 #include "modules.h"
 #include "qemu_build.h"
 #include "qemu_cmd.h"
+#include "parallel.h"
 #include "report.h"
+#include "merge.h"
+#include "report_github.h"
+#include "result_file.h"
+#include "run_file.h"
+#include "shard.h"
 #include "scenario.h"
 #include "vm.h"
 
@@ -33,6 +40,8 @@
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130
 #define POWEROFF_GRACE_S 15
+/* QEMU's own memory beside the guest's, when -j packs VMs into RAM */
+#define VM_OVERHEAD_MB 256
 
 struct config {
 	const char *scenario_dir;
@@ -55,6 +64,10 @@ struct config {
 	bool verbose;
 	bool table;
 	bool tty;
+	int jobs;		/* -j: 1 serial, 0 as many as fit */
+	int shard, shards;	/* --shard I/N */
+	const char *durations;	/* --durations */
+	bool in_child;		/* a -j child: the parent shows progress */
 };
 
 static void usage(FILE *out)
@@ -66,6 +79,8 @@ static void usage(FILE *out)
 	      "  list                list the scenarios with their drivers and tests\n"
 	      "  shell SCENARIO      boot a scenario with an interactive console;\n"
 	      "                      the tests are not run (they are in /tests)\n"
+	      "  merge DIR...        join the result directories of every shard of a\n"
+	      "                      run (--shard) into one in --results\n"
 	      "\n"
 	      "A SCENARIO is a name in the scenario directory or a path to a file.\n"
 	      "\n"
@@ -77,7 +92,16 @@ static void usage(FILE *out)
 	      "                      (default: all the scenario's)\n"
 	      "  -a, --accel MODE    auto (default: KVM if QEMU can use it), kvm or tcg\n"
 	      "  -A, --append ARGS   extra guest kernel parameters\n"
+	      "  -j, --jobs N        run up to N VMs at once (1-64; default: as many\n"
+	      "                      as the CPUs and memory hold for the VMs' vCPUs\n"
+	      "                      and RAM); 1 runs them one after another\n"
 	      "  -t, --table         print each VM's PCI device / IOMMU group table\n"
+	      "      --shard I/N     run only the I-th of N parts of the VMs, balanced\n"
+	      "                      by the durations file (else by estimates)\n"
+	      "      --durations FILE\n"
+	      "                      \"LABEL SECONDS\" lines of an earlier run (a results\n"
+	      "                      directory's durations file; default: the scenario\n"
+	      "                      directory's, if it has one)\n"
 	      "  -v, --verbose       show every test case and echo the guest console\n"
 	      "      --scenarios DIR scenario directory (default tests/scenarios)\n"
 	      "      --guest DIR     guest test binaries (default build/guest)\n"
@@ -266,6 +290,8 @@ static void show_progress(void *ctx, const char *what)
 {
 	struct progress_ctx *p = ctx;
 
+	if (p->cfg->in_child)
+		return;
 	if (p->cfg->tty)
 		fprintf(stderr, "\r\033[K  ... %s: %s [%.0fs]", p->label, what,
 			now_s() - p->t0);
@@ -290,11 +316,8 @@ struct vm_paths {
 static void vm_paths_make(const struct config *cfg, const char *label,
 			  struct vm_paths *p)
 {
-	char *flat = xstrdup(label);
+	char *flat = result_dir_name(label);
 
-	for (char *c = flat; *c; c++)
-		if (*c == '/')
-			*c = '-';
 	p->run = xasprintf("%s/%s", cfg->work_dir, flat);
 	p->log = xasprintf("%s/%s", cfg->results_dir, flat);
 	p->console = xasprintf("%s/console", p->run);
@@ -353,17 +376,18 @@ static void qemu_argv(const struct config *cfg, const struct scenario *scn,
 	free(kernel);
 }
 
+/* out->label is set; the rest of *out is filled in. */
 static void run_one(const struct config *cfg, const struct scenario *scn,
 		    const char *driver, struct report_vm *out)
 {
-	struct progress_ctx pc = { .cfg = cfg, .t0 = now_s() };
+	struct progress_ctx pc = { .cfg = cfg, .t0 = now_s(),
+				   .label = out->label };
 	struct vm_paths p;
 	struct buf err = { 0 };
 	struct vm_spec spec = { 0 };
 
-	out->label = xasprintf("%s/%s", scn->name, driver);
-	pc.label = out->label;
 	vm_paths_make(cfg, out->label, &p);
+	free(out->log_dir);
 	out->log_dir = xstrdup(p.log);
 	show_progress(&pc, "building the image");
 	if (build_image(cfg, scn, driver, &p, &err)) {
@@ -389,7 +413,7 @@ static void run_one(const struct config *cfg, const struct scenario *scn,
 	spec.ntests = scn->ntests;
 	spec.vm_timeout_s = scenario_vm_timeout(scn);
 	spec.poweroff_grace_s = POWEROFF_GRACE_S;
-	spec.echo_console = cfg->verbose && !cfg->tty;
+	spec.echo_console = cfg->verbose && !cfg->tty && !cfg->in_child;
 	spec.progress = show_progress;
 	spec.progress_ctx = &pc;
 	if (cfg->verbose) {
@@ -401,67 +425,312 @@ static void run_one(const struct config *cfg, const struct scenario *scn,
 	vm_run(&spec, out->label, &out->res);
 	strv_free(&spec.argv);
 out:
-	if (cfg->tty)
+	if (cfg->tty && !cfg->in_child)
 		fputs("\r\033[K", stderr);
 	buf_free(&err);
 	vm_paths_free(&p);
 }
 
-static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
+struct run_state {
+	struct config *cfg;
+	const struct scenario **scn;	/* per VM */
+	char **driver;
+	struct report_vm *vms;
+	bool *ran;
+	size_t *place;			/* in the whole (unsharded) run */
+	size_t total;			/* VMs in the whole run */
+	double *t0;			/* when the VM started (-j) */
+	double last_note;
+	size_t n;
+	bool interrupted, broken;
+};
+
+static char *vm_log_dir(const struct config *cfg, const char *label)
 {
-	struct report_vm *vms = NULL;
-	size_t nvms = 0;
-	bool interrupted = false, broken = false;
+	char *flat = result_dir_name(label);
+	char *dir = xasprintf("%s/%s", cfg->results_dir, flat);
+
+	free(flat);
+	return dir;
+}
+
+static void vm_finished(struct run_state *st, size_t i)
+{
+	struct report_vm *vm = &st->vms[i];
+
+	st->ran[i] = true;
+	report_vm(stdout, vm, st->cfg->verbose);
+	if (st->cfg->table)
+		report_pci_table(stdout, vm, st->scn[i]);
+	fflush(stdout);
+	st->interrupted |= vm->res.interrupted;
+	st->broken |= vm->res.error != NULL;
+}
+
+static int run_job(size_t i, void *ctx)
+{
+	struct run_state *st = ctx;
+	struct report_vm *vm = &st->vms[i];
+	char *path;
+	int rc;
+
+	run_one(st->cfg, st->scn[i], st->driver[i], vm);
+	path = xasprintf("%s/" RESULT_FILE_NAME, vm->log_dir);
+	rc = result_file_save(path, vm->label, &vm->res);
+	if (rc)
+		fprintf(stderr, "upcilab: cannot write %s\n", path);
+	free(path);
+	return rc ? EXIT_FAILED : 0;
+}
+
+static void job_done(size_t i, int status, void *ctx)
+{
+	struct run_state *st = ctx;
+	struct report_vm *vm = &st->vms[i];
+	struct buf err = { 0 };
+	char *path, *why;
+
+	if (status == -1)
+		return;		/* never started: interrupted */
+	if (st->cfg->tty)
+		fputs("\r\033[K", stderr);
+	path = xasprintf("%s/" RESULT_FILE_NAME, vm->log_dir);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	    result_file_load(path, NULL, &vm->res, &err)) {
+		why = WIFSIGNALED(status) ?
+		      xasprintf("the VM's runner was killed by signal %d (%s)",
+				WTERMSIG(status), strsignal(WTERMSIG(status))) :
+		      xasprintf("the VM's runner exited with status %d and no result%s%s",
+				WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+				err.len ? ": " : "", err.len ? err.s : "");
+		vm_result_free(&vm->res);
+		fail_all(&vm->res, st->scn[i], vm->label, why);
+		free(why);
+	}
+	free(path);
+	buf_free(&err);
+	vm_finished(st, i);
+}
+
+static void jobs_progress(const size_t *running, size_t nrunning, size_t ndone,
+			  void *ctx)
+{
+	struct run_state *st = ctx;
+	double now = now_s();
+	struct buf line = { 0 };
+
+	for (size_t k = 0; k < nrunning; k++) {
+		size_t i = running[k];
+
+		if (!st->t0[i])
+			st->t0[i] = now;
+		buf_addf(&line, "%s%s %.0fs", k ? ", " : "", st->vms[i].label,
+			 now - st->t0[i]);
+	}
+	if (st->cfg->tty)
+		fprintf(stderr, "\r\033[K  ... %zu/%zu done; running %s", ndone,
+			st->n, line.s);
+	else if (now - st->last_note >= 60) {
+		fprintf(stderr, "  ... %zu/%zu done; running %s\n", ndone, st->n,
+			line.s);
+		st->last_note = now;
+	}
+	buf_free(&line);
+}
+
+static void run_parallel(struct run_state *st)
+{
+	struct par_limits lim = par_machine();
+	struct par_job *jobs = xcalloc(st->n, sizeof(*jobs));
+	struct par_ops ops = { .run = run_job, .done = job_done,
+			       .progress = jobs_progress, .ctx = st };
+
+	lim.max_jobs = st->cfg->jobs;
+	for (size_t i = 0; i < st->n; i++) {
+		jobs[i].cpus = st->scn[i]->cpus;
+		jobs[i].mem_mb = par_mem_mb(st->scn[i]->memory) + VM_OVERHEAD_MB;
+	}
+	st->cfg->in_child = true;
+	st->last_note = now_s();
+	if (par_run(jobs, st->n, &lim, &ops) > 0)
+		st->interrupted = true;
+	st->cfg->in_child = false;
+	if (st->cfg->tty)
+		fputs("\r\033[K", stderr);
+	free(jobs);
+}
+
+static void run_serial(struct run_state *st)
+{
+	for (size_t i = 0; i < st->n && !st->interrupted; i++) {
+		run_job(i, st);
+		vm_finished(st, i);
+	}
+}
+
+/* One VM per scenario and driver, in scenario order. */
+static void plan_vms(struct run_state *st, struct scenario *scns, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *drivers[SCN_MAX_DRIVERS];
+		char *owned;
+		size_t nd = drivers_for_run(scns[i].drivers, scns[i].ndrivers,
+					    st->cfg->driver, drivers, &owned);
+
+		for (size_t d = 0; d < nd; d++) {
+			size_t k = st->n++;
+
+			st->scn = xrealloc(st->scn, st->n * sizeof(*st->scn));
+			st->driver = xrealloc(st->driver, st->n * sizeof(*st->driver));
+			st->vms = xrealloc(st->vms, st->n * sizeof(*st->vms));
+			st->scn[k] = &scns[i];
+			st->driver[k] = xstrdup(drivers[d]);
+			st->vms[k] = (struct report_vm){
+				.label = xasprintf("%s/%s", scns[i].name, drivers[d]),
+			};
+			st->vms[k].log_dir = vm_log_dir(st->cfg, st->vms[k].label);
+		}
+		free(owned);
+	}
+	st->total = st->n;
+	st->place = xcalloc(st->n ? st->n : 1, sizeof(*st->place));
+	for (size_t k = 0; k < st->n; k++)
+		st->place[k] = k;
+	st->ran = xcalloc(st->n ? st->n : 1, sizeof(*st->ran));
+	st->t0 = xcalloc(st->n ? st->n : 1, sizeof(*st->t0));
+}
+
+/* Keeps this shard's VMs (--shard), balanced by the durations file or estimates. */
+static void keep_shard(struct run_state *st)
+{
+	const char *path = st->cfg->durations;
+	char *durations = path ? read_file(path, NULL) : NULL;
+	double *cost = xcalloc(st->n ? st->n : 1, sizeof(*cost)), mine = 0;
+	char **labels = xcalloc(st->n ? st->n : 1, sizeof(*labels));
+	int *to = xcalloc(st->n ? st->n : 1, sizeof(*to));
+	size_t kept = 0, measured = 0;
+
+	for (size_t k = 0; k < st->n; k++) {
+		labels[k] = st->vms[k].label;
+		cost[k] = shard_duration_of(durations, labels[k]);
+		if (cost[k] >= 0)
+			measured++;
+		else
+			cost[k] = shard_estimate(st->scn[k]);
+	}
+	shard_assign(cost, labels, st->n, st->cfg->shards, to);
+	for (size_t k = 0; k < st->n; k++) {
+		if (to[k] != st->cfg->shard) {
+			free(st->vms[k].label);
+			free(st->vms[k].log_dir);
+			free(st->driver[k]);
+			continue;
+		}
+		mine += cost[k];
+		st->scn[kept] = st->scn[k];
+		st->driver[kept] = st->driver[k];
+		st->vms[kept] = st->vms[k];
+		st->place[kept++] = st->place[k];
+	}
+	fprintf(stderr, "upcilab: shard %d/%d: %zu of %zu VMs, about %.0f s (%zu durations measured%s%s, the rest estimated)\n",
+		st->cfg->shard, st->cfg->shards, kept, st->n, mine, measured,
+		path ? " in " : "", path ? path : "");
+	st->n = kept;
+	free(durations);
+	free(cost);
+	free(labels);
+	free(to);
+}
+
+/* The files and the summary of a run or a merge; returns its tally. */
+static struct tally write_results(const struct config *cfg,
+				  const struct report_vm *vms, size_t n)
+{
 	struct tally t;
 	char *path;
+	FILE *f;
+
+	path = xasprintf("%s/results.ktap", cfg->results_dir);
+	if (report_write_ktap(path, vms, n))
+		fprintf(stderr, "upcilab: cannot write %s\n", path);
+	free(path);
+	path = xasprintf("%s/junit.xml", cfg->results_dir);
+	if (report_write_junit(path, vms, n))
+		fprintf(stderr, "upcilab: cannot write %s\n", path);
+	free(path);
+	path = xasprintf("%s/durations", cfg->results_dir);
+	f = fopen(path, "we");
+	for (size_t i = 0; f && i < n; i++)
+		fprintf(f, "%s %.1f\n", vms[i].label, vms[i].res.total_s);
+	if (!f || fclose(f))
+		fprintf(stderr, "upcilab: cannot write %s\n", path);
+	free(path);
+	report_bench_ratios(stdout, vms, n);
+	t = report_tally(vms, n);
+	printf("%d passed, %d failed, %d skipped\n", t.pass, t.fail, t.skip);
+	fflush(stdout);
+	if (report_github(stdout, vms, n))
+		fprintf(stderr, "upcilab: cannot append to $GITHUB_STEP_SUMMARY\n");
+	return t;
+}
+
+static void write_run_file(const struct config *cfg, const struct run_state *st)
+{
+	struct run_file rf = { .shard = cfg->shard, .shards = cfg->shards,
+			       .total = st->total, .places = st->place,
+			       .n = st->n };
+	char *path = xasprintf("%s/" RUN_FILE_NAME, cfg->results_dir);
+
+	rf.labels = xcalloc(st->n ? st->n : 1, sizeof(*rf.labels));
+	for (size_t i = 0; i < st->n; i++)
+		rf.labels[i] = st->vms[i].label;
+	if (run_file_save(path, &rf))
+		fprintf(stderr, "upcilab: cannot write %s\n", path);
+	free(rf.labels);
+	free(path);
+}
+
+static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
+{
+	struct run_state st = { .cfg = cfg };
+	struct report_vm *done;
+	size_t ndone = 0;
+	struct tally t;
 
 	if (check_host(cfg) || choose_qemu(cfg, scns, n))
 		return EXIT_USAGE;
 	pick_accel(cfg);
 	mkdir_p(cfg->results_dir);
-	for (size_t i = 0; i < n && !interrupted; i++) {
-		const struct scenario *s = &scns[i];
-		const char *drivers[SCN_MAX_DRIVERS];
-		char *owned;
-		size_t nd = drivers_for_run(s->drivers, s->ndrivers, cfg->driver,
-					    drivers, &owned);
-
-		for (size_t d = 0; d < nd && !interrupted; d++) {
-			struct report_vm *vm;
-
-			vms = xrealloc(vms, (nvms + 1) * sizeof(*vms));
-			vm = &vms[nvms++];
-			*vm = (struct report_vm){ 0 };
-			run_one(cfg, s, drivers[d], vm);
-			report_vm(stdout, vm, cfg->verbose);
-			if (cfg->table)
-				report_pci_table(stdout, vm, s);
-			fflush(stdout);
-			interrupted = vm->res.interrupted;
-			broken |= vm->res.error != NULL;
-		}
-		free(owned);
+	plan_vms(&st, scns, n);
+	if (cfg->shards > 1)
+		keep_shard(&st);
+	if (cfg->jobs == 1)
+		run_serial(&st);
+	else
+		run_parallel(&st);
+	/* the files list the VMs that ran, in plan order, however they ended */
+	done = xcalloc(st.n ? st.n : 1, sizeof(*done));
+	for (size_t i = 0; i < st.n; i++)
+		if (st.ran[i])
+			done[ndone++] = st.vms[i];
+	t = write_results(cfg, done, ndone);
+	write_run_file(cfg, &st);
+	for (size_t i = 0; i < st.n; i++) {
+		vm_result_free(&st.vms[i].res);
+		free(st.vms[i].label);
+		free(st.vms[i].log_dir);
+		free(st.driver[i]);
 	}
-	path = xasprintf("%s/results.ktap", cfg->results_dir);
-	if (report_write_ktap(path, vms, nvms))
-		fprintf(stderr, "upcilab: cannot write %s\n", path);
-	free(path);
-	path = xasprintf("%s/junit.xml", cfg->results_dir);
-	if (report_write_junit(path, vms, nvms))
-		fprintf(stderr, "upcilab: cannot write %s\n", path);
-	free(path);
-	report_bench_ratios(stdout, vms, nvms);
-	t = report_tally(vms, nvms);
-	printf("%d passed, %d failed, %d skipped\n", t.pass, t.fail, t.skip);
-	for (size_t i = 0; i < nvms; i++) {
-		vm_result_free(&vms[i].res);
-		free(vms[i].label);
-		free(vms[i].log_dir);
-	}
-	free(vms);
-	if (interrupted)
+	free(done);
+	free(st.vms);
+	free(st.scn);
+	free(st.driver);
+	free(st.ran);
+	free(st.place);
+	free(st.t0);
+	if (st.interrupted)
 		return EXIT_INTERRUPTED;
-	return t.fail || broken ? EXIT_FAILED : 0;
+	return t.fail || st.broken ? EXIT_FAILED : 0;
 }
 
 static int cmd_list(struct scenario *scns, size_t n)
@@ -508,14 +777,31 @@ static int cmd_shell(struct config *cfg, struct scenario *scn)
 	return EXIT_FAILED;
 }
 
+/* A whole number from 1 to max. */
+static int parse_count(const char *opt, const char *arg, long max, int *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg < '0' || *arg > '9' || *end || v < 1 || v > max) {
+		fprintf(stderr, "upcilab: %s takes a whole number from 1 to %ld, not '%s'\n",
+			opt, max, arg);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_SCN = 256, OPT_GUEST, OPT_KMOD, OPT_RESULTS, OPT_WORK,
-	       OPT_KERNEL, OPT_QEMU, OPT_TEST_KMOD, OPT_TIMEOUT_SCALE };
+	       OPT_KERNEL, OPT_QEMU, OPT_TEST_KMOD, OPT_TIMEOUT_SCALE,
+	       OPT_SHARD, OPT_DURATIONS };
 	static const struct option opts[] = {
 		{ "driver", required_argument, NULL, 'd' },
 		{ "accel", required_argument, NULL, 'a' },
 		{ "append", required_argument, NULL, 'A' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "table", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -528,11 +814,13 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "qemu", required_argument, NULL, OPT_QEMU },
 		{ "timeout-scale", required_argument, NULL, OPT_TIMEOUT_SCALE },
+		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "durations", required_argument, NULL, OPT_DURATIONS },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+d:a:A:tvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:a:A:j:tvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': {
 			char bad[64];
@@ -560,6 +848,10 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 				return -1;
 			}
 			cfg->append = optarg;
+			break;
+		case 'j':
+			if (parse_count("--jobs", optarg, 64, &cfg->jobs))
+				return -1;
 			break;
 		case 't':
 			cfg->table = true;
@@ -596,23 +888,59 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 		case OPT_QEMU:
 			cfg->qemu_opt = optarg;
 			break;
-		case OPT_TIMEOUT_SCALE: {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
-			if (*optarg < '0' || *optarg > '9' || *end || v < 1 || v > 100) {
-				fprintf(stderr, "upcilab: --timeout-scale takes a whole number from 1 to 100, not '%s'\n",
-					optarg);
+		case OPT_TIMEOUT_SCALE:
+			if (parse_count("--timeout-scale", optarg, 100,
+					&cfg->timeout_scale))
+				return -1;
+			break;
+		case OPT_SHARD:
+			if (shard_parse(optarg, &cfg->shard, &cfg->shards)) {
+				fprintf(stderr, "upcilab: --shard takes I/N with 1 <= I <= N <= %d, not '%s'\n",
+					SHARD_MAX, optarg);
 				return -1;
 			}
-			cfg->timeout_scale = (int)v;
 			break;
-		}
+		case OPT_DURATIONS:
+			if (access(optarg, R_OK)) {
+				fprintf(stderr, "upcilab: --durations %s: %s\n", optarg,
+					strerror(errno));
+				return -1;
+			}
+			cfg->durations = optarg;
+			break;
 		default:
 			return -1;
 		}
 	}
 	return 0;
+}
+
+static int cmd_merge(struct config *cfg, char *const *dirs, size_t n)
+{
+	struct report_vm *vms;
+	struct buf err = { 0 };
+	size_t nvms;
+	struct tally t;
+	bool broken = false;
+
+	if (merge_results(dirs, n, &vms, &nvms, &err)) {
+		fprintf(stderr, "upcilab: merge: %s", err.s);
+		buf_free(&err);
+		return EXIT_USAGE;
+	}
+	mkdir_p(cfg->results_dir);
+	for (size_t i = 0; i < nvms; i++) {
+		report_vm(stdout, &vms[i], cfg->verbose);
+		broken |= vms[i].res.error != NULL;
+	}
+	t = write_results(cfg, vms, nvms);
+	for (size_t i = 0; i < nvms; i++) {
+		vm_result_free(&vms[i].res);
+		free(vms[i].label);
+		free(vms[i].log_dir);
+	}
+	free(vms);
+	return t.fail || broken ? EXIT_FAILED : 0;
 }
 
 int main(int argc, char **argv)
@@ -623,8 +951,9 @@ int main(int argc, char **argv)
 		.results_dir = "build/results",
 		.work_dir = "build/run",
 		.busybox = "/bin/busybox", .accel = "auto",
-		.tty = isatty(STDERR_FILENO),
+		.tty = isatty(STDERR_FILENO), .shard = 1, .shards = 1,
 	};
+	char *default_durations = NULL;
 	struct strv paths = { 0 };
 	struct scenario *scns;
 	const char *cmd;
@@ -641,10 +970,29 @@ int main(int argc, char **argv)
 	if (!cfg.kver)
 		cfg.kver = xstrdup(UPCI_KVER);
 	cmd = argv[optind++];
-	if (strcmp(cmd, "run") && strcmp(cmd, "list") && strcmp(cmd, "shell")) {
-		fprintf(stderr, "upcilab: unknown command '%s' (run, list, shell; see --help)\n",
+	if (strcmp(cmd, "run") && strcmp(cmd, "list") && strcmp(cmd, "shell") &&
+	    strcmp(cmd, "merge")) {
+		fprintf(stderr, "upcilab: unknown command '%s' (run, list, shell, merge; see --help)\n",
 			cmd);
 		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "merge")) {
+		ret = cmd_merge(&cfg, argv + optind, (size_t)(argc - optind));
+		free(cfg.kernel_dir);
+		free(cfg.kver);
+		return ret;
+	}
+	if (cfg.shards > 1 && strcmp(cmd, "run")) {
+		fprintf(stderr, "upcilab: --shard is for run\n");
+		return EXIT_USAGE;
+	}
+	if (!cfg.durations) {
+		char *d = xasprintf("%s/durations", cfg.scenario_dir);
+
+		if (!access(d, R_OK))
+			cfg.durations = default_durations = d;
+		else
+			free(d);
 	}
 	if (!strcmp(cmd, "shell") && argc - optind != 1) {
 		fprintf(stderr, "upcilab: shell takes exactly one scenario\n");
@@ -687,5 +1035,6 @@ out:
 	free(cfg.kernel_dir);
 	free(cfg.kver);
 	free(cfg.qemu);
+	free(default_durations);
 	return ret;
 }

@@ -44,7 +44,7 @@ expect() {
 
 S=(--scenarios "$work/scn" --guest "$work/guest")
 echo "TAP version 13"
-echo "1..25"
+echo "1..35"
 expect no_command 2 '^usage: upcilab'
 expect help 0 '^usage: upcilab' --help
 expect unknown_command 2 "unknown command 'frob'" frob
@@ -56,6 +56,16 @@ expect bad_accel 2 "--accel takes auto, kvm or tcg, not 'fast'" --accel fast run
 expect bad_timeout_scale 2 "--timeout-scale takes a whole number from 1 to 100, not '0'" --timeout-scale 0 run
 expect timeout_scale_not_a_number 2 "--timeout-scale takes a whole number from 1 to 100, not '2x'" --timeout-scale 2x run
 expect timeout_scale_too_big 2 "not '101'" --timeout-scale 101 run
+expect bad_jobs 2 "--jobs takes a whole number from 1 to 64, not '0'" -j 0 run
+expect jobs_not_a_number 2 "--jobs takes a whole number from 1 to 64, not 'all'" --jobs all run
+expect jobs_too_many 2 "not '65'" -j 65 run
+expect jobs_missing 2 "option requires an argument -- 'j'" -j
+expect bad_shard 2 "--shard takes I/N with 1 <= I <= N <= 64, not '0/2'" --shard 0/2 run
+expect shard_past_its_count 2 "not '3/2'" --shard 3/2 run
+expect shard_is_for_run 2 "--shard is for run" --shard 1/2 list
+expect missing_durations 2 "--durations /nonexistent: No such file or directory" --durations /nonexistent run
+expect merge_of_nothing 2 "merge needs the result directories of every shard" merge
+expect merge_of_a_non_result_dir 2 "not the results of an upcilab run" merge "$work/scn"
 expect append_with_quote 2 'must not contain quotes' --append "a='b'" run
 expect shell_needs_one 2 'shell takes exactly one scenario' shell
 expect shell_not_two 2 'shell takes exactly one scenario' "${S[@]}" shell good good
