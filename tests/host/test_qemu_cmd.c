@@ -182,6 +182,8 @@ TEST_F(cmd, append_without_additions_is_the_base)
 	EXPECT_STREQ(GUEST_BASE_CMDLINE, value_of(&self->argv, "-append"));
 	EXPECT_NE(NULL, strstr(GUEST_BASE_CMDLINE, "intel_iommu=on"));
 	EXPECT_NE(NULL, strstr(GUEST_BASE_CMDLINE, "console=ttyS0"));
+	/* a loaded TCG host must not fail the boot's timer check */
+	EXPECT_NE(NULL, strstr(GUEST_BASE_CMDLINE, "no_timer_check"));
 }
 
 TEST_F(cmd, append_interactive_asks_for_a_shell)
