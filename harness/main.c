@@ -313,13 +313,22 @@ struct vm_paths {
 	char *console_log, *ktap_log, *qemu_log;
 };
 
+static char *vm_log_dir(const struct config *cfg, const char *label)
+{
+	char *flat = result_dir_name(label);
+	char *dir = xasprintf("%s/%s", cfg->results_dir, flat);
+
+	free(flat);
+	return dir;
+}
+
 static void vm_paths_make(const struct config *cfg, const char *label,
 			  struct vm_paths *p)
 {
 	char *flat = result_dir_name(label);
 
 	p->run = xasprintf("%s/%s", cfg->work_dir, flat);
-	p->log = xasprintf("%s/%s", cfg->results_dir, flat);
+	p->log = vm_log_dir(cfg, label);
 	p->console = xasprintf("%s/console", p->run);
 	p->ktap = xasprintf("%s/ktap", p->run);
 	p->qmp = xasprintf("%s/qmp.sock", p->run);
@@ -376,7 +385,7 @@ static void qemu_argv(const struct config *cfg, const struct scenario *scn,
 	free(kernel);
 }
 
-/* out->label is set; the rest of *out is filled in. */
+/* out->label and out->log_dir are set; the result is filled in. */
 static void run_one(const struct config *cfg, const struct scenario *scn,
 		    const char *driver, struct report_vm *out)
 {
@@ -387,8 +396,6 @@ static void run_one(const struct config *cfg, const struct scenario *scn,
 	struct vm_spec spec = { 0 };
 
 	vm_paths_make(cfg, out->label, &p);
-	free(out->log_dir);
-	out->log_dir = xstrdup(p.log);
 	show_progress(&pc, "building the image");
 	if (build_image(cfg, scn, driver, &p, &err)) {
 		char *why = xasprintf("building the guest image failed: %s", err.s);
@@ -444,15 +451,6 @@ struct run_state {
 	size_t n;
 	bool interrupted, broken;
 };
-
-static char *vm_log_dir(const struct config *cfg, const char *label)
-{
-	char *flat = result_dir_name(label);
-	char *dir = xasprintf("%s/%s", cfg->results_dir, flat);
-
-	free(flat);
-	return dir;
-}
 
 static void vm_finished(struct run_state *st, size_t i)
 {
@@ -603,7 +601,9 @@ static void plan_vms(struct run_state *st, struct scenario *scns, size_t n)
 /* Keeps this shard's VMs (--shard), balanced by the durations file or estimates. */
 static void keep_shard(struct run_state *st)
 {
-	const char *path = st->cfg->durations;
+	char *fallback = xasprintf("%s/durations", st->cfg->scenario_dir);
+	const char *path = st->cfg->durations ? st->cfg->durations :
+			   access(fallback, R_OK) ? NULL : fallback;
 	char *durations = path ? read_file(path, NULL) : NULL;
 	double *cost = xcalloc(st->n ? st->n : 1, sizeof(*cost)), mine = 0;
 	char **labels = xcalloc(st->n ? st->n : 1, sizeof(*labels));
@@ -636,6 +636,7 @@ static void keep_shard(struct run_state *st)
 		st->cfg->shard, st->cfg->shards, kept, st->n, mine, measured,
 		path ? " in " : "", path ? path : "");
 	st->n = kept;
+	free(fallback);
 	free(durations);
 	free(cost);
 	free(labels);
@@ -715,14 +716,10 @@ static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
 			done[ndone++] = st.vms[i];
 	t = write_results(cfg, done, ndone);
 	write_run_file(cfg, &st);
-	for (size_t i = 0; i < st.n; i++) {
-		vm_result_free(&st.vms[i].res);
-		free(st.vms[i].label);
-		free(st.vms[i].log_dir);
+	for (size_t i = 0; i < st.n; i++)
 		free(st.driver[i]);
-	}
+	report_vms_free(st.vms, st.n);
 	free(done);
-	free(st.vms);
 	free(st.scn);
 	free(st.driver);
 	free(st.ran);
@@ -934,12 +931,7 @@ static int cmd_merge(struct config *cfg, char *const *dirs, size_t n)
 		broken |= vms[i].res.error != NULL;
 	}
 	t = write_results(cfg, vms, nvms);
-	for (size_t i = 0; i < nvms; i++) {
-		vm_result_free(&vms[i].res);
-		free(vms[i].label);
-		free(vms[i].log_dir);
-	}
-	free(vms);
+	report_vms_free(vms, nvms);
 	return t.fail || broken ? EXIT_FAILED : 0;
 }
 
@@ -953,7 +945,6 @@ int main(int argc, char **argv)
 		.busybox = "/bin/busybox", .accel = "auto",
 		.tty = isatty(STDERR_FILENO), .shard = 1, .shards = 1,
 	};
-	char *default_durations = NULL;
 	struct strv paths = { 0 };
 	struct scenario *scns;
 	const char *cmd;
@@ -985,14 +976,6 @@ int main(int argc, char **argv)
 	if (cfg.shards > 1 && strcmp(cmd, "run")) {
 		fprintf(stderr, "upcilab: --shard is for run\n");
 		return EXIT_USAGE;
-	}
-	if (!cfg.durations) {
-		char *d = xasprintf("%s/durations", cfg.scenario_dir);
-
-		if (!access(d, R_OK))
-			cfg.durations = default_durations = d;
-		else
-			free(d);
 	}
 	if (!strcmp(cmd, "shell") && argc - optind != 1) {
 		fprintf(stderr, "upcilab: shell takes exactly one scenario\n");
@@ -1035,6 +1018,5 @@ out:
 	free(cfg.kernel_dir);
 	free(cfg.kver);
 	free(cfg.qemu);
-	free(default_durations);
 	return ret;
 }

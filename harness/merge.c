@@ -6,7 +6,6 @@
 
 #include "result_file.h"
 #include "run_file.h"
-#include "vm.h"
 
 struct merge {
 	struct run_file *rf;
@@ -91,16 +90,6 @@ static int complete(const struct merge *m, struct buf *err)
 	return 0;
 }
 
-static void free_vms(struct report_vm *vms, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		vm_result_free(&vms[i].res);
-		free(vms[i].label);
-		free(vms[i].log_dir);
-	}
-	free(vms);
-}
-
 int merge_results(char *const *dirs, size_t ndirs, struct report_vm **vms,
 		  size_t *nvms, struct buf *err)
 {
@@ -142,7 +131,7 @@ int merge_results(char *const *dirs, size_t ndirs, struct report_vm **vms,
 	rc = 0;
 out:
 	if (m.vms)
-		free_vms(m.vms, m.total);
+		report_vms_free(m.vms, m.total);
 	for (size_t d = 0; d < loaded; d++)
 		run_file_free(&m.rf[d]);
 	free(m.rf);

@@ -82,8 +82,6 @@ static void child(struct par_run *r, size_t i, const sigset_t *mask,
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		_exit(127);
-	/* a signal stays pending until the VM run's own signalfd reads it */
-	sigdelset((sigset_t *)mask, SIGCHLD);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	rc = r->ops->run(i, r->ops->ctx);
 	fflush(NULL);
@@ -166,6 +164,8 @@ int par_run(const struct par_job *jobs, size_t n,
 		while (!sig && !rc && next < n && fits(&r, &jobs[next])) {
 			sigset_t child_mask = old;
 
+			/* a signal stays pending until the VM run's own signalfd reads it */
+			sigdelset(&child_mask, SIGCHLD);
 			sigaddset(&child_mask, SIGINT);
 			sigaddset(&child_mask, SIGTERM);
 			sigaddset(&child_mask, SIGHUP);

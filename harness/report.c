@@ -179,6 +179,16 @@ struct tally report_tally(const struct report_vm *vms, size_t n)
 	return t;
 }
 
+void report_vms_free(struct report_vm *vms, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		vm_result_free(&vms[i].res);
+		free(vms[i].label);
+		free(vms[i].log_dir);
+	}
+	free(vms);
+}
+
 /* A reason may span lines; each must stay a KTAP diagnostic. */
 static void ktap_diag(FILE *f, int ind, const char *text)
 {

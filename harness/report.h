@@ -21,5 +21,7 @@ void report_pci_table(FILE *out, const struct report_vm *vm,
 int report_write_ktap(const char *path, const struct report_vm *vms, size_t n);
 int report_write_junit(const char *path, const struct report_vm *vms, size_t n);
 struct tally report_tally(const struct report_vm *vms, size_t n);
+/* Frees each VM's result, label and log directory, and the array. */
+void report_vms_free(struct report_vm *vms, size_t n);
 
 #endif
