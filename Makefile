@@ -155,7 +155,7 @@ $(B)/unit/%: tests/host/%.c tests/host/unit.h $(HARNESS_HDRS) $(B)/libupcilab.a 
 
 unit: $(UNIT_TESTS) $(UPCILAB) $(PAYLOAD)
 	@PAYLOAD=$(PAYLOAD) tests/host/run-unit-tests.sh $(UNIT_TESTS) tests/host/test_install_deps.sh \
-		tests/host/test_bump_versions.sh tests/host/test_build_qemu.sh tests/host/test_build_debug_kernel.sh tests/host/test_cli.sh \
+		tests/host/test_bump_versions.sh tests/host/test_build_qemu.sh tests/host/test_build_debug_kernel.sh tests/host/test_cli.sh tests/host/test_lint_workflows.sh \
 		tests/payload/run-on-host.sh mockdevs/test-knobs.sh
 
 run: deps

@@ -38,5 +38,3 @@ for bin in "$@"; do
 	done
 	echo "RESULT $tag: $n boots under load, $panics timer panics, $booted reached /init, $other neither"
 done
-trap - EXIT
-kill "${pids[@]}"
