@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "namelist.h"
 #include "util.h"
 
 static const struct driver_info drivers[] = {
@@ -34,48 +35,18 @@ const char *driver_names(void)
 	return "vfio-pci, upci, upci-vfio, none";
 }
 
-/* Is @name one of @list's comma-separated words? */
-static bool list_has(const char *list, const char *name)
+static bool driver_known(const char *name)
 {
-	size_t len = strlen(name);
-
-	for (const char *p = list; p && *p;) {
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		if (n == len && !strncmp(p, name, n))
-			return true;
-		p = end ? end + 1 : NULL;
-	}
-	return false;
+	return driver_lookup(name);
 }
 
 const char *driver_list_unknown(const char *list, char *buf, size_t size)
 {
-	for (const char *p = list; p;) {
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		snprintf(buf, size, "%.*s", (int)n, p);
-		if (!driver_lookup(buf))
-			return buf;
-		p = end ? end + 1 : NULL;
-	}
-	return NULL;
+	return namelist_unknown(list, driver_known, buf, size);
 }
 
 size_t drivers_for_run(char *const *drivers, size_t ndrivers, const char *list,
 		       const char **out, char **owned)
 {
-	size_t n = 0;
-
-	*owned = NULL;
-	for (size_t i = 0; i < ndrivers; i++)
-		if (!list || list_has(list, drivers[i]))
-			out[n++] = drivers[i];
-	if (n || !list)
-		return n;
-	*owned = xasprintf("%.*s", (int)strcspn(list, ","), list);
-	out[0] = *owned;
-	return 1;
+	return namelist_select(drivers, ndrivers, list, out, owned);
 }

@@ -93,6 +93,7 @@ static const char init_shell[] =
 	"fi\n";
 
 char *image_init_script(const struct scenario *scn, const char *driver,
+			const struct viommu_info *viommu,
 			const struct strv *modules)
 {
 	const struct driver_info *di = driver_lookup(driver);
@@ -101,17 +102,20 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 	buf_add(&b, init_head, strlen(init_head));
 	/* tests that must know (device node paths, intended differences) */
 	buf_addf(&b, "export UPCILAB_DRIVER=%s\n", driver);
+	buf_addf(&b, "export UPCILAB_VIOMMU=%s\n", viommu->name);
 	for (size_t i = 0; i < scn->env.n; i++)
 		buf_addf(&b, "export %s\n", scn->env.v[i]);
 	for (size_t i = 0; i < modules->n; i++) {
 		char *name = module_name_of(modules->v[i]);
 		char *params = scenario_modparams(scn, name);
+		char *needs = viommu_modparams(viommu, name);
 		bool ours = di && di->our_params && di->our_modules[0] &&
 			    !strcmp(name, di->our_modules[0]);
 
-		buf_addf(&b, "load %s%s%s%s%s\n", modules->v[i],
+		buf_addf(&b, "load %s%s%s%s%s%s%s\n", modules->v[i],
 			 ours ? " " : "", ours ? di->our_params : "",
-			 *params ? " " : "", params);
+			 *needs ? " " : "", needs, *params ? " " : "", params);
+		free(needs);
 		free(params);
 		free(name);
 	}
@@ -122,6 +126,11 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 
 		if (!scn->devs[i].bind)
 			continue;
+		if (image_unbindable(scn, &scn->devs[i], viommu)) {
+			buf_addf(&b, "echo 'upcilab: %s left unbound on %s (/etc/upcilab/unbound says why)'\n",
+				 scn->devs[i].id, viommu->name);
+			continue;
+		}
 		path = topology_path(scn, &scn->devs[i]);
 		buf_addf(&b, "bind %s %s\n", path, di->bind_name);
 		free(path);
@@ -241,6 +250,9 @@ static int stage_modules(const struct image_spec *s, struct strv *names,
 		ret = -1;
 		goto out;
 	}
+	/* the vIOMMU's first: devices behind it wait for it to probe */
+	for (size_t i = 0; i < ARRAY_SIZE(s->viommu->modules) && s->viommu->modules[i]; i++)
+		strv_add(&wanted, s->viommu->modules[i]);
 	for (size_t i = 0; di && i < DRIVER_MAX_MODULES && di->kernel_modules[i]; i++)
 		strv_add(&wanted, di->kernel_modules[i]);
 	for (size_t i = 0; i < s->scn->modules.n; i++)
@@ -346,16 +358,58 @@ static int stage_programs(const struct image_spec *s, struct buf *err)
 	return ret;
 }
 
+const char *image_unbindable(const struct scenario *scn,
+			     const struct scn_device *d,
+			     const struct viommu_info *viommu)
+{
+	if (!viommu->bridge_groups && topology_below_pci_bridge(scn, d))
+		return "gives devices behind a PCIe-to-PCI bridge no IOMMU group (QEMU 7.2 knows them by their alias, Linux 6.12 probes their own ID), so the lab does not bind it";
+	return NULL;
+}
+
+char *image_unbound_file(const struct scenario *scn,
+			 const struct viommu_info *viommu)
+{
+	struct buf b = { 0 };
+
+	buf_add(&b, "", 0);
+	for (size_t i = 0; i < scn->ndevs; i++) {
+		const char *why = scn->devs[i].bind ?
+			image_unbindable(scn, &scn->devs[i], viommu) : NULL;
+
+		if (why)
+			buf_addf(&b, "%s %s %s\n", scn->devs[i].id, viommu->name, why);
+	}
+	return b.s;
+}
+
+char *image_viommu_file(const struct viommu_info *viommu)
+{
+	if (viommu->pci_function)
+		return xasprintf("%s %02x.0\n", viommu->name, VIOMMU_SLOT);
+	return xasprintf("%s\n", viommu->name);
+}
+
 static int stage_expectations(const struct image_spec *s, struct buf *err)
 {
-	char *groups = topology_expected_groups(s->scn);
+	char *groups = topology_expected_groups(s->scn, s->viommu);
 	char *devices = image_devices_file(s->scn);
+	char *viommu = image_viommu_file(s->viommu);
+	char *unbound = image_unbound_file(s->scn, s->viommu);
 	int ret;
 
 	ret = stage_write(s->stage_dir, "etc/upcilab/groups", groups, 0644, err);
 	if (!ret)
 		ret = stage_write(s->stage_dir, "etc/upcilab/devices", devices,
 				  0644, err);
+	if (!ret)
+		ret = stage_write(s->stage_dir, "etc/upcilab/viommu", viommu,
+				  0644, err);
+	if (!ret)
+		ret = stage_write(s->stage_dir, "etc/upcilab/unbound", unbound,
+				  0644, err);
+	free(unbound);
+	free(viommu);
 	free(groups);
 	free(devices);
 	return ret;
@@ -390,7 +444,7 @@ int image_build(const struct image_spec *s, struct buf *err)
 	if (!ret)
 		ret = stage_expectations(s, err);
 	if (!ret) {
-		init = image_init_script(s->scn, s->driver, &modules);
+		init = image_init_script(s->scn, s->driver, s->viommu, &modules);
 		ret = stage_write(s->stage_dir, "init", init, 0755, err);
 		free(init);
 	}

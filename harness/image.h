@@ -13,6 +13,7 @@
 struct image_spec {
 	const struct scenario *scn;
 	const char *driver;		/* the driver under test */
+	const struct viommu_info *viommu;
 	const char *kernel_dir;		/* the unpacked kernel package */
 	const char *kver;
 	const char *guest_dir;		/* static test binaries, upcilab-guest */
@@ -30,7 +31,22 @@ int image_pack(const char *stage_dir, const char *out, struct buf *err);
 
 /* The /init script; @modules are module file names in load order. */
 char *image_init_script(const struct scenario *scn, const char *driver,
+			const struct viommu_info *viommu,
 			const struct strv *modules);
+
+/*
+ * Why the lab leaves a 'bind' device unbound on @viommu (one the model
+ * cannot translate for), or NULL; /etc/upcilab/unbound: "<id> <why>" for
+ * each such device.
+ */
+const char *image_unbindable(const struct scenario *scn,
+			     const struct scn_device *d,
+			     const struct viommu_info *viommu);
+char *image_unbound_file(const struct scenario *scn,
+			 const struct viommu_info *viommu);
+
+/* /etc/upcilab/viommu: "<model>", then its function's path if it has one */
+char *image_viommu_file(const struct viommu_info *viommu);
 
 /* /etc/upcilab/devices: "<id> <path> <model>" per scenario device. */
 char *image_devices_file(const struct scenario *scn);

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "image.h"
 #include "kvm_probe.h"
 #include "modules.h"
+#include "namelist.h"
 #include "qemu_build.h"
 #include "qemu_cmd.h"
 #include "parallel.h"
@@ -29,6 +31,7 @@
 #include "result_file.h"
 #include "run_file.h"
 #include "shard.h"
+#include "topology.h"
 #include "scenario.h"
 #include "vm.h"
 
@@ -58,6 +61,7 @@ struct config {
 	char *qemu;		/* the emulator chosen (qemu_build.h) */
 	const char *busybox;
 	const char *driver;	/* overrides the scenarios' drivers */
+	const char *viommu;	/* overrides the scenarios' vIOMMUs */
 	const char *append;
 	const char *accel;	/* auto, kvm, tcg */
 	bool kvm;
@@ -90,11 +94,17 @@ static void usage(FILE *out)
 	      "                      those of its drivers the list names, or if it\n"
 	      "                      names none of them with the list's first\n"
 	      "                      (default: all the scenario's)\n"
+	      "  -I, --viommu LIST   emulated IOMMUs (intel-iommu, amd-iommu or\n"
+	      "                      virtio-iommu, comma-separated), chosen among\n"
+	      "                      each scenario's like --driver (default: all the\n"
+	      "                      scenario's; a scenario names intel-iommu unless\n"
+	      "                      it says otherwise)\n"
 	      "  -a, --accel MODE    auto (default: KVM if QEMU can use it), kvm or tcg\n"
 	      "  -A, --append ARGS   extra guest kernel parameters\n"
-	      "  -j, --jobs N        run up to N VMs at once (1-64; default: as many\n"
-	      "                      as the CPUs and memory hold for the VMs' vCPUs\n"
-	      "                      and RAM); 1 runs them one after another\n"
+	      "  -j, --jobs N        run up to N VMs at once, whatever their vCPUs,\n"
+	      "                      as memory allows (1-64; default: as many as the\n"
+	      "                      CPUs and memory hold for the VMs' vCPUs and\n"
+	      "                      RAM); 1 runs them one after another\n"
 	      "  -t, --table         print each VM's PCI device / IOMMU group table\n"
 	      "      --shard I/N     run only the I-th of N parts of the VMs, balanced\n"
 	      "                      by the durations file (else by estimates)\n"
@@ -354,11 +364,12 @@ static void vm_paths_free(struct vm_paths *p)
 }
 
 static int build_image(const struct config *cfg, const struct scenario *scn,
-		       const char *driver, const struct vm_paths *p,
-		       struct buf *err)
+		       const char *driver, const struct viommu_info *viommu,
+		       const struct vm_paths *p, struct buf *err)
 {
 	struct image_spec is = {
-		.scn = scn, .driver = driver, .kernel_dir = cfg->kernel_dir,
+		.scn = scn, .driver = driver, .viommu = viommu,
+		.kernel_dir = cfg->kernel_dir,
 		.kver = cfg->kver, .guest_dir = cfg->guest_dir,
 		.kmod_dir = cfg->kmod_dir, .test_kmod_dir = cfg->test_kmod_dir,
 		.busybox = cfg->busybox,
@@ -369,6 +380,7 @@ static int build_image(const struct config *cfg, const struct scenario *scn,
 }
 
 static void qemu_argv(const struct config *cfg, const struct scenario *scn,
+		      const struct viommu_info *viommu,
 		      const struct vm_paths *p, bool interactive,
 		      struct strv *argv)
 {
@@ -378,6 +390,7 @@ static void qemu_argv(const struct config *cfg, const struct scenario *scn,
 		.append = cfg->append, .console_fifo = p->console,
 		.ktap_fifo = interactive ? p->ktap_log : p->ktap,
 		.qmp_sock = interactive ? NULL : p->qmp, .kvm = cfg->kvm,
+		.viommu = viommu,
 		.interactive = interactive,
 	};
 
@@ -387,7 +400,8 @@ static void qemu_argv(const struct config *cfg, const struct scenario *scn,
 
 /* out->label and out->log_dir are set; the result is filled in. */
 static void run_one(const struct config *cfg, const struct scenario *scn,
-		    const char *driver, struct report_vm *out)
+		    const char *driver, const struct viommu_info *viommu,
+		    struct report_vm *out)
 {
 	struct progress_ctx pc = { .cfg = cfg, .t0 = now_s(),
 				   .label = out->label };
@@ -397,7 +411,7 @@ static void run_one(const struct config *cfg, const struct scenario *scn,
 
 	vm_paths_make(cfg, out->label, &p);
 	show_progress(&pc, "building the image");
-	if (build_image(cfg, scn, driver, &p, &err)) {
+	if (build_image(cfg, scn, driver, viommu, &p, &err)) {
 		char *why = xasprintf("building the guest image failed: %s", err.s);
 
 		*strrchr(why, '\n') = '\0';
@@ -409,7 +423,7 @@ static void run_one(const struct config *cfg, const struct scenario *scn,
 		fail_all(&out->res, scn, out->label, "cannot create the serial FIFOs");
 		goto out;
 	}
-	qemu_argv(cfg, scn, &p, false, &spec.argv);
+	qemu_argv(cfg, scn, viommu, &p, false, &spec.argv);
 	spec.console_fifo = p.console;
 	spec.ktap_fifo = p.ktap;
 	spec.qmp_sock = p.qmp;
@@ -442,6 +456,7 @@ struct run_state {
 	struct config *cfg;
 	const struct scenario **scn;	/* per VM */
 	char **driver;
+	const struct viommu_info **viommu;
 	struct report_vm *vms;
 	bool *ran;
 	size_t *place;			/* in the whole (unsharded) run */
@@ -472,7 +487,7 @@ static int run_job(size_t i, void *ctx)
 	char *path;
 	int rc;
 
-	run_one(st->cfg, st->scn[i], st->driver[i], vm);
+	run_one(st->cfg, st->scn[i], st->driver[i], st->viommu[i], vm);
 	path = xasprintf("%s/" RESULT_FILE_NAME, vm->log_dir);
 	rc = result_file_save(path, vm->label, &vm->res);
 	if (rc)
@@ -544,6 +559,13 @@ static void run_parallel(struct run_state *st)
 			       .progress = jobs_progress, .ctx = st };
 
 	lim.max_jobs = st->cfg->jobs;
+	/*
+	 * -j N: N VMs whatever their vCPUs (memory still bounds them): the
+	 * VMs spend much of their time waiting, so more than one per CPU
+	 * can pay.
+	 */
+	if (st->cfg->jobs)
+		lim.cpus = INT_MAX / 2;
 	for (size_t i = 0; i < st->n; i++) {
 		jobs[i].cpus = st->scn[i]->cpus;
 		jobs[i].mem_mb = par_mem_mb(st->scn[i]->memory) + VM_OVERHEAD_MB;
@@ -566,29 +588,74 @@ static void run_serial(struct run_state *st)
 	}
 }
 
-/* One VM per scenario and driver, in scenario order. */
-static void plan_vms(struct run_state *st, struct scenario *scns, size_t n)
+/*
+ * The VM's label: SCENARIO/DRIVER, with "@VIOMMU" unless it is the default
+ * (so a run on intel-iommu reads as before the vIOMMU became a choice).
+ */
+static char *vm_label(const struct scenario *scn, const char *driver,
+		      const char *viommu)
 {
+	if (!strcmp(viommu, VIOMMU_DEFAULT))
+		return xasprintf("%s/%s", scn->name, driver);
+	return xasprintf("%s/%s@%s", scn->name, driver, viommu);
+}
+
+static void plan_vm(struct run_state *st, const struct scenario *scn,
+		    const char *driver, const char *viommu)
+{
+	size_t k = st->n++;
+
+	st->scn = xrealloc(st->scn, st->n * sizeof(*st->scn));
+	st->driver = xrealloc(st->driver, st->n * sizeof(*st->driver));
+	st->viommu = xrealloc(st->viommu, st->n * sizeof(*st->viommu));
+	st->vms = xrealloc(st->vms, st->n * sizeof(*st->vms));
+	st->scn[k] = scn;
+	st->driver[k] = xstrdup(driver);
+	st->viommu[k] = viommu_lookup(viommu);
+	st->vms[k] = (struct report_vm){
+		.label = vm_label(scn, driver, viommu),
+	};
+	st->vms[k].log_dir = vm_log_dir(st->cfg, st->vms[k].label);
+}
+
+/*
+ * A vIOMMU with a PCI function takes root slot 01, which only scenarios
+ * listing such a vIOMMU keep free: --viommu cannot put one into another.
+ */
+static int viommu_fits(const struct scenario *scn, const char *name)
+{
+	const struct scn_device *d = topology_root_device_at(scn, VIOMMU_SLOT);
+
+	if (!viommu_lookup(name)->pci_function || !d)
+		return 0;
+	fprintf(stderr, "upcilab: %s: %s puts its PCI function at root slot %02x, where '%s' is (%s:%d); list %s on the scenario's viommu line to keep the slot free\n",
+		scn->name, name, VIOMMU_SLOT, d->id, scn->path, d->line, name);
+	return -1;
+}
+
+/* One VM per scenario, vIOMMU and driver, in scenario order. */
+static int plan_vms(struct run_state *st, struct scenario *scns, size_t n)
+{
+	int bad = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		const char *drivers[SCN_MAX_DRIVERS];
-		char *owned;
+		const char *drivers[SCN_MAX_DRIVERS], *viommus[VIOMMU_MAX];
+		char *owned, *owned_v;
 		size_t nd = drivers_for_run(scns[i].drivers, scns[i].ndrivers,
 					    st->cfg->driver, drivers, &owned);
+		size_t nv = namelist_select(scns[i].viommus, scns[i].nviommus,
+					    st->cfg->viommu, viommus, &owned_v);
 
-		for (size_t d = 0; d < nd; d++) {
-			size_t k = st->n++;
-
-			st->scn = xrealloc(st->scn, st->n * sizeof(*st->scn));
-			st->driver = xrealloc(st->driver, st->n * sizeof(*st->driver));
-			st->vms = xrealloc(st->vms, st->n * sizeof(*st->vms));
-			st->scn[k] = &scns[i];
-			st->driver[k] = xstrdup(drivers[d]);
-			st->vms[k] = (struct report_vm){
-				.label = xasprintf("%s/%s", scns[i].name, drivers[d]),
-			};
-			st->vms[k].log_dir = vm_log_dir(st->cfg, st->vms[k].label);
+		for (size_t v = 0; v < nv; v++) {
+			if (viommu_fits(&scns[i], viommus[v])) {
+				bad = -1;
+				continue;
+			}
+			for (size_t d = 0; d < nd; d++)
+				plan_vm(st, &scns[i], drivers[d], viommus[v]);
 		}
 		free(owned);
+		free(owned_v);
 	}
 	st->total = st->n;
 	st->place = xcalloc(st->n ? st->n : 1, sizeof(*st->place));
@@ -596,6 +663,7 @@ static void plan_vms(struct run_state *st, struct scenario *scns, size_t n)
 		st->place[k] = k;
 	st->ran = xcalloc(st->n ? st->n : 1, sizeof(*st->ran));
 	st->t0 = xcalloc(st->n ? st->n : 1, sizeof(*st->t0));
+	return bad;
 }
 
 /* Keeps this shard's VMs (--shard), balanced by the durations file or estimates. */
@@ -629,6 +697,7 @@ static void keep_shard(struct run_state *st)
 		mine += cost[k];
 		st->scn[kept] = st->scn[k];
 		st->driver[kept] = st->driver[k];
+		st->viommu[kept] = st->viommu[k];
 		st->vms[kept] = st->vms[k];
 		st->place[kept++] = st->place[k];
 	}
@@ -691,6 +760,19 @@ static void write_run_file(const struct config *cfg, const struct run_state *st)
 	free(path);
 }
 
+static void run_state_free(struct run_state *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		free(st->driver[i]);
+	report_vms_free(st->vms, st->n);
+	free(st->scn);
+	free(st->driver);
+	free(st->viommu);
+	free(st->ran);
+	free(st->place);
+	free(st->t0);
+}
+
 static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
 {
 	struct run_state st = { .cfg = cfg };
@@ -698,11 +780,16 @@ static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
 	size_t ndone = 0;
 	struct tally t;
 
-	if (check_host(cfg) || choose_qemu(cfg, scns, n))
+	if (plan_vms(&st, scns, n)) {
+		run_state_free(&st);
 		return EXIT_USAGE;
+	}
+	if (check_host(cfg) || choose_qemu(cfg, scns, n)) {
+		run_state_free(&st);
+		return EXIT_USAGE;
+	}
 	pick_accel(cfg);
 	mkdir_p(cfg->results_dir);
-	plan_vms(&st, scns, n);
 	if (cfg->shards > 1)
 		keep_shard(&st);
 	if (cfg->jobs == 1)
@@ -716,15 +803,8 @@ static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
 			done[ndone++] = st.vms[i];
 	t = write_results(cfg, done, ndone);
 	write_run_file(cfg, &st);
-	for (size_t i = 0; i < st.n; i++)
-		free(st.driver[i]);
-	report_vms_free(st.vms, st.n);
+	run_state_free(&st);
 	free(done);
-	free(st.scn);
-	free(st.driver);
-	free(st.ran);
-	free(st.place);
-	free(st.t0);
 	if (st.interrupted)
 		return EXIT_INTERRUPTED;
 	return t.fail || st.broken ? EXIT_FAILED : 0;
@@ -738,6 +818,8 @@ static int cmd_list(struct scenario *scns, size_t n)
 		printf("%-20s", s->name);
 		for (size_t d = 0; d < s->ndrivers; d++)
 			printf("%s%s", d ? "," : " drivers=", s->drivers[d]);
+		for (size_t v = 0; v < s->nviommus; v++)
+			printf("%s%s", v ? "," : " viommus=", s->viommus[v]);
 		printf(" devices=%zu tests=", s->ndevs);
 		for (size_t t = 0; t < s->ntests; t++)
 			printf("%s%s", t ? "," : "", s->tests[t].name);
@@ -753,7 +835,13 @@ static int cmd_shell(struct config *cfg, struct scenario *scn)
 	const char *driver = drivers_for_run(scn->drivers, scn->ndrivers,
 					     cfg->driver, drivers, &owned) ?
 			     drivers[0] : "none";
-	char *label = xasprintf("%s/%s", scn->name, driver);
+	const char *viommus[VIOMMU_MAX];
+	char *owned_v;
+	const struct viommu_info *viommu =
+		viommu_lookup(namelist_select(scn->viommus, scn->nviommus,
+					      cfg->viommu, viommus, &owned_v) ?
+			      viommus[0] : VIOMMU_DEFAULT);
+	char *label = vm_label(scn, driver, viommu->name);
 	struct strv argv = { 0 };
 	struct buf err = { 0 };
 	struct vm_paths p;
@@ -762,11 +850,11 @@ static int cmd_shell(struct config *cfg, struct scenario *scn)
 		return EXIT_USAGE;
 	pick_accel(cfg);
 	vm_paths_make(cfg, label, &p);
-	if (build_image(cfg, scn, driver, &p, &err)) {
+	if (build_image(cfg, scn, driver, viommu, &p, &err)) {
 		fprintf(stderr, "upcilab: building the guest image failed:\n%s", err.s);
 		return EXIT_FAILED;
 	}
-	qemu_argv(cfg, scn, &p, true, &argv);
+	qemu_argv(cfg, scn, viommu, &p, true, &argv);
 	fprintf(stderr, "upcilab: %s: Ctrl-A X quits QEMU; the test results channel goes to %s\n",
 		label, p.ktap_log);
 	execvp(argv.v[0], argv.v);
@@ -789,6 +877,20 @@ static int parse_count(const char *opt, const char *arg, long max, int *out)
 	return 0;
 }
 
+/* --driver, --viommu: a comma-separated list of known names */
+static int parse_names(const char *arg, const char *what,
+		       const char *(*unknown)(const char *, char *, size_t),
+		       const char *known)
+{
+	char bad[64];
+
+	if (*arg && !unknown(arg, bad, sizeof(bad)))
+		return 0;
+	fprintf(stderr, "upcilab: unknown %s '%s' (known: %s)\n", what,
+		*arg ? bad : arg, known);
+	return -1;
+}
+
 static int parse_options(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_SCN = 256, OPT_GUEST, OPT_KMOD, OPT_RESULTS, OPT_WORK,
@@ -796,6 +898,7 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 	       OPT_SHARD, OPT_DURATIONS };
 	static const struct option opts[] = {
 		{ "driver", required_argument, NULL, 'd' },
+		{ "viommu", required_argument, NULL, 'I' },
 		{ "accel", required_argument, NULL, 'a' },
 		{ "append", required_argument, NULL, 'A' },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -817,19 +920,20 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+d:a:A:j:tvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:I:a:A:j:tvh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': {
-			char bad[64];
-
-			if (!*optarg || driver_list_unknown(optarg, bad, sizeof(bad))) {
-				fprintf(stderr, "upcilab: unknown driver '%s' (known: %s)\n",
-					*optarg ? bad : optarg, driver_names());
+		case 'd':
+			if (parse_names(optarg, "driver", driver_list_unknown,
+					driver_names()))
 				return -1;
-			}
 			cfg->driver = optarg;
 			break;
-		}
+		case 'I':
+			if (parse_names(optarg, "vIOMMU", viommu_list_unknown,
+					viommu_names()))
+				return -1;
+			cfg->viommu = optarg;
+			break;
 		case 'a':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") &&
 			    strcmp(optarg, "tcg")) {

@@ -65,6 +65,8 @@ void qemu_build_argv(const struct scenario *scn, const struct qemu_opts *o,
 	strv_add(argv, o->initrd);
 
 	buf_addf(&cmdline, "%s", GUEST_BASE_CMDLINE);
+	if (*o->viommu->cmdline)
+		buf_addf(&cmdline, " %s", o->viommu->cmdline);
 	if (scn->cmdline.len)
 		buf_addf(&cmdline, " %s", scn->cmdline.s);
 	if (o->append && *o->append)
@@ -109,6 +111,9 @@ void qemu_build_argv(const struct scenario *scn, const struct qemu_opts *o,
 	}
 	/* the vIOMMU must exist before the devices it translates for */
 	strv_add(argv, "-device");
-	strv_add(argv, "intel-iommu,intremap=on");
+	if (o->viommu->pci_function && !o->viommu->auto_slot)
+		strv_addf(argv, "%s,addr=%02x.0", o->viommu->device, VIOMMU_SLOT);
+	else
+		strv_add(argv, o->viommu->device);
 	add_devices(scn, argv);
 }

@@ -16,6 +16,7 @@ struct qemu_opts {
 	const char *console_fifo;	/* pipe chardev base paths */
 	const char *ktap_fifo;		/* interactive: a plain file */
 	const char *qmp_sock;		/* NULL: no QMP */
+	const struct viommu_info *viommu;
 	bool kvm;
 	bool interactive;		/* console on stdio, for `shell` */
 };
@@ -29,7 +30,7 @@ struct qemu_opts {
  * timer works; KVM guests skip the check the same way.
  */
 #define GUEST_BASE_CMDLINE \
-	"console=ttyS0 panic=-1 intel_iommu=on no_timer_check rdinit=/init"
+	"console=ttyS0 panic=-1 no_timer_check rdinit=/init"
 
 void qemu_build_argv(const struct scenario *scn, const struct qemu_opts *o,
 		     struct strv *argv);

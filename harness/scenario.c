@@ -254,32 +254,43 @@ static void parse_test(struct parse *p, char **w, int nw)
 		.name = xstrdup(w[1]), .timeout_s = timeout, .line = p->line };
 }
 
-static void parse_driver(struct parse *p, char **w, int nw)
+/* driver/viommu NAME...: one or more known names, each once */
+static void parse_names(struct parse *p, char **w, int nw, char **names,
+			size_t *n, size_t max, bool (*known)(const char *),
+			const char *all)
 {
-	struct scenario *scn = p->scn;
-
-	if (!need_args(p, w, nw, 1, SCN_MAX_DRIVERS))
+	if (!need_args(p, w, nw, 1, (int)max))
 		return;
-	if (scn->ndrivers) {
-		perr(p, p->line, "'driver' given twice");
+	if (*n) {
+		perr(p, p->line, "'%s' given twice", w[0]);
 		return;
 	}
 	for (int i = 1; i < nw; i++) {
-		bool known = driver_lookup(w[i]);
+		bool ok = known(w[i]);
 
-		if (!known) {
-			perr(p, p->line, "unknown driver '%s' (known: %s)", w[i],
-			     driver_names());
+		if (!ok) {
+			perr(p, p->line, "unknown %s '%s' (known: %s)", w[0], w[i],
+			     all);
 			continue;
 		}
-		for (size_t k = 0; k < scn->ndrivers; k++)
-			if (!strcmp(scn->drivers[k], w[i]))
-				known = false;
-		if (!known)
-			perr(p, p->line, "driver '%s' listed twice", w[i]);
+		for (size_t k = 0; k < *n; k++)
+			if (!strcmp(names[k], w[i]))
+				ok = false;
+		if (!ok)
+			perr(p, p->line, "%s '%s' listed twice", w[0], w[i]);
 		else
-			scn->drivers[scn->ndrivers++] = xstrdup(w[i]);
+			names[(*n)++] = xstrdup(w[i]);
 	}
+}
+
+static bool driver_known(const char *name)
+{
+	return driver_lookup(name);
+}
+
+static bool viommu_known(const char *name)
+{
+	return viommu_lookup(name);
 }
 
 /* env KEY=value...: exported by the guest's init before the tests run */
@@ -370,7 +381,11 @@ static void parse_line(struct parse *p, char **w, int nw, char *rest,
 		if (need_args(p, w, nw, 1, -1))
 			set_once(p, &scn->description, "description", rest);
 	} else if (!strcmp(w[0], "driver")) {
-		parse_driver(p, w, nw);
+		parse_names(p, w, nw, scn->drivers, &scn->ndrivers,
+			    SCN_MAX_DRIVERS, driver_known, driver_names());
+	} else if (!strcmp(w[0], "viommu")) {
+		parse_names(p, w, nw, scn->viommus, &scn->nviommus, VIOMMU_MAX,
+			    viommu_known, viommu_names());
 	} else if (!strcmp(w[0], "cmdline")) {
 		if (!need_args(p, w, nw, 1, -1))
 			return;
@@ -525,6 +540,8 @@ static void apply_defaults(const char *path, struct scenario *scn)
 	}
 	if (!scn->ndrivers)
 		scn->drivers[scn->ndrivers++] = xstrdup("none");
+	if (!scn->nviommus)
+		scn->viommus[scn->nviommus++] = xstrdup(VIOMMU_DEFAULT);
 	if (!scn->memory)
 		scn->memory = xstrdup(SCN_DEFAULT_MEMORY);
 	if (!scn->cpus)
@@ -621,6 +638,8 @@ void scenario_free(struct scenario *scn)
 	free(scn->description);
 	for (size_t i = 0; i < scn->ndrivers; i++)
 		free(scn->drivers[i]);
+	for (size_t i = 0; i < scn->nviommus; i++)
+		free(scn->viommus[i]);
 	buf_free(&scn->cmdline);
 	free(scn->memory);
 	strv_free(&scn->modules);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "util.h"
+#include "viommu.h"
 
 #define SCN_MAX_DRIVERS 4
 #define SCN_DEFAULT_TEST_TIMEOUT 60
@@ -42,6 +43,8 @@ struct scenario {
 	char *description;
 	char *drivers[SCN_MAX_DRIVERS];
 	size_t ndrivers;
+	char *viommus[VIOMMU_MAX];	/* the VM boots once per vIOMMU too */
+	size_t nviommus;
 	struct buf cmdline;
 	char *memory;
 	int cpus;

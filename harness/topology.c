@@ -31,8 +31,6 @@ static const char *const q35_builtin_groups[] = {
 	"builtin 1f.0 1f.2 1f.3",
 };
 
-#define ROOT_RESERVED_SLOT_LO 0x00
-#define ROOT_RESERVED_SLOT_HI 0x1f
 #define MAX_DEPTH 8
 
 const struct pci_model *pci_model_lookup(const char *name)
@@ -80,14 +78,31 @@ static struct scn_device *parent_of(const struct scenario *scn,
 	return d->bus ? scenario_device(scn, d->bus) : NULL;
 }
 
+bool topology_viommu_slot_kept(const struct scenario *scn)
+{
+	for (size_t i = 0; i < scn->nviommus; i++)
+		if (viommu_lookup(scn->viommus[i])->pci_function)
+			return true;
+	return false;
+}
+
+const struct scn_device *topology_root_device_at(const struct scenario *scn,
+						 int slot)
+{
+	for (size_t i = 0; i < scn->ndevs; i++)
+		if (!scn->devs[i].bus && scn->devs[i].slot == slot)
+			return &scn->devs[i];
+	return NULL;
+}
+
 static void slot_range(const struct scenario *scn, const struct scn_device *d,
 		       int *lo, int *hi)
 {
 	struct scn_device *p = parent_of(scn, d);
 
 	if (!p) {
-		*lo = ROOT_RESERVED_SLOT_LO + 1;
-		*hi = ROOT_RESERVED_SLOT_HI - 1;
+		*lo = topology_viommu_slot_kept(scn) ? VIOMMU_SLOT + 1 : 1;
+		*hi = 0x1e;		/* 1f is ICH9's */
 	} else if (pci_model_lookup(p->model)->kind == MODEL_ROOT_PORT) {
 		*lo = *hi = 0;		/* a PCIe link has one device */
 	} else {
@@ -317,13 +332,22 @@ static int cmp_members(const struct scenario *scn, const struct scn_device *a,
 	return ret;
 }
 
+bool topology_below_pci_bridge(const struct scenario *scn,
+			       const struct scn_device *d)
+{
+	for (d = parent_of(scn, d); d; d = parent_of(scn, d))
+		if (pci_model_lookup(d->model)->kind == MODEL_PCI_BRIDGE)
+			return true;
+	return false;
+}
+
 /* A group is what its topmost member makes it. */
 static const char *group_reason(const struct scenario *scn,
 				const struct scn_device *top, size_t members)
 {
 	const struct pci_model *m = pci_model_lookup(top->model);
 
-	if (m->kind == MODEL_PCI_BRIDGE)
+	if (m->kind == MODEL_PCI_BRIDGE && members > 1)
 		return "bridge";
 	if (m->kind == MODEL_ROOT_PORT)
 		return dev_acs(top) ? "port" : "port-no-acs";
@@ -359,7 +383,8 @@ static void add_group_line(const struct scenario *scn, size_t *uf, size_t root,
 	free(m);
 }
 
-char *topology_expected_groups(const struct scenario *scn)
+char *topology_expected_groups(const struct scenario *scn,
+			       const struct viommu_info *viommu)
 {
 	size_t *uf = xcalloc(scn->ndevs, sizeof(*uf));
 	struct buf b = { 0 };
@@ -371,6 +396,8 @@ char *topology_expected_groups(const struct scenario *scn)
 		const struct scn_device *d = &scn->devs[i];
 		const struct scn_device *p = parent_of(scn, d);
 
+		if (!viommu->bridge_groups && topology_below_pci_bridge(scn, d))
+			continue;
 		if (p && !acs_path(scn, p))
 			uf_union(uf, i, (size_t)(p - scn->devs));
 		for (size_t j = 0; j < i; j++) {
@@ -383,9 +410,23 @@ char *topology_expected_groups(const struct scenario *scn)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(q35_builtin_groups); i++)
 		buf_addf(&b, "%s\n", q35_builtin_groups[i]);
-	for (size_t i = 0; i < scn->ndevs; i++)
-		if (uf_find(uf, i) == i)
-			add_group_line(scn, uf, i, &b);
+	if (viommu->pci_function)
+		buf_addf(&b, "%s %02x.0\n",
+			 viommu->function_grouped ? "alone" : "ungrouped",
+			 VIOMMU_SLOT);
+	for (size_t i = 0; i < scn->ndevs; i++) {
+		char *path;
+
+		if (viommu->bridge_groups ||
+		    !topology_below_pci_bridge(scn, &scn->devs[i])) {
+			if (uf_find(uf, i) == i)
+				add_group_line(scn, uf, i, &b);
+			continue;
+		}
+		path = topology_path(scn, &scn->devs[i]);
+		buf_addf(&b, "ungrouped %s\n", path);
+		free(path);
+	}
 	free(uf);
 	return b.s;
 }

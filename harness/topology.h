@@ -40,9 +40,25 @@ int topology_depth(const struct scenario *scn, const struct scn_device *dev);
 char *topology_path(const struct scenario *scn, const struct scn_device *dev);
 
 /*
- * The expected IOMMU groups, one line per group: "<reason> <path>...", in
- * the format of the guest's /etc/upcilab/groups. Includes q35's own devices.
+ * Does the scenario keep root slot VIOMMU_SLOT free (it lists a vIOMMU
+ * with a PCI function)? Placement leaves it to the vIOMMU then.
  */
-char *topology_expected_groups(const struct scenario *scn);
+bool topology_viommu_slot_kept(const struct scenario *scn);
+/* Is @d behind a conventional PCI bridge (pcie-pci-bridge, pci-bridge)? */
+bool topology_below_pci_bridge(const struct scenario *scn,
+			       const struct scn_device *d);
+/* The device at root bus @slot (any function), or NULL */
+const struct scn_device *topology_root_device_at(const struct scenario *scn,
+						 int slot);
+
+/*
+ * The expected IOMMU groups, one line per group: "<reason> <path>...", in
+ * the format of the guest's /etc/upcilab/groups. Includes q35's own devices and the
+ * vIOMMU's PCI function ("ungrouped" when the unit does not translate for
+ * itself). On a vIOMMU without groups behind conventional PCI bridges
+ * (virtio-iommu), what is behind one is "ungrouped" and the bridge alone.
+ */
+char *topology_expected_groups(const struct scenario *scn,
+			       const struct viommu_info *viommu);
 
 #endif

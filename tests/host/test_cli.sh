@@ -12,6 +12,7 @@ pass=0 fail=0 n=0
 mkdir -p "$work/scn" "$work/guest"
 printf 'test t1\nfrobnicate\n' >"$work/scn/bad.scenario"
 printf 'test t1\n' >"$work/scn/good.scenario"
+printf 'device a edu\ntest t1\n' >"$work/scn/slot1.scenario"
 mkdir -p "$work/only-good" && cp "$work/scn/good.scenario" "$work/only-good/"
 printf '#!/bin/sh\n' >"$work/guest/t1" && chmod +x "$work/guest/t1"
 # A scenario that needs our QEMU, a kernel tree that passes the host check,
@@ -44,7 +45,7 @@ expect() {
 
 S=(--scenarios "$work/scn" --guest "$work/guest")
 echo "TAP version 13"
-echo "1..35"
+echo "1..39"
 expect no_command 2 '^usage: upcilab'
 expect help 0 '^usage: upcilab' --help
 expect unknown_command 2 "unknown command 'frob'" frob
@@ -52,6 +53,12 @@ expect unknown_option 2 'unrecognized option' --frob run
 expect bad_driver 2 "unknown driver 'nope'" --driver nope run
 expect bad_driver_in_a_list 2 "unknown driver 'nope' \\(known: vfio-pci, upci, upci-vfio, none\\)" --driver upci,nope run
 expect empty_driver_list 2 "unknown driver ''" --driver '' run
+expect bad_viommu 2 "unknown vIOMMU 'smmuv3' \\(known: intel-iommu, amd-iommu, virtio-iommu\\)" --viommu amd-iommu,smmuv3 run
+expect empty_viommu_list 2 "unknown vIOMMU ''" --viommu '' run
+expect viommu_into_a_taken_slot 2 \
+	"slot1: amd-iommu puts its PCI function at root slot 01, where 'a' is \\($work/scn/slot1.scenario:1\\); list amd-iommu on the scenario's viommu line" \
+	"${S[@]}" --viommu amd-iommu run slot1
+expect list_shows_viommus 0 "^good .*viommus=intel-iommu" --scenarios "$work/only-good" --guest "$work/empty" list
 expect bad_accel 2 "--accel takes auto, kvm or tcg, not 'fast'" --accel fast run
 expect bad_timeout_scale 2 "--timeout-scale takes a whole number from 1 to 100, not '0'" --timeout-scale 0 run
 expect timeout_scale_not_a_number 2 "--timeout-scale takes a whole number from 1 to 100, not '2x'" --timeout-scale 2x run

@@ -71,8 +71,8 @@ static void expect_lines(struct __test_metadata *_metadata, const char *script,
 	free(got);
 }
 
-static char *init_for(struct __test_metadata *_metadata, const char *text,
-		      const char *driver, const char *mods)
+static char *init_on(struct __test_metadata *_metadata, const char *text,
+		     const char *driver, const char *viommu, const char *mods)
 {
 	struct scenario scn;
 	struct strv modules = { 0 };
@@ -82,10 +82,16 @@ static char *init_for(struct __test_metadata *_metadata, const char *text,
 		strv_add(&modules, tok);
 	free(copy);
 	parse(_metadata, text, &scn);
-	script = image_init_script(&scn, driver, &modules);
+	script = image_init_script(&scn, driver, viommu_lookup(viommu), &modules);
 	strv_free(&modules);
 	scenario_free(&scn);
 	return script;
+}
+
+static char *init_for(struct __test_metadata *_metadata, const char *text,
+		      const char *driver, const char *mods)
+{
+	return init_on(_metadata, text, driver, VIOMMU_DEFAULT, mods);
 }
 
 TEST(init_exports_the_scenarios_env)
@@ -94,7 +100,7 @@ TEST(init_exports_the_scenarios_env)
 			   "upci", "upci.ko");
 
 	expect_lines(_metadata, s, "export ",
-		     "export PATH=/bin|export UPCILAB_DRIVER=upci|"
+		     "export PATH=/bin|export UPCILAB_DRIVER=upci|export UPCILAB_VIOMMU=intel-iommu|"
 		     "export UPCILAB_VFIO_DIR=/dev/vfio|export X=1");
 	free(s);
 }
@@ -132,6 +138,71 @@ TEST(init_binds_only_bound_devices_by_slot_path)
 	expect_lines(_metadata, s, "bind ", "bind 02.0/01.0 vfio-pci|bind 03.0 vfio-pci");
 	EXPECT_EQ(NULL, strstr(s, "bind 02.0/02.0"));
 	EXPECT_EQ(NULL, strstr(s, "bind 02.0 "));
+	free(s);
+}
+
+/* virtio-iommu cannot group what is behind a bridge: left unbound, said */
+TEST(init_on_virtio_iommu_leaves_bridged_devices_unbound)
+{
+	char *s = init_on(_metadata, lab, "vfio-pci", "virtio-iommu", "");
+
+	expect_lines(_metadata, s, "bind ", "bind 03.0 vfio-pci");
+	EXPECT_NE(NULL, strstr(s, "upcilab: edu0 left unbound on virtio-iommu"));
+	EXPECT_NE(NULL, strstr(s, "export UPCILAB_VIOMMU=virtio-iommu\n"));
+	free(s);
+}
+
+/* amd-iommu groups what is behind a bridge: everything is bound */
+TEST(init_on_amd_iommu_binds_every_device)
+{
+	char *s = init_on(_metadata, lab, "upci", "amd-iommu", "upci.ko");
+
+	expect_lines(_metadata, s, "bind ", "bind 02.0/01.0 upci|bind 03.0 upci");
+	EXPECT_EQ(NULL, strstr(s, "left unbound"));
+	free(s);
+}
+
+TEST(unbound_file_names_each_device_and_why)
+{
+	struct scenario scn;
+	char *f;
+
+	parse(_metadata, lab, &scn);
+	f = image_unbound_file(&scn, viommu_lookup("intel-iommu"));
+	EXPECT_STREQ("", f);
+	free(f);
+	f = image_unbound_file(&scn, viommu_lookup("virtio-iommu"));
+	EXPECT_EQ(0, strncmp(f, "edu0 virtio-iommu gives devices behind a PCIe-to-PCI bridge no IOMMU group", 74))
+		TH_LOG("%s", f);
+	/* edu1 is not a bind device: not listed */
+	EXPECT_EQ(NULL, strstr(f, "edu1"));
+	free(f);
+	scenario_free(&scn);
+}
+
+TEST(viommu_file_names_the_model_and_its_function)
+{
+	char *f = image_viommu_file(viommu_lookup("intel-iommu"));
+
+	EXPECT_STREQ("intel-iommu\n", f);
+	free(f);
+	f = image_viommu_file(viommu_lookup("amd-iommu"));
+	EXPECT_STREQ("amd-iommu 01.0\n", f);
+	free(f);
+}
+
+/* the vIOMMU's module first, with what both drivers need on it */
+TEST(init_on_virtio_iommu_allows_unisolated_msis)
+{
+	char *s = init_on(_metadata, "driver vfio-pci\ntest t\n", "vfio-pci",
+			  "virtio-iommu", "virtio_iommu.ko vfio_iommu_type1.ko vfio-pci.ko");
+
+	expect_lines(_metadata, s, "load ",
+		     "load virtio_iommu.ko|load vfio_iommu_type1.ko allow_unsafe_interrupts=1|load vfio-pci.ko");
+	free(s);
+	s = init_on(_metadata, "driver upci\nmodparam upci nointxmask=1\ntest t\n", "upci",
+		    "virtio-iommu", "upci.ko");
+	expect_lines(_metadata, s, "load ", "load upci.ko allow_unsafe_interrupts=1 nointxmask=1");
 	free(s);
 }
 
@@ -411,6 +482,7 @@ FIXTURE_SETUP(build)
 	buf_free(&err);
 	self->spec = (struct image_spec){
 		.scn = &self->scn, .driver = "vfio-pci",
+		.viommu = viommu_lookup(VIOMMU_DEFAULT),
 		.kernel_dir = self->kernel, .kver = UPCI_KVER,
 		.guest_dir = self->guest, .kmod_dir = self->kmod,
 		.busybox = self->busybox, .stage_dir = self->stage,

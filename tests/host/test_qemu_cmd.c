@@ -11,6 +11,8 @@
 #include "kselftest_harness.h"
 #include "unit.h"
 
+#define INTEL_CMDLINE GUEST_BASE_CMDLINE " intel_iommu=on"
+
 static const struct qemu_opts base_opts = {
 	.qemu = "/opt/qemu/bin/qemu-system-x86_64",
 	.kernel = "/k/vmlinux",
@@ -43,6 +45,7 @@ static void build(struct __test_metadata *_metadata, FIXTURE_DATA(cmd) *self,
 		  const char *text, const struct qemu_opts *o)
 {
 	char *full = xasprintf("%stest t\n", text);
+	struct qemu_opts opts;
 	struct buf err = { 0 };
 	int ret = scenario_parse("q.scenario", full, &self->scn, &err);
 
@@ -52,7 +55,10 @@ static void build(struct __test_metadata *_metadata, FIXTURE_DATA(cmd) *self,
 	free(full);
 	buf_free(&err);
 	ASSERT_EQ(0, ret);
-	qemu_build_argv(&self->scn, o, &self->argv);
+	opts = *o;
+	if (!opts.viommu)
+		opts.viommu = viommu_lookup(VIOMMU_DEFAULT);
+	qemu_build_argv(&self->scn, &opts, &self->argv);
 	ASSERT_GT(self->argv.n, 0);
 }
 
@@ -169,7 +175,7 @@ TEST_F(cmd, append_is_base_then_scenario_then_extra)
 
 	o.append = "extra=1 more";
 	build(_metadata, self, "cmdline loglevel=8\ncmdline foo=bar\n", &o);
-	EXPECT_STREQ(GUEST_BASE_CMDLINE " loglevel=8 foo=bar extra=1 more",
+	EXPECT_STREQ(INTEL_CMDLINE " loglevel=8 foo=bar extra=1 more",
 		     value_of(&self->argv, "-append"));
 }
 
@@ -179,8 +185,7 @@ TEST_F(cmd, append_without_additions_is_the_base)
 
 	o.append = "";
 	build(_metadata, self, "", &o);
-	EXPECT_STREQ(GUEST_BASE_CMDLINE, value_of(&self->argv, "-append"));
-	EXPECT_NE(NULL, strstr(GUEST_BASE_CMDLINE, "intel_iommu=on"));
+	EXPECT_STREQ(INTEL_CMDLINE, value_of(&self->argv, "-append"));
 	EXPECT_NE(NULL, strstr(GUEST_BASE_CMDLINE, "console=ttyS0"));
 	/* a loaded TCG host must not fail the boot's timer check */
 	EXPECT_NE(NULL, strstr(GUEST_BASE_CMDLINE, "no_timer_check"));
@@ -194,7 +199,7 @@ TEST_F(cmd, append_interactive_asks_for_a_shell)
 	o.qmp_sock = NULL;
 	o.append = "x=y";
 	build(_metadata, self, "cmdline quiet\n", &o);
-	EXPECT_STREQ(GUEST_BASE_CMDLINE " quiet x=y upcilab.shell=1",
+	EXPECT_STREQ(INTEL_CMDLINE " quiet x=y upcilab.shell=1",
 		     value_of(&self->argv, "-append"));
 }
 
@@ -322,6 +327,34 @@ TEST_F(cmd, no_scenario_device_no_extra_device_args)
 	build(_metadata, self, "", &base_opts);
 	EXPECT_EQ(1, count_arg(&self->argv, "-device"));
 	EXPECT_STREQ("intel-iommu,intremap=on", self->argv.v[self->argv.n - 1]);
+}
+
+TEST_F(cmd, amd_iommu_comes_first_so_its_function_takes_slot_01)
+{
+	struct qemu_opts o = base_opts;
+	int iommu;
+
+	o.viommu = viommu_lookup("amd-iommu");
+	build(_metadata, self, "viommu amd-iommu\ndevice a edu\n", &o);
+	iommu = pair_index(&self->argv, "-device", "amd-iommu,intremap=on");
+	ASSERT_LE(0, iommu);
+	for (size_t i = 0; i + 1 < self->argv.n; i++)
+		if (!strcmp(self->argv.v[i], "-device") && (int)i != iommu)
+			EXPECT_LT(iommu, (int)i);
+	/* slot 01 is left to it */
+	expect_pair(_metadata, &self->argv, "-device", "edu,id=a,bus=pcie.0,addr=02.0");
+	EXPECT_STREQ(GUEST_BASE_CMDLINE, value_of(&self->argv, "-append"));
+	EXPECT_GT(0, pair_index(&self->argv, "-device", "intel-iommu,intremap=on"));
+}
+
+TEST_F(cmd, virtio_iommu_is_a_pci_device_at_slot_01)
+{
+	struct qemu_opts o = base_opts;
+
+	o.viommu = viommu_lookup("virtio-iommu");
+	build(_metadata, self, "viommu virtio-iommu\n", &o);
+	EXPECT_STREQ("virtio-iommu-pci,addr=01.0", self->argv.v[self->argv.n - 1]);
+	EXPECT_STREQ(GUEST_BASE_CMDLINE, value_of(&self->argv, "-append"));
 }
 
 TEST_F(cmd, host_root_shares_slash_read_only)

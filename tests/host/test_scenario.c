@@ -449,6 +449,35 @@ TEST(unknown_driver)
 				   "unknown driver 'nouveau'");
 }
 
+TEST(viommu_defaults_to_intel_and_lists_in_order)
+{
+	struct scenario scn;
+
+	expect_scenario_ok(_metadata, "test t\n", &scn);
+	ASSERT_EQ(1, scn.nviommus);
+	EXPECT_STREQ("intel-iommu", scn.viommus[0]);
+	scenario_free(&scn);
+	expect_scenario_ok(_metadata, "viommu virtio-iommu amd-iommu\ntest t\n", &scn);
+	ASSERT_EQ(2, scn.nviommus);
+	EXPECT_STREQ("virtio-iommu", scn.viommus[0]);
+	EXPECT_STREQ("amd-iommu", scn.viommus[1]);
+	scenario_free(&scn);
+}
+
+TEST(bad_viommu_lines)
+{
+	expect_scenario_error_free(_metadata, "test t\nviommu smmuv3\n", 2,
+				   "unknown viommu 'smmuv3' (known: intel-iommu, amd-iommu, virtio-iommu)");
+	expect_scenario_error_free(_metadata, "viommu amd-iommu amd-iommu\ntest t\n", 1,
+				   "viommu 'amd-iommu' listed twice");
+	expect_scenario_error_free(_metadata, "viommu amd-iommu\ntest t\nviommu intel-iommu\n",
+				   3, "'viommu' given twice");
+	expect_scenario_error_free(_metadata, "viommu\ntest t\n", 1, "viommu");
+	expect_scenario_error_free(_metadata,
+				   "viommu intel-iommu amd-iommu virtio-iommu intel-iommu\ntest t\n",
+				   1, "viommu");
+}
+
 TEST(driver_given_twice)
 {
 	expect_scenario_error_free(_metadata,

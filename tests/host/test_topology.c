@@ -79,7 +79,7 @@ static void expect_groups(struct __test_metadata *_metadata,
 	char *got;
 
 	expect_topology_ok(_metadata, devices, &scn);
-	got = topology_expected_groups(&scn);
+	got = topology_expected_groups(&scn, viommu_lookup(VIOMMU_DEFAULT));
 	if (strcmp(want, got))
 		TH_LOG("for:\n%s--- want:\n%s--- got:\n%s", devices, want, got);
 	EXPECT_STREQ(want, got);
@@ -528,7 +528,7 @@ TEST(disable_acs_spelled_true_is_not_mispredicted)
 		buf_free(&err);
 		return;
 	}
-	groups = topology_expected_groups(&scn);
+	groups = topology_expected_groups(&scn, viommu_lookup(VIOMMU_DEFAULT));
 	if (!has_line(groups, "port-no-acs 01.0 01.0/00.0"))
 		TH_LOG("QEMU disables ACS, but the prediction is:\n%s", groups);
 	EXPECT_TRUE(has_line(groups, "port-no-acs 01.0 01.0/00.0"));
@@ -551,3 +551,72 @@ TEST(model_table)
 }
 
 TEST_HARNESS_MAIN
+
+/* A scenario listing amd-iommu or virtio-iommu leaves root slot 01 to it */
+TEST(viommu_with_a_function_keeps_root_slot_01)
+{
+	struct scenario scn;
+	char *groups;
+
+	expect_topology_ok(_metadata,
+			   "viommu intel-iommu virtio-iommu\n"
+			   "device a edu\n"
+			   "device pbr pcie-pci-bridge\n"
+			   "device b edu bus=pbr\n", &scn);
+	EXPECT_TRUE(topology_viommu_slot_kept(&scn));
+	expect_path(_metadata, &scn, "a", "02.0");
+	expect_path(_metadata, &scn, "pbr", "03.0");
+	/* behind a bridge, slot 01 is the bridge's to give */
+	expect_path(_metadata, &scn, "b", "03.0/01.0");
+	EXPECT_EQ(NULL, topology_root_device_at(&scn, VIOMMU_SLOT));
+	groups = topology_expected_groups(&scn, viommu_lookup("virtio-iommu"));
+	EXPECT_TRUE(has_line(groups, "ungrouped 01.0")) TH_LOG("%s", groups);
+	free(groups);
+	/* booted on intel-iommu, slot 01 is simply empty */
+	groups = topology_expected_groups(&scn, viommu_lookup("intel-iommu"));
+	EXPECT_FALSE(has_line(groups, "ungrouped 01.0")) TH_LOG("%s", groups);
+	free(groups);
+	scenario_free(&scn);
+}
+
+TEST(viommu_slot_taken_explicitly_is_refused)
+{
+	expect_topology_error(_metadata,
+			      "viommu amd-iommu\n"
+			      "device a edu addr=01.0\n", 2,
+			      "slot 01 is not usable on the root bus (slots 02-1e)");
+}
+
+TEST(intel_only_scenarios_keep_slot_01)
+{
+	struct scenario scn;
+
+	expect_topology_ok(_metadata, "device a edu\n", &scn);
+	EXPECT_FALSE(topology_viommu_slot_kept(&scn));
+	expect_path(_metadata, &scn, "a", "01.0");
+	EXPECT_NE(NULL, topology_root_device_at(&scn, VIOMMU_SLOT));
+	scenario_free(&scn);
+}
+
+/* virtio-iommu: what is behind a PCIe-to-PCI bridge is ungrouped, the bridge alone */
+TEST(virtio_iommu_groups_nothing_behind_a_bridge)
+{
+	struct scenario scn;
+	char *groups;
+
+	expect_topology_ok(_metadata,
+			   "viommu virtio-iommu\n"
+			   "device pbr pcie-pci-bridge\n"
+			   "device b edu bus=pbr\n"
+			   "device c e1000 bus=pbr\n", &scn);
+	groups = topology_expected_groups(&scn, viommu_lookup("virtio-iommu"));
+	EXPECT_TRUE(has_line(groups, "alone 02.0")) TH_LOG("%s", groups);
+	EXPECT_TRUE(has_line(groups, "ungrouped 02.0/01.0")) TH_LOG("%s", groups);
+	EXPECT_TRUE(has_line(groups, "ungrouped 02.0/02.0")) TH_LOG("%s", groups);
+	EXPECT_TRUE(has_line(groups, "ungrouped 01.0")) TH_LOG("%s", groups);
+	free(groups);
+	groups = topology_expected_groups(&scn, viommu_lookup("amd-iommu"));
+	EXPECT_TRUE(has_line(groups, "bridge 02.0 02.0/01.0 02.0/02.0")) TH_LOG("%s", groups);
+	free(groups);
+	scenario_free(&scn);
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "viommu.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "namelist.h"
+#include "util.h"
+
+static const struct viommu_info viommus[] = {
+	{
+		.name = "intel-iommu",
+		.device = "intel-iommu,intremap=on",
+		.cmdline = "intel_iommu=on",
+		.bridge_groups = true,
+		.irq_remapping = true,
+	},
+	{
+		.name = "amd-iommu",
+		.device = "amd-iommu,intremap=on",
+		.cmdline = "",
+		.pci_function = true,
+		.auto_slot = true,
+		/* the unit is not behind itself: amd_iommu skips its own BDF */
+		.function_grouped = false,
+		.irq_remapping = true,
+		.bridge_groups = true,
+	},
+	{
+		/*
+		 * No interrupt remapping on x86: both drivers refuse a group
+		 * whose MSIs are not isolated unless told that is acceptable.
+		 */
+		.name = "virtio-iommu",
+		.device = "virtio-iommu-pci",
+		.cmdline = "",
+		.pci_function = true,
+		.function_grouped = false,
+		.modules = { "virtio_iommu" },
+		.modparams = { "vfio_iommu_type1 allow_unsafe_interrupts=1",
+			       "upci allow_unsafe_interrupts=1" },
+	},
+};
+
+const struct viommu_info *viommu_lookup(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(viommus); i++)
+		if (!strcmp(viommus[i].name, name))
+			return &viommus[i];
+	return NULL;
+}
+
+const char *viommu_names(void)
+{
+	return "intel-iommu, amd-iommu, virtio-iommu";
+}
+
+char *viommu_modparams(const struct viommu_info *vi, const char *module)
+{
+	size_t len = strlen(module);
+	struct buf b = { 0 };
+
+	buf_add(&b, "", 0);
+	for (size_t i = 0; i < ARRAY_SIZE(vi->modparams) && vi->modparams[i]; i++)
+		if (!strncmp(vi->modparams[i], module, len) &&
+		    vi->modparams[i][len] == ' ')
+			buf_addf(&b, "%s%s", b.len ? " " : "",
+				 vi->modparams[i] + len + 1);
+	return b.s;
+}
+
+static bool viommu_known(const char *name)
+{
+	return viommu_lookup(name);
+}
+
+const char *viommu_list_unknown(const char *list, char *buf, size_t size)
+{
+	return namelist_unknown(list, viommu_known, buf, size);
+}
