@@ -80,6 +80,7 @@
 /* Module parameters (upci_main.c) */
 extern bool upci_vfio_compat;		/* nodes under /dev/vfio instead */
 extern unsigned int upci_dma_entry_limit;
+extern bool upci_allow_unsafe_interrupts;
 extern bool upci_nointxmask;		/* no DisINTx masking: exclusive INTx */
 extern int upci_req_timeout;		/* the parameter; use upci_req_timeout_s() */
 /* Seconds an unbind waits before revoking; 0: forever */

@@ -34,6 +34,11 @@ module_param_named(dma_entry_limit, upci_dma_entry_limit, uint, 0644);
 MODULE_PARM_DESC(dma_entry_limit,
 		 "Maximum number of DMA mappings per container, read at VFIO_SET_IOMMU (65535)");
 
+bool upci_allow_unsafe_interrupts;
+module_param_named(allow_unsafe_interrupts, upci_allow_unsafe_interrupts, bool, 0644);
+MODULE_PARM_DESC(allow_unsafe_interrupts,
+		 "Accept groups whose MSIs the platform cannot isolate (no interrupt remapping), as vfio_iommu_type1's: a device could then forge interrupts, read at each group attach (default: off)");
+
 bool upci_nointxmask;
 module_param_named(nointxmask, upci_nointxmask, bool, 0644);
 MODULE_PARM_DESC(nointxmask,

@@ -888,8 +888,9 @@ int upci_iommu_attach_group(struct upci_iommu *iommu,
 	int ret;
 
 	/* Without MSI isolation a device could forge interrupts */
-	if (!iommu_group_has_isolated_msi(group)) {
-		pr_warn("group %d: no interrupt remapping, refusing it\n",
+	if (!READ_ONCE(upci_allow_unsafe_interrupts) &&
+	    !iommu_group_has_isolated_msi(group)) {
+		pr_warn("group %d: no interrupt remapping, refusing it (upci.allow_unsafe_interrupts=1 accepts it, and lets its devices forge interrupts)\n",
 			iommu_group_id(group));
 		return -EPERM;
 	}
