@@ -17,6 +17,7 @@
 #include <linux/pci_regs.h>
 
 #include "irq_lab.h"
+#include "viommu.h"
 
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
@@ -44,8 +45,12 @@ FIXTURE_VARIANT(msi) {
 FIXTURE_VARIANT_ADD(msi, msi) { .index = MSI };
 FIXTURE_VARIANT_ADD(msi, msix) { .index = MSIX };
 
+static uint32_t nvec(FIXTURE_DATA(msi) *self, const FIXTURE_VARIANT(msi) *variant);
+
 FIXTURE_SETUP(msi)
 {
+	const char *refused;
+	struct viommu vi;
 	char why[256];
 	int ret = irq_open(&self->m, "mdma0", why, sizeof(why)), i;
 
@@ -55,6 +60,10 @@ FIXTURE_SETUP(msi)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, ret) TH_LOG("%s", why);
 	ASSERT_EQ(0, mockdma_props_load("mdma0", &self->p, why, sizeof(why)));
+	ASSERT_EQ(0, viommu_get(&vi, why, sizeof(why))) TH_LOG("%s", why);
+	refused = viommu_multi_msi_refused(&vi, nvec(self, variant));
+	if (refused)
+		SKIP(return, "%u messages: %s", nvec(self, variant), refused);
 	self->fd = self->m.dev.fd;
 	ASSERT_EQ(0, irq_efds(self->efd, NFD));
 	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_IRQ_ENABLE,

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "irq_lab.h"
+#include "viommu.h"
 
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
@@ -49,6 +50,8 @@ FIXTURE_VARIANT_ADD(storm, msi) { VFIO_PCI_MSI_IRQ_INDEX, "MSI", STORM_TOTAL / 5
 
 FIXTURE_SETUP(storm)
 {
+	const char *refused;
+	struct viommu vi;
 	char why[256];
 	int ret = irq_open(&self->m, "mdma0", why, sizeof(why));
 	unsigned int i;
@@ -59,6 +62,11 @@ FIXTURE_SETUP(storm)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, ret) TH_LOG("%s", why);
 	ASSERT_EQ(0, mockdma_props_load("mdma0", &self->p, why, sizeof(why)));
+	ASSERT_EQ(0, viommu_get(&vi, why, sizeof(why))) TH_LOG("%s", why);
+	refused = viommu_multi_msi_refused(&vi, variant->index == VFIO_PCI_MSI_IRQ_INDEX ?
+					   self->p.msi_vectors : 1);
+	if (refused)
+		SKIP(return, "%u MSI messages: %s", self->p.msi_vectors, refused);
 	ASSERT_NE(NULL, self->m.regs) TH_LOG("BAR0 is not mmappable: no user-space trigger path");
 	self->fd = self->m.dev.fd;
 	ASSERT_EQ(0, irq_efds(self->efd, MOCKDMA_MAX_VECTORS));

@@ -371,7 +371,8 @@ TEST_F(uapi, intx_excludes_msi_and_msix)
 
 TEST_F(uapi, msi_excludes_intx_and_msix)
 {
-	ASSERT_EQ(0, irq_trigger_fds(self->fd, MSI, 0, 2, self->efd));
+	/* one message: more need interrupt remapping on x86 */
+	ASSERT_EQ(0, irq_trigger_fds(self->fd, MSI, 0, 1, self->efd));
 	ASSERT_EQ(-EINVAL, irq_trigger_fds(self->fd, INTX, 0, 1, self->efd + 2));
 	ASSERT_EQ(-EINVAL, irq_trigger_fds(self->fd, MSIX, 0, 1, self->efd + 2));
 	ASSERT_EQ(-EINVAL, irq_disable(self->fd, MSIX));

@@ -6,7 +6,7 @@
  *
  *  - a copy between two mapped buffers lands byte for byte;
  *  - a copy from (or to) an IOVA that is not mapped completes with an
- *    error that carries the IOVA, the guest kernel logs the DMAR fault,
+ *    error that carries the IOVA, the guest kernel logs the IOMMU fault,
  *    and the destination is unchanged;
  *  - 10,000 descriptors complete with an MSI-X interrupt each and none is
  *    lost;
@@ -30,7 +30,7 @@
 #include <unistd.h>
 #include <linux/pci_regs.h>
 
-#include "dmar.h"
+#include "iommu_fault.h"
 #include "mockdma.h"
 #include "vfio_lab.h"
 
@@ -81,7 +81,7 @@ FIXTURE_SETUP(e2e)
 	size_t i;
 
 	self->m = (struct mockdma){ .dev = { .container = -1, .group = -1, .fd = -1 } };
-	REQUIRE_DEVICE(DEVICE_ID, bdf);
+	REQUIRE_MOCKDMA(DEVICE_ID, bdf);
 	ASSERT_EQ(0, mockdma_props_load(DEVICE_ID, &self->p, why, sizeof(why)))
 		TH_LOG("%s", why);
 	ASSERT_EQ(0, mockdma_open_bdf(&self->m, bdf, why, sizeof(why))) TH_LOG("%s", why);
@@ -144,7 +144,7 @@ TEST_F(e2e, copy_between_two_mapped_buffers)
 
 /*
  * The IOVA was mapped (to memory holding data) and then unmapped, so a
- * stale translation would read that data; the kernel prints DMAR faults
+ * stale translation would read that data; the kernel prints IOMMU faults
  * with the page address, so the IOVA is page aligned.
  */
 TEST_F(e2e, copy_from_unmapped_iova_faults_and_is_logged)
@@ -156,8 +156,8 @@ TEST_F(e2e, copy_from_unmapped_iova_faults_and_is_logged)
 	ASSERT_EQ(0, mockdma_ring_init(&self->m, &self->ring, IOVA_RING, 64, 0));
 	test_cmd_map(self->m.dev.container, self->src.va, IOVA_STALE_READ, PAGE);
 	test_cmd_unmap(self->m.dev.container, IOVA_STALE_READ, PAGE, PAGE);
-	dmar_wait_log_budget();
-	before = dmar_faults(self->m.dev.bdf, false, IOVA_STALE_READ);
+	iommu_wait_log_budget();
+	before = iommu_faults(self->m.dev.bdf, false, IOVA_STALE_READ);
 	ASSERT_LE(0, before) TH_LOG("cannot read the kernel log");
 	d = mockdma_desc_copy(IOVA_STALE_READ, IOVA_DST, PAGE, 0);
 	ASSERT_EQ(0, mockdma_run(&self->m, &self->ring, &d, &out));
@@ -169,10 +169,11 @@ TEST_F(e2e, copy_from_unmapped_iova_faults_and_is_logged)
 	EXPECT_EQ(MOCKDMA_ST_READ_FAULT, RD32(MOCKDMA_REG_LAST_ERROR));
 	EXPECT_TRUE(all_bytes(self->dst.va, COPY_SIZE, 0xcc))
 		TH_LOG("the destination changed");
-	EXPECT_LT(before, dmar_wait_fault(self->m.dev.bdf, false,
+	IOMMU_FAULT_REQUIRE_LOG();
+	EXPECT_LT(before, iommu_wait_fault(self->m.dev.bdf, false,
 						  IOVA_STALE_READ, before,
 						  FAULT_WAIT_MS))
-		TH_LOG("no \"DMA Read\" DMAR fault for %s at 0x%lx in the kernel log",
+		TH_LOG("no DMA read IOMMU fault for %s at 0x%lx in the kernel log",
 		       self->m.dev.bdf, IOVA_STALE_READ);
 }
 
@@ -185,18 +186,19 @@ TEST_F(e2e, copy_to_unmapped_iova_faults_and_is_logged)
 	ASSERT_EQ(0, mockdma_ring_init(&self->m, &self->ring, IOVA_RING, 64, 0));
 	test_cmd_map(self->m.dev.container, stale, IOVA_STALE_WRITE, PAGE);
 	test_cmd_unmap(self->m.dev.container, IOVA_STALE_WRITE, PAGE, PAGE);
-	dmar_wait_log_budget();
-	before = dmar_faults(self->m.dev.bdf, true, IOVA_STALE_WRITE);
+	iommu_wait_log_budget();
+	before = iommu_faults(self->m.dev.bdf, true, IOVA_STALE_WRITE);
 	ASSERT_LE(0, before);
 	d = mockdma_desc_copy(IOVA_SRC, IOVA_STALE_WRITE, PAGE, 0);
 	ASSERT_EQ(0, mockdma_run(&self->m, &self->ring, &d, &out));
 	EXPECT_EQ(MOCKDMA_ST_WRITE_FAULT, out.status) log_desc(_metadata, &out);
 	EXPECT_EQ(IOVA_STALE_WRITE, out.fault_iova);
 	EXPECT_TRUE(all_bytes(stale, PAGE, 0xcc)) TH_LOG("the DMA reached unmapped memory");
-	EXPECT_LT(before, dmar_wait_fault(self->m.dev.bdf, true,
+	IOMMU_FAULT_REQUIRE_LOG();
+	EXPECT_LT(before, iommu_wait_fault(self->m.dev.bdf, true,
 						  IOVA_STALE_WRITE, before,
 						  FAULT_WAIT_MS))
-		TH_LOG("no \"DMA Write\" DMAR fault for %s at 0x%lx", self->m.dev.bdf,
+		TH_LOG("no DMA write IOMMU fault for %s at 0x%lx", self->m.dev.bdf,
 		       IOVA_STALE_WRITE);
 }
 
@@ -275,7 +277,7 @@ TEST_F(e2e, peer_bar_mmap_is_a_dma_target_and_source)
 	int group, fd;
 	size_t i;
 
-	REQUIRE_DEVICE(PEER_ID, bdf);
+	REQUIRE_MOCKDMA(PEER_ID, bdf);
 	group = vfio_lab_open_group(pci_topo_iommu_group(bdf));
 	ASSERT_LE(0, group);
 	ASSERT_EQ(0, vfio_lab_set_container(group, self->m.dev.container));
@@ -335,7 +337,7 @@ TEST_F(e2e, foreign_pfnmap_is_refused_by_upci)
 	int fd, want, got;
 	void *map;
 
-	REQUIRE_DEVICE(PEER_ID, bdf);
+	REQUIRE_MOCKDMA(PEER_ID, bdf);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", bdf);
 	fd = open(path, O_RDWR | O_SYNC);
 	ASSERT_LE(0, fd) TH_LOG("%s: %s", path, strerror(errno));

@@ -349,13 +349,16 @@ TEST_F(type1, map_outside_iova_ranges_is_einval)
 	uint64_t end = iova_end(_metadata, self->dev.container);
 
 	ASSERT_LT(IOVA, end);
-	/* Past the aperture, and straddling its end. */
-	test_err_map(EINVAL, self->dev.container, self->buf, end + 1, PAGE);
-	test_err_map(EINVAL, self->dev.container, self->buf, end + 1 - PAGE, 2 * PAGE);
 	/* x86's MSI window is always reserved. */
 	test_err_map(EINVAL, self->dev.container, self->buf, 0xfee00000ul, PAGE);
 	test_err_map(EINVAL, self->dev.container, self->buf, 0xfee00000ul - PAGE,
 		     2 * PAGE);
+	/* amd-iommu's (v1 page table) aperture ends at 2^64: nothing is past it */
+	if (end == UINT64_MAX)
+		SKIP(return, "the aperture ends at 2^64 - 1: no IOVA lies past it");
+	/* Past the aperture, and straddling its end. */
+	test_err_map(EINVAL, self->dev.container, self->buf, end + 1, PAGE);
+	test_err_map(EINVAL, self->dev.container, self->buf, end + 1 - PAGE, 2 * PAGE);
 	/* The last page of the aperture is fine. */
 	test_cmd_map(self->dev.container, self->buf, end + 1 - PAGE, PAGE);
 }

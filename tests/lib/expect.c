@@ -18,6 +18,7 @@ const char *const expect_reason_names[EXPECT_NR_REASONS] = {
 	[EXPECT_PORT_BELOW]	= "port-below",
 	[EXPECT_PORT_NO_ACS]	= "port-no-acs",
 	[EXPECT_BUILTIN]	= "builtin",
+	[EXPECT_UNGROUPED]	= "ungrouped",
 };
 
 /*

@@ -31,6 +31,7 @@ enum expect_reason {
 	EXPECT_PORT_BELOW,
 	EXPECT_PORT_NO_ACS,
 	EXPECT_BUILTIN,
+	EXPECT_UNGROUPED,	/* an IOMMU's own function: not translated */
 	EXPECT_NR_REASONS
 };
 

@@ -17,6 +17,7 @@
 
 #include "expect.h"
 #include "klog.h"
+#include "viommu.h"
 
 #define PAGE		4096ul
 
@@ -182,13 +183,33 @@ int mockdma_open_bdf(struct mockdma *m, const char *bdf, char *why,
 	return 0;
 }
 
+int mockdma_device_bdf(const char *id, char bdf[PCI_TOPO_BDF_SIZE], char *why,
+		       size_t size)
+{
+	const char *refused;
+	struct viommu vi;
+	int ret = vfio_lab_device_bdf(id, bdf, why, size);
+
+	if (ret)
+		return ret;
+	ret = viommu_get(&vi, why, size);
+	if (ret)
+		return ret;
+	refused = viommu_dma_refused(&vi, bdf);
+	if (refused) {
+		snprintf(why, size, "%s (%s): %s", id, bdf, refused);
+		return -ENODEV;
+	}
+	return 0;
+}
+
 int mockdma_open(struct mockdma *m, const char *id, char *why, size_t size)
 {
 	char bdf[PCI_TOPO_BDF_SIZE];
 	int ret;
 
 	*m = (struct mockdma){ .dev = { .container = -1, .group = -1, .fd = -1 } };
-	ret = vfio_lab_device_bdf(id, bdf, why, size);
+	ret = mockdma_device_bdf(id, bdf, why, size);
 	return ret ? ret : mockdma_open_bdf(m, bdf, why, size);
 }
 

@@ -94,6 +94,12 @@ int mockdma_props_load(const char *id, struct mockdma_props *p, char *why,
  * test SKIPs then); any later failure names its step in why.
  */
 int mockdma_open(struct mockdma *m, const char *id, char *why, size_t size);
+/*
+ * The BDF of the scenario's mockdma @id if it is bound to the driver under
+ * test and the vIOMMU can translate its DMA; else -ENODEV with why.
+ */
+int mockdma_device_bdf(const char *id, char bdf[PCI_TOPO_BDF_SIZE], char *why,
+		       size_t size);
 int mockdma_open_bdf(struct mockdma *m, const char *bdf, char *why,
 		     size_t size);
 void mockdma_close(struct mockdma *m);

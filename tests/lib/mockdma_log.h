@@ -28,6 +28,13 @@ static inline void log_state(struct __test_metadata *_metadata,
 }
 
 /* SET_IRQS for count vectors of index, or the test fails saying which. */
+/* SKIP unless mockdma @id is bound and the vIOMMU translates its DMA */
+#define REQUIRE_MOCKDMA(id, bdf) do {					\
+	char __why[256];						\
+	if (mockdma_device_bdf(id, bdf, __why, sizeof(__why)))		\
+		SKIP(return, "%s", __why);				\
+} while (0)
+
 #define REQUIRE_IRQS(self, index, count) do {				\
 	int __r = mockdma_irqs_enable(&(self)->m, &(self)->irqs, index, count); \
 	ASSERT_EQ(0, __r) TH_LOG("SET_IRQS index %u count %u: %s",	\

@@ -122,6 +122,30 @@ int vfio_lab_declared_bdf(const char *id, char bdf[PCI_TOPO_BDF_SIZE],
 	return ret;
 }
 
+/* $UPCILAB_ETC/unbound: "<id> <why>" for devices the lab chose not to bind */
+static bool unbound_by_the_lab(const char *id, char *why, size_t size)
+{
+	const char *etc = getenv("UPCILAB_ETC");
+	char file[256], line[512];
+	size_t len = strlen(id);
+	bool found = false;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/unbound", etc && *etc ? etc : "/etc/upcilab");
+	f = fopen(file, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, id, len) || line[len] != ' ')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(why, size, "%s: %s", id, line + len + 1);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
 int vfio_lab_device_bdf(const char *id, char bdf[PCI_TOPO_BDF_SIZE],
 			char *why, size_t size)
 {
@@ -143,8 +167,9 @@ int vfio_lab_device_bdf(const char *id, char bdf[PCI_TOPO_BDF_SIZE],
 		return ret;
 	}
 	if (strcmp(bound, want)) {
-		snprintf(why, size, "%s (%s) is bound to %s, not to %s", id, bdf,
-			 bound, want);
+		if (!unbound_by_the_lab(id, why, size))
+			snprintf(why, size, "%s (%s) is bound to %s, not to %s", id,
+				 bdf, bound, want);
 		return -ENODEV;
 	}
 	return 0;
