@@ -432,6 +432,7 @@ static void run_one(const struct config *cfg, const struct scenario *scn,
 	spec.qemu_log = p.qemu_log;
 	spec.tests = scn->tests;
 	spec.ntests = scn->ntests;
+	spec.viommu = viommu;
 	spec.vm_timeout_s = scenario_vm_timeout(scn);
 	spec.poweroff_grace_s = POWEROFF_GRACE_S;
 	spec.echo_console = cfg->verbose && !cfg->tty && !cfg->in_child;

@@ -109,6 +109,11 @@ void qemu_build_argv(const struct scenario *scn, const struct qemu_opts *o,
 		strv_add(argv, "-fsdev");
 		strv_add(argv, "local,id=" SCN_HOST_ROOT ",path=/,security_model=none,readonly=on");
 	}
+	/* every DMA fault the vIOMMU raises, in QEMU's log (fault_trace.h) */
+	if (o->viommu->fault_trace) {
+		strv_add(argv, "-trace");
+		strv_addf(argv, "enable=%s", o->viommu->fault_trace);
+	}
 	/* the vIOMMU must exist before the devices it translates for */
 	strv_add(argv, "-device");
 	if (o->viommu->pci_function && !o->viommu->auto_slot)

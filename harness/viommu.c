@@ -12,6 +12,7 @@ static const struct viommu_info viommus[] = {
 		.name = "intel-iommu",
 		.device = "intel-iommu,intremap=on",
 		.cmdline = "intel_iommu=on",
+		.fault_trace = "vtd_dmar_fault",
 		.bridge_groups = true,
 		.irq_remapping = true,
 	},
@@ -21,6 +22,8 @@ static const struct viommu_info viommus[] = {
 		.cmdline = "",
 		.pci_function = true,
 		.auto_slot = true,
+		/* amdvi_page_fault only fires for a refusing upper level */
+		.fault_untraced = "QEMU 7.2's amd-iommu raises no fault (and traces no amdvi_page_fault) for a missing or read-only last-level page table entry: amdvi_page_walk returns without amdvi_page_fault",
 		/* the unit is not behind itself: amd_iommu skips its own BDF */
 		.function_grouped = false,
 		.irq_remapping = true,
@@ -33,6 +36,7 @@ static const struct viommu_info viommus[] = {
 		 */
 		.name = "virtio-iommu",
 		.device = "virtio-iommu-pci",
+		.fault_trace = "virtio_iommu_report_fault",
 		.cmdline = "",
 		.pci_function = true,
 		.function_grouped = false,

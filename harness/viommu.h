@@ -36,6 +36,9 @@ struct viommu_info {
 	 * PCIe-to-PCI bridge only by its alias (secondary bus, devfn 0).
 	 */
 	bool bridge_groups;
+	/* QEMU's trace event for a DMA fault, or NULL and why not */
+	const char *fault_trace;
+	const char *fault_untraced;
 	const char *modules[2];	/* guest modules loaded before all others */
 	/* insmod arguments it needs, "module key=value" */
 	const char *modparams[3];

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "fault_trace.h"
 #include "logscan.h"
 #include "qmp.h"
 
@@ -53,6 +54,7 @@ struct run {
 	int next;		/* index the next "begin" must carry */
 	bool done, exited, killed;
 	int status;
+	struct strv faults;	/* announced by the tests (fault_trace.h) */
 };
 
 int vm_make_fifos(const char *base)
@@ -198,6 +200,8 @@ static void proto_line(struct run *r, const char *cmd)
 		begin_test(r, n, name);
 	} else if (sscanf(cmd, "end %d %255s exit=%d", &n, name, &code) == 3) {
 		end_test(r, n, name, code);
+	} else if (str_starts(cmd, FAULT_TRACE_CMD)) {
+		strv_add(&r->faults, cmd + strlen(FAULT_TRACE_CMD));
 	} else if (!strcmp(cmd, "done")) {
 		r->done = true;
 		r->done_deadline = now_s() + r->spec->poweroff_grace_s;
@@ -530,6 +534,13 @@ int vm_run(const struct vm_spec *spec, const char *name, struct vm_result *res)
 		res->shutdown_reason = xstrdup(r.qmp.shutdown_reason);
 out:
 	finish_tests(&r);
+	if (spec->viommu && r.faults.n) {
+		char *qlog_text = read_file(spec->qemu_log, NULL);
+
+		fault_trace_report(spec->viommu, &r.faults, qlog_text, res->root);
+		free(qlog_text);
+	}
+	strv_free(&r.faults);
 	res->total_s = r.t0 ? now_s() - r.t0 : 0;
 	qmp_close(&r.qmp);
 	ktap_free(r.kp);

@@ -34,6 +34,8 @@ struct vm_spec {
 	const char *qemu_log;		/* QEMU's own stdout and stderr */
 	const struct scn_test *tests;
 	size_t ntests;
+	/* the VM's vIOMMU: its fault trace is checked (fault_trace.h); may be NULL */
+	const struct viommu_info *viommu;
 	int vm_timeout_s;
 	int poweroff_grace_s;		/* after "done" */
 	bool echo_console;		/* copy the console to stderr */

@@ -105,7 +105,7 @@ TEST_F(edu_dma, dma_to_unmapped_iova_is_blocked_and_logged)
 	ASSERT_LE(0, before) TH_LOG("cannot read the kernel log");
 	test_cmd_dma_to_ram(self, 0, IOVA_STALE, 512);
 	ASSERT_TRUE(all_bytes(stale, PAGE, 0xcc)) TH_LOG("the DMA reached unmapped memory");
-	IOMMU_FAULT_REQUIRE_LOG();
+	IOMMU_FAULT_REQUIRE_LOG(self->dev.bdf, true, IOVA_STALE);
 	ASSERT_LT(before, iommu_wait_fault(self->dev.bdf, true, IOVA_STALE, before, FAULT_WAIT_MS))
 		TH_LOG("no DMA write IOMMU fault for %s at 0x%lx in the kernel log",
 		       self->dev.bdf, IOVA_STALE);
@@ -127,7 +127,7 @@ TEST_F(edu_dma, dma_from_unmapped_iova_is_blocked_and_logged)
 	test_cmd_dma_to_ram(self, 0, IOVA_DST + 1024, 256);
 	ASSERT_NE(0, memcmp(self->dst + 1024, self->src, 256))
 		TH_LOG("the read from an unmapped IOVA returned the old memory");
-	IOMMU_FAULT_REQUIRE_LOG();
+	IOMMU_FAULT_REQUIRE_LOG(self->dev.bdf, false, IOVA_STALE_READ);
 	ASSERT_LT(before, iommu_wait_fault(self->dev.bdf, false, IOVA_STALE_READ,
 					      before, FAULT_WAIT_MS))
 		TH_LOG("no DMA read IOMMU fault for %s at 0x%lx", self->dev.bdf,
@@ -148,7 +148,7 @@ TEST_F(edu_dma, dma_to_read_only_mapping_is_blocked_and_logged)
 	ASSERT_TRUE(all_bytes(ro, PAGE, 0xcc)) TH_LOG("the device wrote a read-only mapping");
 	/* Reading it is allowed. */
 	test_cmd_dma_from_ram(self, IOVA_RDONLY, 0, 128);
-	IOMMU_FAULT_REQUIRE_LOG();
+	IOMMU_FAULT_REQUIRE_LOG(self->dev.bdf, true, IOVA_RDONLY);
 	ASSERT_LT(before, iommu_wait_fault(self->dev.bdf, true, IOVA_RDONLY, before, FAULT_WAIT_MS));
 }
 
@@ -164,7 +164,7 @@ TEST_F(edu_dma, dma_after_unmap_all_is_blocked_and_logged)
 	before = iommu_faults(self->dev.bdf, true, IOVA_ALLGONE);
 	test_cmd_dma_to_ram(self, 0, IOVA_ALLGONE, 64);
 	ASSERT_TRUE(all_bytes(gone, PAGE, 0xcc));
-	IOMMU_FAULT_REQUIRE_LOG();
+	IOMMU_FAULT_REQUIRE_LOG(self->dev.bdf, true, IOVA_ALLGONE);
 	ASSERT_LT(before, iommu_wait_fault(self->dev.bdf, true, IOVA_ALLGONE, before, FAULT_WAIT_MS));
 }
 

@@ -169,7 +169,7 @@ TEST_F(e2e, copy_from_unmapped_iova_faults_and_is_logged)
 	EXPECT_EQ(MOCKDMA_ST_READ_FAULT, RD32(MOCKDMA_REG_LAST_ERROR));
 	EXPECT_TRUE(all_bytes(self->dst.va, COPY_SIZE, 0xcc))
 		TH_LOG("the destination changed");
-	IOMMU_FAULT_REQUIRE_LOG();
+	IOMMU_FAULT_REQUIRE_LOG(self->m.dev.bdf, false, IOVA_STALE_READ);
 	EXPECT_LT(before, iommu_wait_fault(self->m.dev.bdf, false,
 						  IOVA_STALE_READ, before,
 						  FAULT_WAIT_MS))
@@ -194,7 +194,7 @@ TEST_F(e2e, copy_to_unmapped_iova_faults_and_is_logged)
 	EXPECT_EQ(MOCKDMA_ST_WRITE_FAULT, out.status) log_desc(_metadata, &out);
 	EXPECT_EQ(IOVA_STALE_WRITE, out.fault_iova);
 	EXPECT_TRUE(all_bytes(stale, PAGE, 0xcc)) TH_LOG("the DMA reached unmapped memory");
-	IOMMU_FAULT_REQUIRE_LOG();
+	IOMMU_FAULT_REQUIRE_LOG(self->m.dev.bdf, true, IOVA_STALE_WRITE);
 	EXPECT_LT(before, iommu_wait_fault(self->m.dev.bdf, true,
 						  IOVA_STALE_WRITE, before,
 						  FAULT_WAIT_MS))

@@ -347,6 +347,27 @@ TEST_F(cmd, amd_iommu_comes_first_so_its_function_takes_slot_01)
 	EXPECT_GT(0, pair_index(&self->argv, "-device", "intel-iommu,intremap=on"));
 }
 
+/* each model's fault trace event is on (fault_trace.h); amd-iommu traces none of ours */
+TEST_F(cmd, the_viommus_fault_trace_is_enabled)
+{
+	struct qemu_opts o = base_opts;
+
+	build(_metadata, self, "", &o);
+	expect_pair(_metadata, &self->argv, "-trace", "enable=vtd_dmar_fault");
+	strv_free(&self->argv);
+	scenario_free(&self->scn);
+	self->parsed = false;
+	o.viommu = viommu_lookup("virtio-iommu");
+	build(_metadata, self, "viommu virtio-iommu\n", &o);
+	expect_pair(_metadata, &self->argv, "-trace", "enable=virtio_iommu_report_fault");
+	strv_free(&self->argv);
+	scenario_free(&self->scn);
+	self->parsed = false;
+	o.viommu = viommu_lookup("amd-iommu");
+	build(_metadata, self, "viommu amd-iommu\n", &o);
+	EXPECT_GT(0, arg_index(&self->argv, "-trace"));
+}
+
 TEST_F(cmd, virtio_iommu_is_a_pci_device_at_slot_01)
 {
 	struct qemu_opts o = base_opts;

@@ -122,3 +122,10 @@ const char *iommu_fault_unlogged(void)
 		return NULL;
 	return "QEMU 7.2's amd-iommu raises no event for a missing or read-only last-level page table entry (amdvi_page_walk returns without amdvi_page_fault), so the guest logs no fault";
 }
+
+void iommu_fault_announce(const char *bdf, bool write, uint64_t iova)
+{
+	printf("# upcilab: viommu-fault %s %c 0x%llx\n", bdf, write ? 'w' : 'r',
+	       (unsigned long long)iova);
+	fflush(stdout);
+}

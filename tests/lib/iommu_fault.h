@@ -53,12 +53,21 @@ void iommu_wait_log_budget(void);
 const char *iommu_fault_unlogged(void);
 
 /*
- * In a test, after it has asserted that the access was blocked: SKIP
- * with the reason when the fault cannot be logged, unless the test has
- * already failed (a SKIP would hide that).
+ * Tell the harness, on the results channel, that the device @bdf faulted
+ * at @iova: it checks QEMU's trace of the vIOMMU for that fault after the
+ * VM ends ("# upcilab: viommu-fault BDF r|w 0xIOVA", harness/fault_trace.h).
  */
-#define IOMMU_FAULT_REQUIRE_LOG() do {					\
+void iommu_fault_announce(const char *bdf, bool write, uint64_t iova);
+
+/*
+ * In a test, after it has asserted that the access was blocked: announce
+ * the fault to the harness, then SKIP with the reason when the fault
+ * cannot be logged, unless the test has already failed (a SKIP would
+ * hide that).
+ */
+#define IOMMU_FAULT_REQUIRE_LOG(bdf, write, iova) do {			\
 	const char *__why = iommu_fault_unlogged();			\
+	iommu_fault_announce(bdf, write, iova);				\
 	if (__why && _metadata->exit_code == KSFT_PASS)			\
 		SKIP(return, "the access was blocked, but %s", __why);	\
 	if (__why)							\
