@@ -48,8 +48,8 @@ o=
 for a in "$@"; do case $a in O=*) o=${a#O=} ;; esac; done
 for a in "$@"; do
 	case $a in
-	x86_64_defconfig) echo "make defconfig" >>"$FAKE_LOG"; echo "CONFIG_KASAN_OLD=y" >"$o/.config" ;;
-	kvm_guest.config) ;;
+	allnoconfig) echo "make allnoconfig" >>"$FAKE_LOG"; echo "CONFIG_KASAN_OLD=y" >"$o/.config" ;;
+	x86_64_defconfig | kvm_guest.config) echo "make $a" >>"$FAKE_LOG" ;;
 	olddefconfig)
 		[ -n "${FAKE_DROP:-}" ] && grep -vxF "$FAKE_DROP" "$o/.config" >"$o/.c" && mv "$o/.c" "$o/.config"
 		true ;;
@@ -86,7 +86,7 @@ ran() { grep -qxF "$1" "$work/log"; }
 show_on_failure="stdout:$work/out stderr:$work/err"
 
 echo "TAP version 13"
-echo "1..18"
+echo "1..19"
 bk --frob
 check bad_argument_is_usage '[ $rc = 2 ] && grep -q "^usage: ci/build-debug-kernel.sh" "$work/err"'
 bk --check
@@ -106,6 +106,8 @@ check wrong_release_is_refused '[ $rc = 1 ] && grep -qF "release is '"'$up'"', n
 bk
 out=$(tail -1 "$work/out")
 check fresh_build_prints_the_directory '[ $rc = 0 ] && [ -s "$out/vmlinux" ] && ran "make vmlinux"'
+# lean: the fragment is all there is, on top of allnoconfig
+check configured_from_allnoconfig_only 'ran "make allnoconfig" && ! ran "make x86_64_defconfig" && ! ran "make kvm_guest.config"'
 check layout_is_what_upcilab_boots '[ -s "$out/lib/modules/$REL/modules.dep" ] &&
 	[ "$(readlink "$out/build")" = "$cache/debug-kernel/obj" ] &&
 	[ ! -e "$out/lib/modules/$REL/build" ] && grep -qx "CONFIG_KASAN=y" "$out/.config"'
@@ -127,12 +129,12 @@ check new_key_rebuilds_and_drops_the_old '[ $rc = 0 ] && [ "$new" != "$out" ] &&
 echo "CONFIG_DEBUG_LIST=y" >>"$tree/ci/debug-kernel.config"
 echo "$kernel_source_pkg=6.12.999-1~deb12u1" >"$src/.unpacked"
 bk
-check source_stamped_another_version_is_refused '[ $rc = 1 ] && [ "$(grep -vc "building the sanitizer kernel" "$work/err")" = 1 ] && ! ran "make defconfig" &&
+check source_stamped_another_version_is_refused '[ $rc = 1 ] && [ "$(grep -vc "building the sanitizer kernel" "$work/err")" = 1 ] && ! ran "make allnoconfig" &&
 	grep -qF "holds $kernel_source_pkg=6.12.999-1~deb12u1 (kernel $up), not the pinned $kernel_source_pkg=$KERNEL_VERSION" "$work/err"'
 pinned_source
 sed -i 's/^SUBLEVEL = .*/SUBLEVEL = 999/' "$src/Makefile"
 bk
-check source_tree_of_another_version_is_refused '[ $rc = 1 ] && ! ran "make defconfig" &&
+check source_tree_of_another_version_is_refused '[ $rc = 1 ] && ! ran "make allnoconfig" &&
 	grep -qF "(kernel ${kernel_majmin}.999), not the pinned" "$work/err"'
 pinned_source
 
