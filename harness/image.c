@@ -362,7 +362,7 @@ const char *image_unbindable(const struct scenario *scn,
 			     const struct scn_device *d,
 			     const struct viommu_info *viommu)
 {
-	if (!viommu->bridge_groups && topology_below_pci_bridge(scn, d))
+	if (topology_ungrouped(scn, d, viommu))
 		return "gives devices behind a PCIe-to-PCI bridge no IOMMU group (QEMU 7.2 knows them by their alias, Linux 6.12 probes their own ID), so the lab does not bind it";
 	return NULL;
 }

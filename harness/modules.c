@@ -138,3 +138,17 @@ int modules_resolve(const char *modules_dep_text, const struct strv *names,
 			ret = -1;
 	return ret;
 }
+
+char *modparams_of(const char *const *entries, size_t n, const char *module)
+{
+	char *want = module_name_of(module);
+	size_t len = strlen(want);
+	struct buf b = { 0 };
+
+	buf_add(&b, "", 0);
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(entries[i], want, len) && entries[i][len] == ' ')
+			buf_addf(&b, "%s%s", b.len ? " " : "", entries[i] + len + 1);
+	free(want);
+	return b.s;
+}

@@ -25,5 +25,10 @@ char *modules_release(const char *kernel_dir);
 
 /* "kernel/drivers/vfio/pci/vfio-pci.ko.xz" -> "vfio_pci" */
 char *module_name_of(const char *path);
+/*
+ * The insmod arguments for @module among @n "module key=value..." entries
+ * ("a=1 b=2", in their order), "" when none; caller frees.
+ */
+char *modparams_of(const char *const *entries, size_t n, const char *module);
 
 #endif

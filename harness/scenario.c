@@ -671,19 +671,8 @@ struct scn_device *scenario_device(const struct scenario *scn, const char *id)
 
 char *scenario_modparams(const struct scenario *scn, const char *module)
 {
-	char *want = module_name_of(module);
-	size_t len = strlen(want);
-	struct buf b = { 0 };
-
-	buf_add(&b, "", 0);
-	for (size_t i = 0; i < scn->modparams.n; i++) {
-		const char *mp = scn->modparams.v[i];
-
-		if (!strncmp(mp, want, len) && mp[len] == ' ')
-			buf_addf(&b, "%s%s", b.len ? " " : "", mp + len + 1);
-	}
-	free(want);
-	return b.s;
+	return modparams_of((const char *const *)scn->modparams.v,
+			    scn->modparams.n, module);
 }
 
 int scenario_vm_timeout(const struct scenario *scn)

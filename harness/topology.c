@@ -332,13 +332,20 @@ static int cmp_members(const struct scenario *scn, const struct scn_device *a,
 	return ret;
 }
 
-bool topology_below_pci_bridge(const struct scenario *scn,
-			       const struct scn_device *d)
+/* Behind a conventional PCI bridge (pcie-pci-bridge, pci-bridge)? */
+static bool below_pci_bridge(const struct scenario *scn,
+			     const struct scn_device *d)
 {
 	for (d = parent_of(scn, d); d; d = parent_of(scn, d))
 		if (pci_model_lookup(d->model)->kind == MODEL_PCI_BRIDGE)
 			return true;
 	return false;
+}
+
+bool topology_ungrouped(const struct scenario *scn, const struct scn_device *d,
+			const struct viommu_info *viommu)
+{
+	return !viommu->bridge_groups && below_pci_bridge(scn, d);
 }
 
 /* A group is what its topmost member makes it. */
@@ -396,7 +403,7 @@ char *topology_expected_groups(const struct scenario *scn,
 		const struct scn_device *d = &scn->devs[i];
 		const struct scn_device *p = parent_of(scn, d);
 
-		if (!viommu->bridge_groups && topology_below_pci_bridge(scn, d))
+		if (topology_ungrouped(scn, d, viommu))
 			continue;
 		if (p && !acs_path(scn, p))
 			uf_union(uf, i, (size_t)(p - scn->devs));
@@ -411,14 +418,11 @@ char *topology_expected_groups(const struct scenario *scn,
 	for (size_t i = 0; i < ARRAY_SIZE(q35_builtin_groups); i++)
 		buf_addf(&b, "%s\n", q35_builtin_groups[i]);
 	if (viommu->pci_function)
-		buf_addf(&b, "%s %02x.0\n",
-			 viommu->function_grouped ? "alone" : "ungrouped",
-			 VIOMMU_SLOT);
+		buf_addf(&b, "ungrouped %02x.0\n", VIOMMU_SLOT);
 	for (size_t i = 0; i < scn->ndevs; i++) {
 		char *path;
 
-		if (viommu->bridge_groups ||
-		    !topology_below_pci_bridge(scn, &scn->devs[i])) {
+		if (!topology_ungrouped(scn, &scn->devs[i], viommu)) {
 			if (uf_find(uf, i) == i)
 				add_group_line(scn, uf, i, &b);
 			continue;

@@ -44,19 +44,21 @@ char *topology_path(const struct scenario *scn, const struct scn_device *dev);
  * with a PCI function)? Placement leaves it to the vIOMMU then.
  */
 bool topology_viommu_slot_kept(const struct scenario *scn);
-/* Is @d behind a conventional PCI bridge (pcie-pci-bridge, pci-bridge)? */
-bool topology_below_pci_bridge(const struct scenario *scn,
-			       const struct scn_device *d);
+/*
+ * Does @viommu give @d no IOMMU group? virtio-iommu gives none to what is
+ * behind a conventional PCI bridge (viommu.h, bridge_groups).
+ */
+bool topology_ungrouped(const struct scenario *scn, const struct scn_device *d,
+			const struct viommu_info *viommu);
 /* The device at root bus @slot (any function), or NULL */
 const struct scn_device *topology_root_device_at(const struct scenario *scn,
 						 int slot);
 
 /*
  * The expected IOMMU groups, one line per group: "<reason> <path>...", in
- * the format of the guest's /etc/upcilab/groups. Includes q35's own devices and the
- * vIOMMU's PCI function ("ungrouped" when the unit does not translate for
- * itself). On a vIOMMU without groups behind conventional PCI bridges
- * (virtio-iommu), what is behind one is "ungrouped" and the bridge alone.
+ * the format of the guest's /etc/upcilab/groups. Includes q35's own devices
+ * and the vIOMMU's PCI function, "ungrouped" (a unit does not translate for
+ * itself), and what topology_ungrouped() says is, the bridge then alone.
  */
 char *topology_expected_groups(const struct scenario *scn,
 			       const struct viommu_info *viommu);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "modules.h"
 #include "namelist.h"
 #include "util.h"
 
@@ -14,7 +15,6 @@ static const struct viommu_info viommus[] = {
 		.cmdline = "intel_iommu=on",
 		.fault_trace = "vtd_dmar_fault",
 		.bridge_groups = true,
-		.irq_remapping = true,
 	},
 	{
 		.name = "amd-iommu",
@@ -24,9 +24,6 @@ static const struct viommu_info viommus[] = {
 		.auto_slot = true,
 		/* amdvi_page_fault only fires for a refusing upper level */
 		.fault_untraced = "QEMU 7.2's amd-iommu raises no fault (and traces no amdvi_page_fault) for a missing or read-only last-level page table entry: amdvi_page_walk returns without amdvi_page_fault",
-		/* the unit is not behind itself: amd_iommu skips its own BDF */
-		.function_grouped = false,
-		.irq_remapping = true,
 		.bridge_groups = true,
 	},
 	{
@@ -39,7 +36,6 @@ static const struct viommu_info viommus[] = {
 		.fault_trace = "virtio_iommu_report_fault",
 		.cmdline = "",
 		.pci_function = true,
-		.function_grouped = false,
 		.modules = { "virtio_iommu" },
 		.modparams = { "vfio_iommu_type1 allow_unsafe_interrupts=1",
 			       "upci allow_unsafe_interrupts=1" },
@@ -61,16 +57,11 @@ const char *viommu_names(void)
 
 char *viommu_modparams(const struct viommu_info *vi, const char *module)
 {
-	size_t len = strlen(module);
-	struct buf b = { 0 };
+	size_t n = 0;
 
-	buf_add(&b, "", 0);
-	for (size_t i = 0; i < ARRAY_SIZE(vi->modparams) && vi->modparams[i]; i++)
-		if (!strncmp(vi->modparams[i], module, len) &&
-		    vi->modparams[i][len] == ' ')
-			buf_addf(&b, "%s%s", b.len ? " " : "",
-				 vi->modparams[i] + len + 1);
-	return b.s;
+	while (n < ARRAY_SIZE(vi->modparams) && vi->modparams[n])
+		n++;
+	return modparams_of(vi->modparams, n, module);
 }
 
 static bool viommu_known(const char *name)

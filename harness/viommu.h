@@ -24,10 +24,9 @@ struct viommu_info {
 	const char *name;	/* as in a scenario's 'viommu' line */
 	const char *device;	/* QEMU -device */
 	const char *cmdline;	/* guest kernel parameters it needs */
-	bool pci_function;	/* a PCI function of its own, at VIOMMU_SLOT */
+	/* a PCI function of its own, at VIOMMU_SLOT, not behind itself */
+	bool pci_function;
 	bool auto_slot;		/* QEMU picks its slot: the first free, 01 */
-	bool function_grouped;	/* that function is in an IOMMU group */
-	bool irq_remapping;	/* the guest can remap interrupts through it */
 	/*
 	 * Devices behind a conventional PCI bridge get an IOMMU group. Not
 	 * on virtio-iommu (measured: no group, and binding one to vfio-pci

@@ -21,13 +21,17 @@ static const struct {
 	[VIOMMU_VIRTIO] = { " fault from EP ", 10 },
 };
 
+/* Read once: the wait loops ask on every poll. */
 static enum viommu_model model(void)
 {
+	static int cached = -1;
 	struct viommu v;
 	char err[256];
 
 	/* an image without the file predates the choice: Intel's */
-	return viommu_get(&v, err, sizeof(err)) ? VIOMMU_INTEL : v.model;
+	if (cached < 0)
+		cached = viommu_get(&v, err, sizeof(err)) ? VIOMMU_INTEL : v.model;
+	return cached;
 }
 
 static unsigned int parse_bdf(const char *bdf, unsigned int *bus,
