@@ -233,7 +233,7 @@ sanitize-run:
 	cp $(KMOD_NAMES:%=$(DBG)/src/kmod/%.ko) $(DBG)/kmod/
 	cp $(DBG)/src/tests/kmod/*.ko $(DBG)/tests-kmod/
 	$(UPCILAB) $(UPCILAB_FLAGS) --kernel $(DEBUG_KDIR) --kmod $(DBG)/kmod \
-		--test-kmod $(DBG)/tests-kmod --driver upci,upci-vfio --viommu $(SANITIZE_VIOMMU) --timeout-scale $(SANITIZE_TIMEOUT_SCALE) --results $(B)/results-sanitize \
+		--test-kmod $(DBG)/tests-kmod --durations tests/scenarios/durations-sanitize --driver upci,upci-vfio --viommu $(SANITIZE_VIOMMU) --timeout-scale $(SANITIZE_TIMEOUT_SCALE) --results $(B)/results-sanitize \
 		--work $(B)/run-sanitize run $(SANITIZE_SCENARIOS)
 
 clean:

@@ -84,6 +84,12 @@ static const char host_root_setup[] =
 	"}\n"
 	"host_root || fail \"set up /host, the host's root (9p)\"\n";
 
+/* the vCPUs the kernel left offline (GUEST_SMP_CMDLINE in qemu_cmd.h) */
+static const char cpus_online[] =
+	"for c in /sys/devices/system/cpu/cpu[0-9]*/online; do\n"
+	"\t[ \"$(cat $c)\" = 1 ] || echo 1 >$c || fail \"bring ${c%/online} online\"\n"
+	"done\n";
+
 static const char init_shell[] =
 	"upcilab-guest table\n"
 	"if grep -q upcilab.shell=1 /proc/cmdline; then\n"
@@ -100,6 +106,8 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 	struct buf b = { 0 };
 
 	buf_add(&b, init_head, strlen(init_head));
+	if (scn->cpus > 1)
+		buf_add(&b, cpus_online, strlen(cpus_online));
 	/* tests that must know (device node paths, intended differences) */
 	buf_addf(&b, "export UPCILAB_DRIVER=%s\n", driver);
 	buf_addf(&b, "export UPCILAB_VIOMMU=%s\n", viommu->name);

@@ -45,6 +45,8 @@
 #define POWEROFF_GRACE_S 15
 /* QEMU's own memory beside the guest's, when -j packs VMs into RAM */
 #define VM_OVERHEAD_MB 256
+/* vCPUs the default -j puts on a CPU (README: How long it takes) */
+#define VCPUS_PER_CPU 3
 
 struct config {
 	const char *scenario_dir;
@@ -552,25 +554,59 @@ static void jobs_progress(const size_t *running, size_t nrunning, size_t ndone,
 	buf_free(&line);
 }
 
+/*
+ * Each VM's expected seconds: from --durations (else the scenario
+ * directory's durations file), else estimated. Sets *path to the file
+ * read (NULL: none) and *measured to how many VMs it had.
+ */
+static double *vm_costs(const struct run_state *st, char **path,
+			size_t *measured)
+{
+	char *fallback = xasprintf("%s/durations", st->cfg->scenario_dir);
+	char *durations;
+	double *cost = xcalloc(st->n ? st->n : 1, sizeof(*cost));
+
+	*path = st->cfg->durations ? xstrdup(st->cfg->durations) :
+		access(fallback, R_OK) ? NULL : xstrdup(fallback);
+	durations = *path ? read_file(*path, NULL) : NULL;
+	*measured = 0;
+	for (size_t k = 0; k < st->n; k++) {
+		cost[k] = shard_duration_of(durations, st->vms[k].label);
+		if (cost[k] >= 0)
+			(*measured)++;
+		else
+			cost[k] = shard_estimate(st->scn[k]);
+	}
+	free(fallback);
+	free(durations);
+	return cost;
+}
+
 static void run_parallel(struct run_state *st)
 {
 	struct par_limits lim = par_machine();
 	struct par_job *jobs = xcalloc(st->n, sizeof(*jobs));
 	struct par_ops ops = { .run = run_job, .done = job_done,
 			       .progress = jobs_progress, .ctx = st };
+	char *path;
+	size_t measured;
+	double *cost = vm_costs(st, &path, &measured);
 
 	lim.max_jobs = st->cfg->jobs;
 	/*
-	 * -j N: N VMs whatever their vCPUs (memory still bounds them): the
-	 * VMs spend much of their time waiting, so more than one per CPU
-	 * can pay.
+	 * The VMs spend much of their time waiting (a guest test's sleeps,
+	 * a device's timeouts, QEMU's start), so more vCPUs than CPUs pay:
+	 * by default VCPUS_PER_CPU per CPU; -j N, N VMs whatever their
+	 * vCPUs. Memory still bounds both.
 	 */
-	if (st->cfg->jobs)
-		lim.cpus = INT_MAX / 2;
+	lim.cpus = st->cfg->jobs ? INT_MAX / 2 : lim.cpus * VCPUS_PER_CPU;
 	for (size_t i = 0; i < st->n; i++) {
 		jobs[i].cpus = st->scn[i]->cpus;
 		jobs[i].mem_mb = par_mem_mb(st->scn[i]->memory) + VM_OVERHEAD_MB;
+		jobs[i].cost = cost[i];
 	}
+	free(cost);
+	free(path);
 	st->cfg->in_child = true;
 	st->last_note = now_s();
 	if (par_run(jobs, st->n, &lim, &ops) > 0)
@@ -670,23 +706,14 @@ static int plan_vms(struct run_state *st, struct scenario *scns, size_t n)
 /* Keeps this shard's VMs (--shard), balanced by the durations file or estimates. */
 static void keep_shard(struct run_state *st)
 {
-	char *fallback = xasprintf("%s/durations", st->cfg->scenario_dir);
-	const char *path = st->cfg->durations ? st->cfg->durations :
-			   access(fallback, R_OK) ? NULL : fallback;
-	char *durations = path ? read_file(path, NULL) : NULL;
-	double *cost = xcalloc(st->n ? st->n : 1, sizeof(*cost)), mine = 0;
+	char *path;
+	size_t kept = 0, measured;
+	double *cost = vm_costs(st, &path, &measured), mine = 0;
 	char **labels = xcalloc(st->n ? st->n : 1, sizeof(*labels));
 	int *to = xcalloc(st->n ? st->n : 1, sizeof(*to));
-	size_t kept = 0, measured = 0;
 
-	for (size_t k = 0; k < st->n; k++) {
+	for (size_t k = 0; k < st->n; k++)
 		labels[k] = st->vms[k].label;
-		cost[k] = shard_duration_of(durations, labels[k]);
-		if (cost[k] >= 0)
-			measured++;
-		else
-			cost[k] = shard_estimate(st->scn[k]);
-	}
 	shard_assign(cost, labels, st->n, st->cfg->shards, to);
 	for (size_t k = 0; k < st->n; k++) {
 		if (to[k] != st->cfg->shard) {
@@ -706,8 +733,7 @@ static void keep_shard(struct run_state *st)
 		st->cfg->shard, st->cfg->shards, kept, st->n, mine, measured,
 		path ? " in " : "", path ? path : "");
 	st->n = kept;
-	free(fallback);
-	free(durations);
+	free(path);
 	free(cost);
 	free(labels);
 	free(to);

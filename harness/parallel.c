@@ -140,12 +140,27 @@ static int read_signals(int sigfd)
 	return sig;
 }
 
+/* The job numbers, longest expected cost first; equal costs in job order. */
+static size_t *start_order(const struct par_job *jobs, size_t n)
+{
+	size_t *order = xcalloc(n ? n : 1, sizeof(*order));
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i;
+
+		for (; k > 0 && jobs[order[k - 1]].cost < jobs[i].cost; k--)
+			order[k] = order[k - 1];
+		order[k] = i;
+	}
+	return order;
+}
+
 int par_run(const struct par_job *jobs, size_t n,
 	    const struct par_limits *lim, const struct par_ops *ops)
 {
 	struct par_run r = { .jobs = jobs, .n = n, .lim = lim, .ops = ops };
 	sigset_t mask, old;
-	size_t next = 0;
+	size_t next = 0, *order = start_order(jobs, n);
 	int sigfd, sig = 0, rc = 0;
 
 	r.pid = xcalloc(n ? n : 1, sizeof(*r.pid));
@@ -161,7 +176,7 @@ int par_run(const struct par_job *jobs, size_t n,
 		struct pollfd p = { .fd = sigfd, .events = POLLIN };
 		int got;
 
-		while (!sig && !rc && next < n && fits(&r, &jobs[next])) {
+		while (!sig && !rc && next < n && fits(&r, &jobs[order[next]])) {
 			sigset_t child_mask = old;
 
 			/* a signal stays pending until the VM run's own signalfd reads it */
@@ -169,7 +184,7 @@ int par_run(const struct par_job *jobs, size_t n,
 			sigaddset(&child_mask, SIGINT);
 			sigaddset(&child_mask, SIGTERM);
 			sigaddset(&child_mask, SIGHUP);
-			if (start(&r, next, &child_mask, sigfd)) {
+			if (start(&r, order[next], &child_mask, sigfd)) {
 				fprintf(stderr, "upcilab: fork: %s\n", strerror(errno));
 				rc = -1;
 				break;
@@ -188,7 +203,8 @@ int par_run(const struct par_job *jobs, size_t n,
 		reap(&r);
 	}
 	for (; next < n; next++)
-		ops->done(next, -1, ops->ctx);
+		ops->done(order[next], -1, ops->ctx);
+	free(order);
 	close(sigfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(r.pid);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Runs jobs in child processes, as many at once as a limit and the
- * machine's CPUs and memory allow (upcilab -j). Jobs start in their order;
- * one that does not fit waits for the running ones to make room, and one
+ * machine's CPUs and memory allow (upcilab -j). Jobs start longest first
+ * (by their expected cost; equal ones in their order), so the long ones do
+ * not end the run alone; one that does not fit waits for the running ones
+ * to make room, and one
  * larger than the whole machine runs alone. A signal (SIGINT, SIGTERM,
  * SIGHUP) stops the launching, is passed to the running children, and the
  * run waits for them; each child gets SIGTERM when the parent dies, so a
@@ -17,6 +19,7 @@
 struct par_job {
 	int cpus;		/* what the job occupies while it runs */
 	long mem_mb;
+	double cost;		/* expected seconds: the longest start first */
 };
 
 struct par_limits {

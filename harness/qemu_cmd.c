@@ -65,6 +65,8 @@ void qemu_build_argv(const struct scenario *scn, const struct qemu_opts *o,
 	strv_add(argv, o->initrd);
 
 	buf_addf(&cmdline, "%s", GUEST_BASE_CMDLINE);
+	if (scn->cpus > 1)
+		buf_addf(&cmdline, " %s", GUEST_SMP_CMDLINE);
 	if (*o->viommu->cmdline)
 		buf_addf(&cmdline, " %s", o->viommu->cmdline);
 	if (scn->cmdline.len)

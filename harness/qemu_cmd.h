@@ -32,6 +32,21 @@ struct qemu_opts {
 #define GUEST_BASE_CMDLINE \
 	"console=ttyS0 panic=-1 no_timer_check rdinit=/init"
 
+/*
+ * A guest with several vCPUs boots on one and /init brings the others
+ * online. QEMU 7.2's multi-threaded TCG can link a translation block it
+ * read while another vCPU thread was storing to the same code: the kernel
+ * patches its text at run time (static keys, through int3), and a vCPU
+ * that translated a half-patched site keeps running its int3 after the
+ * patch is over: "Oops: int3" in sched_clock_idle_wakeup_event, when
+ * late_initcall marks sched_clock stable while the other vCPU idles. So
+ * the boot's own patching happens with one vCPU online, the IPI-shorthand
+ * key (flipped when CPUs come and go) stays off, and tsc=reliable keeps
+ * the TSC sync check and watchdog of a loaded host from flipping
+ * sched_clock's key back mid-test.
+ */
+#define GUEST_SMP_CMDLINE "maxcpus=1 no_ipi_broadcast=1 tsc=reliable"
+
 void qemu_build_argv(const struct scenario *scn, const struct qemu_opts *o,
 		     struct strv *argv);
 

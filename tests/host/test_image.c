@@ -105,6 +105,20 @@ TEST(init_exports_the_scenarios_env)
 	free(s);
 }
 
+TEST(init_brings_an_smp_guests_vcpus_online_before_the_modules)
+{
+	char *s = init_for(_metadata, "cpus 2\ntest t\n", "upci", "upci.ko");
+	const char *online = strstr(s, "/sys/devices/system/cpu/cpu[0-9]*/online");
+
+	ASSERT_NE(NULL, online);
+	EXPECT_LT(online - s, offset_of(s, "\nload upci.ko"));
+	EXPECT_NE(NULL, strstr(s, "|| fail \"bring ${c%/online} online\""));
+	free(s);
+	s = init_for(_metadata, "cpus 1\ntest t\n", "upci", "upci.ko");
+	EXPECT_EQ(NULL, strstr(s, "/online"));
+	free(s);
+}
+
 TEST(init_passes_module_parameters_to_insmod)
 {
 	char *s = init_for(_metadata,

@@ -25,6 +25,8 @@ struct rec {
 	int (*run)(size_t i, void *ctx);
 	int signal_at_progress;	/* send SIGTERM to ourselves at this call */
 	int sleep_ms;
+	size_t started[MAXJ];	/* the jobs seen running, in order */
+	size_t nstarted;
 };
 
 static void sleep_ms(int ms)
@@ -76,8 +78,15 @@ static void progress(const size_t *running, size_t nrunning, size_t ndone,
 {
 	struct rec *r = ctx;
 
-	(void)running;
 	(void)ndone;
+	for (size_t k = 0; k < nrunning; k++) {
+		size_t seen = 0;
+
+		while (seen < r->nstarted && r->started[seen] != running[k])
+			seen++;
+		if (seen == r->nstarted && r->nstarted < MAXJ)
+			r->started[r->nstarted++] = running[k];
+	}
 	if (nrunning > r->max_running)
 		r->max_running = nrunning;
 	if (++r->progress_calls == r->signal_at_progress)
@@ -126,9 +135,26 @@ TEST(max_jobs_bounds_them_too)
 	EXPECT_EQ(1, r.max_running);
 }
 
+TEST(the_longest_start_first_equal_ones_in_their_order)
+{
+	struct par_job jobs[5] = {
+		{ 1, 100, 3 }, { 1, 100, 40 }, { 1, 100, 3 }, { 1, 100, 0 }, { 1, 100, 7.5 },
+	};
+	struct rec r = { .run = run_sleep, .sleep_ms = 200 };
+	const size_t want[5] = { 1, 4, 0, 2, 3 };
+
+	EXPECT_EQ(0, go(&r, jobs, 5,
+			(struct par_limits){ .max_jobs = 1, .cpus = 8, .mem_mb = 1000 }));
+	ASSERT_EQ(5, r.nstarted);
+	for (int i = 0; i < 5; i++) {
+		EXPECT_EQ(want[i], r.started[i]);
+		EXPECT_EQ(1, r.ndone[i]);
+	}
+}
+
 TEST(memory_bounds_them_too)
 {
-	struct par_job big[3] = { { 1, 600 }, { 1, 600 }, { 1, 300 } };
+	struct par_job big[3] = { { 1, 600, 0 }, { 1, 600, 0 }, { 1, 300, 0 } };
 	struct rec r = { .run = run_sleep, .sleep_ms = 1500 };
 
 	EXPECT_EQ(0, go(&r, big, 3, (struct par_limits){ .cpus = 8, .mem_mb = 1000 }));
@@ -137,7 +163,7 @@ TEST(memory_bounds_them_too)
 
 TEST(a_job_larger_than_the_machine_runs_alone)
 {
-	struct par_job jobs[3] = { { 1, 100 }, { 4, 100 }, { 1, 100 } };
+	struct par_job jobs[3] = { { 1, 100, 0 }, { 4, 100, 0 }, { 1, 100, 0 } };
 	struct rec r = { .run = run_sleep, .sleep_ms = 1500 };
 
 	EXPECT_EQ(0, go(&r, jobs, 3, (struct par_limits){ .cpus = 2, .mem_mb = 1000 }));

@@ -169,6 +169,20 @@ TEST_F(cmd, memory_and_cpus_from_the_scenario)
 	EXPECT_EQ(1, count_arg(&self->argv, "-m"));
 }
 
+TEST_F(cmd, smp_guests_boot_on_one_vcpu)
+{
+	build(_metadata, self, "cpus 2\ncmdline quiet\n", &base_opts);
+	EXPECT_STREQ(GUEST_BASE_CMDLINE " " GUEST_SMP_CMDLINE " intel_iommu=on quiet",
+		     value_of(&self->argv, "-append"));
+	EXPECT_NE(NULL, strstr(GUEST_SMP_CMDLINE, "maxcpus=1"));
+}
+
+TEST_F(cmd, up_guests_keep_the_base_cmdline)
+{
+	build(_metadata, self, "cpus 1\n", &base_opts);
+	EXPECT_EQ(NULL, strstr(value_of(&self->argv, "-append"), "maxcpus"));
+}
+
 TEST_F(cmd, append_is_base_then_scenario_then_extra)
 {
 	struct qemu_opts o = base_opts;
