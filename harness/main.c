@@ -265,19 +265,44 @@ static char *guest_kernel(const struct config *cfg)
 	return kernel;
 }
 
+/*
+ * Where the KVM probe keeps its verdict: in the cache, one directory per
+ * kernel, so a fresh clone (as CI makes) does not probe again after the
+ * first run since the host booted; the work directory if the cache is
+ * not writable.
+ */
+static char *kvm_probe_dir(const struct config *cfg, const char *kernel)
+{
+	char *flat = xstrdup(kernel), *dir;
+
+	for (char *c = flat; *c; c++)
+		if (*c == '/')
+			*c = '_';
+	dir = xasprintf("%s/kvm-probe/%s", cache_dir(), flat);
+	free(flat);
+	if (mkdir_p(dir) || access(dir, W_OK)) {
+		free(dir);
+		mkdir_p(cfg->work_dir);
+		dir = xstrdup(cfg->work_dir);
+	}
+	return dir;
+}
+
 static void pick_accel(struct config *cfg)
 {
 	char *kernel = guest_kernel(cfg);
 	/* --accel kvm asks again; auto trusts this boot's kept verdict */
 	struct kvm_probe kp = {
 		.qemu = cfg->qemu, .kernel = kernel, .busybox = cfg->busybox,
-		.workdir = cfg->work_dir, .fresh = !strcmp(cfg->accel, "kvm"),
+		.fresh = !strcmp(cfg->accel, "kvm"),
 	};
 	struct buf why = { 0 };
+	char *dir = NULL;
 
 	if (!strcmp(cfg->accel, "tcg"))
 		goto out;
-	mkdir_p(cfg->work_dir);
+	dir = kvm_probe_dir(cfg, kernel);
+	kp.workdir = dir;
 	cfg->kvm = kvm_usable(&kp, &why);
 	if (cfg->kvm) {
 		if (cfg->verbose)
@@ -289,6 +314,7 @@ static void pick_accel(struct config *cfg)
 	}
 out:
 	buf_free(&why);
+	free(dir);
 	free(kernel);
 }
 
@@ -873,7 +899,8 @@ static int cmd_shell(struct config *cfg, struct scenario *scn)
 	struct buf err = { 0 };
 	struct vm_paths p;
 
-	if (check_host(cfg) || choose_qemu(cfg, scn, 1))
+	if (viommu_fits(scn, viommu->name) || check_host(cfg) ||
+	    choose_qemu(cfg, scn, 1))
 		return EXIT_USAGE;
 	pick_accel(cfg);
 	vm_paths_make(cfg, label, &p);

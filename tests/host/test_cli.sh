@@ -45,7 +45,7 @@ expect() {
 
 S=(--scenarios "$work/scn" --guest "$work/guest")
 echo "TAP version 13"
-echo "1..39"
+echo "1..40"
 expect no_command 2 '^usage: upcilab'
 expect help 0 '^usage: upcilab' --help
 expect unknown_command 2 "unknown command 'frob'" frob
@@ -58,6 +58,9 @@ expect empty_viommu_list 2 "unknown vIOMMU ''" --viommu '' run
 expect viommu_into_a_taken_slot 2 \
 	"slot1: amd-iommu puts its PCI function at root slot 01, where 'a' is \\($work/scn/slot1.scenario:1\\); list amd-iommu on the scenario's viommu line" \
 	"${S[@]}" --viommu amd-iommu run slot1
+expect shell_viommu_into_a_taken_slot 2 \
+	"slot1: virtio-iommu puts its PCI function at root slot 01, where 'a' is" \
+	"${S[@]}" --viommu virtio-iommu shell slot1
 expect list_shows_viommus 0 "^good .*viommus=intel-iommu" --scenarios "$work/only-good" --guest "$work/empty" list
 expect bad_accel 2 "--accel takes auto, kvm or tcg, not 'fast'" --accel fast run
 expect bad_timeout_scale 2 "--timeout-scale takes a whole number from 1 to 100, not '0'" --timeout-scale 0 run
