@@ -119,7 +119,7 @@ $(B)/tests-kmod/%.ko: tests/kmod/%.c $(TKMOD_SRCS) tests/kmod/Kbuild include/moc
 check-kmod: $(KMOD_KOS) $(TKMOD_KOS)
 	@out=$$($(CHECKPATCH) -f $(KMOD_SRCS) $(TKMOD_SRCS) 2>&1); \
 	if [ -n "$$out" ]; then echo "$$out"; echo "checkpatch --strict: not clean"; exit 1; fi
-	@out=$$( ($(KBUILD) C=2 CHECK=sparse modules; $(TKBUILD) C=2 CHECK=sparse modules) 2>&1 | grep -E ': (warning|error):'); \
+	+@out=$$( ($(KBUILD) C=2 CHECK=sparse modules; $(TKBUILD) C=2 CHECK=sparse modules) 2>&1 | grep -E ': (warning|error):'); \
 	if [ -n "$$out" ]; then echo "$$out"; echo "sparse: not clean"; exit 1; fi
 	@echo "check-kmod: checkpatch --strict, sparse and W=1 are clean"
 
@@ -169,8 +169,10 @@ bench: deps
 	@$(MAKE) --no-print-directory all qemu
 	$(UPCILAB) $(UPCILAB_FLAGS) run bench
 
+# The builds and checks run $(NPROC) at a time; the VMs bring their own -j.
+NPROC := $(shell nproc)
 test: deps
-	@$(MAKE) --no-print-directory all qemu unit $(if $(KMOD_SRCS),check-kmod) lint-workflows
+	@$(MAKE) --no-print-directory -j$(NPROC) all qemu unit $(if $(KMOD_SRCS),check-kmod) lint-workflows
 	@$(MAKE) --no-print-directory vms VIOMMU=$(VIOMMU_DEFAULT)
 	@$(MAKE) --no-print-directory test-sanitize
 

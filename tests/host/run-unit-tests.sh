@@ -1,20 +1,31 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs the host unit test binaries given as arguments (kselftest harness),
-# streaming their TAP, and sums their "# Totals:" lines into one summary:
+# all at once (most of their time is sleeping children and timeouts), then
+# prints their TAP in argument order and sums their "# Totals:" lines:
 #   unit: N passed, N failed, N skipped
 # xfail counts as passed, xpass and error as failed. Exits non-zero if a case
 # failed, or a binary exited non-zero or printed no Totals line.
 set -u
 
 pass=0 fail=0 skip=0 broken=0
-out=$(mktemp) || exit 1
-trap 'rm -f "$out"' EXIT
+dir=$(mktemp -d) || exit 1
+trap 'rm -rf "$dir"' EXIT
 
+i=0
 for bin in "$@"; do
+	i=$((i + 1))
+	{ "$bin" >"$dir/$i.out" 2>&1; echo $? >"$dir/$i.rc"; } &
+done
+wait
+
+i=0
+for bin in "$@"; do
+	i=$((i + 1))
+	out=$dir/$i.out
 	echo "# unit: $bin"
-	"$bin" 2>&1 | tee "$out"
-	rc=${PIPESTATUS[0]}
+	cat "$out"
+	rc=$(cat "$dir/$i.rc")
 	totals=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\) xfail:\([0-9]*\) xpass:\([0-9]*\) skip:\([0-9]*\) error:\([0-9]*\).*/\1 \2 \3 \4 \5 \6/p' "$out" | tail -n 1)
 	if [ -z "$totals" ]; then
 		echo "# unit: $bin printed no Totals line (exit status $rc)"
