@@ -169,10 +169,12 @@ bench: deps
 	@$(MAKE) --no-print-directory all qemu
 	$(UPCILAB) $(UPCILAB_FLAGS) run bench
 
-# The builds and checks run $(NPROC) at a time; the VMs bring their own -j.
+# The builds and checks run $(NPROC) at a time; the unit tests after QEMU
+# is built (some run it); the VMs bring their own -j.
 NPROC := $(shell nproc)
 test: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) all qemu unit $(if $(KMOD_SRCS),check-kmod) lint-workflows
+	@$(MAKE) --no-print-directory -j$(NPROC) all qemu $(if $(KMOD_SRCS),check-kmod) lint-workflows
+	@$(MAKE) --no-print-directory -j$(NPROC) unit
 	@$(MAKE) --no-print-directory vms VIOMMU=$(VIOMMU_DEFAULT)
 	@$(MAKE) --no-print-directory test-sanitize
 
