@@ -176,6 +176,7 @@ test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all qemu $(if $(KMOD_SRCS),check-kmod) lint-workflows
 	@$(MAKE) --no-print-directory -j$(NPROC) unit
 	@$(MAKE) --no-print-directory vms VIOMMU=$(VIOMMU_DEFAULT)
+	@tests/host/repro_smoke.sh $(UPCILAB) $(UPCILAB_FLAGS)
 	@$(MAKE) --no-print-directory test-sanitize
 
 # The stock-kernel VMs, several at once (upcilab -j); SHARD=I/N runs one

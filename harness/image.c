@@ -34,9 +34,12 @@ static const char init_head[] =
 	"load() { insmod \"/lib/modules/$@\" || fail \"insmod $*\"; }\n"
 	"bind() { upcilab-guest bind \"$1\" \"$2\" || fail \"bind $1 to $2\"; }\n"
 	"run() {\n"
-	"\tsay \"# upcilab: begin $1 $2\"\n"
-	"\t\"/tests/$2\" >$K 2>&1\n"
-	"\tsay \"# upcilab: end $1 $2 exit=$?\"\n"
+	"\tn=$1 t=$2; shift 2\n"
+	"\tsay \"# upcilab: begin $n $t\"\n"
+	"\t\"/tests/$t\" \"$@\" >$K 2>&1\n"
+	"\trc=$?\n"
+	"\tsay \"# upcilab: end $n $t exit=$rc\"\n"
+	"\treturn $rc\n"
 	"}\n"
 	"say '# upcilab: init'\n"
 	/* sanitizer kernels: leaks from before the tests are not theirs */
@@ -89,6 +92,33 @@ static const char cpus_online[] =
 	"for c in /sys/devices/system/cpu/cpu[0-9]*/online; do\n"
 	"\t[ \"$(cat $c)\" = 1 ] || echo 1 >$c || fail \"bring ${c%/online} online\"\n"
 	"done\n";
+
+/*
+ * upcilab repro: the IOMMU tracepoints on before the tests (their buffer
+ * goes to the console after them, between markers), and runs that stop at
+ * the first failure or new IOMMU fault line in the kernel log.
+ */
+static const char trace_on[] =
+	"T=/sys/kernel/tracing\n"
+	"mount -t tracefs tracefs $T 2>/dev/null\n"
+	"echo 8192 >$T/buffer_size_kb\n"
+	"echo 1 >$T/events/iommu/enable || fail 'enable the iommu tracepoints'\n";
+static const char trace_dump[] =
+	"echo 0 >$T/tracing_on\n"
+	"echo '# upcilab: guest-trace begin'\n"
+	"cat $T/trace\n"
+	"echo '# upcilab: guest-trace end'\n";
+static const char until_fail[] =
+	"faults() { dmesg | grep -cE 'DMAR: \\[DMA|IO_PAGE_FAULT|page fault from EP'; }\n"
+	"again() {\n"
+	"\tif [ -n \"$stop\" ]; then\n"
+	"\t\tsay \"# upcilab: skip $1 $2 stopped after $stop\"\n"
+	"\t\treturn\n"
+	"\tfi\n"
+	"\tf=$(faults)\n"
+	"\trun \"$@\" || stop=\"run $1 failed\"\n"
+	"\t[ -n \"$stop\" ] || [ \"$(faults)\" = \"$f\" ] || stop=\"run $1 logged an IOMMU fault\"\n"
+	"}\n";
 
 static const char init_shell[] =
 	"upcilab-guest table\n"
@@ -155,8 +185,18 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 	}
 	buf_addf(&b, "upcilab-guest table >$K\n");
 	buf_add(&b, init_shell, strlen(init_shell));
-	for (size_t i = 0; i < scn->ntests; i++)
-		buf_addf(&b, "run %zu %s\n", i + 1, scn->tests[i].name);
+	if (scn->trace_iommu)
+		buf_add(&b, trace_on, strlen(trace_on));
+	if (scn->until_fail)
+		buf_add(&b, until_fail, strlen(until_fail));
+	for (size_t i = 0; i < scn->ntests; i++) {
+		const struct scn_test *t = &scn->tests[i];
+
+		buf_addf(&b, "%s %zu %s%s%s\n", scn->until_fail ? "again" : "run",
+			 i + 1, t->name, t->args ? " " : "", t->args ? t->args : "");
+	}
+	if (scn->trace_iommu)
+		buf_add(&b, trace_dump, strlen(trace_dump));
 	buf_add(&b, leak_check_head, strlen(leak_check_head));
 	if (scn->host_root)
 		buf_addf(&b, "\tumount -l /host; umount /host-fs\n");

@@ -25,6 +25,7 @@
 #include "qemu_build.h"
 #include "qemu_cmd.h"
 #include "parallel.h"
+#include "repro.h"
 #include "report.h"
 #include "merge.h"
 #include "report_github.h"
@@ -74,6 +75,8 @@ struct config {
 	int shard, shards;	/* --shard I/N */
 	const char *durations;	/* --durations */
 	bool in_child;		/* a -j child: the parent shows progress */
+	bool results_opt;	/* --results given */
+	struct repro_opts repro;	/* --runs, --until-fail */
 };
 
 static void usage(FILE *out)
@@ -87,6 +90,11 @@ static void usage(FILE *out)
 	      "                      the tests are not run (they are in /tests)\n"
 	      "  merge DIR...        join the result directories of every shard of a\n"
 	      "                      run (--shard) into one in --results\n"
+	      "  repro SCENARIO TEST[.CASE]\n"
+	      "                      run one test of a scenario, or one kselftest\n"
+	      "                      case of it (FIXTURE.NAME as its KTAP names\n"
+	      "                      it), with the guest's IOMMU tracepoints on;\n"
+	      "                      results in build/repro unless --results\n"
 	      "\n"
 	      "A SCENARIO is a name in the scenario directory or a path to a file.\n"
 	      "\n"
@@ -115,6 +123,9 @@ static void usage(FILE *out)
 	      "                      directory's durations file; default: the scenario\n"
 	      "                      directory's, if it has one)\n"
 	      "  -v, --verbose       show every test case and echo the guest console\n"
+	      "      --runs N        repro: run the test N times (1-1000, default 1)\n"
+	      "      --until-fail    repro: stop at the first run that fails or\n"
+	      "                      logs an IOMMU fault\n"
 	      "      --scenarios DIR scenario directory (default tests/scenarios)\n"
 	      "      --guest DIR     guest test binaries (default build/guest)\n"
 	      "      --kmod DIR      modules built from kmod/ (default build/kmod)\n"
@@ -863,6 +874,61 @@ static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
 	return t.fail || st.broken ? EXIT_FAILED : 0;
 }
 
+/* run, then the guest's trace beside the VM's logs, and how to run it again */
+static int cmd_repro(struct config *cfg, struct scenario *scn,
+		     const char *target)
+{
+	struct repro_opts o = cfg->repro;
+	const char *drivers[SCN_MAX_DRIVERS], *viommus[VIOMMU_MAX];
+	char *owned, *owned_v, *label, *dir, *path, *console, *trace;
+	const char *driver, *viommu;
+	struct buf err = { 0 };
+	int ret;
+
+	if (!o.runs)
+		o.runs = 1;
+	driver = drivers_for_run(scn->drivers, scn->ndrivers, cfg->driver,
+				 drivers, &owned) ? drivers[0] : "none";
+	viommu = namelist_select(scn->viommus, scn->nviommus, cfg->viommu,
+				 viommus, &owned_v) ? viommus[0] : VIOMMU_DEFAULT;
+	if (repro_prepare(scn, target, &o, &err)) {
+		fprintf(stderr, "upcilab: repro: %s\n", err.s);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	cfg->driver = driver;
+	cfg->viommu = viommu;
+	if (!cfg->results_opt)
+		cfg->results_dir = "build/repro";
+	ret = cmd_run(cfg, scn, 1);
+	label = vm_label(scn, driver, viommu);
+	dir = vm_log_dir(cfg, label);
+	path = xasprintf("%s/console.log", dir);
+	console = read_file(path, NULL);
+	trace = repro_guest_trace(console);
+	free(path);
+	path = xasprintf("%s/guest-trace.txt", dir);
+	if (trace && !write_file(path, trace, strlen(trace), 0644))
+		fprintf(stderr, "upcilab: repro: the guest's IOMMU trace: %s\n", path);
+	else
+		fprintf(stderr, "upcilab: repro: no guest IOMMU trace in %s/console.log\n", dir);
+	fprintf(stderr, "upcilab: repro: QEMU's vIOMMU fault trace: %s/qemu.log; console: %s/console.log\n",
+		dir, dir);
+	fprintf(stderr, "upcilab: repro: again: upcilab --driver %s --viommu %s%s%.0d%s repro %s %s\n",
+		driver, viommu, o.runs > 1 ? " --runs " : "", o.runs > 1 ? o.runs : 0,
+		o.until_fail ? " --until-fail" : "", scn->path, target);
+	free(trace);
+	free(console);
+	free(path);
+	free(dir);
+	free(label);
+out:
+	buf_free(&err);
+	free(owned);
+	free(owned_v);
+	return ret;
+}
+
 static int cmd_list(struct scenario *scns, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -949,7 +1015,7 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_SCN = 256, OPT_GUEST, OPT_KMOD, OPT_RESULTS, OPT_WORK,
 	       OPT_KERNEL, OPT_QEMU, OPT_TEST_KMOD, OPT_TIMEOUT_SCALE,
-	       OPT_SHARD, OPT_DURATIONS };
+	       OPT_SHARD, OPT_DURATIONS, OPT_RUNS, OPT_UNTIL_FAIL };
 	static const struct option opts[] = {
 		{ "driver", required_argument, NULL, 'd' },
 		{ "viommu", required_argument, NULL, 'I' },
@@ -970,6 +1036,8 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 		{ "timeout-scale", required_argument, NULL, OPT_TIMEOUT_SCALE },
 		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "durations", required_argument, NULL, OPT_DURATIONS },
+		{ "runs", required_argument, NULL, OPT_RUNS },
+		{ "until-fail", no_argument, NULL, OPT_UNTIL_FAIL },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -1031,6 +1099,7 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 			break;
 		case OPT_RESULTS:
 			cfg->results_dir = optarg;
+			cfg->results_opt = true;
 			break;
 		case OPT_WORK:
 			cfg->work_dir = optarg;
@@ -1062,6 +1131,14 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 				return -1;
 			}
 			cfg->durations = optarg;
+			break;
+		case OPT_RUNS:
+			if (parse_count("--runs", optarg, REPRO_MAX_RUNS,
+					&cfg->repro.runs))
+				return -1;
+			break;
+		case OPT_UNTIL_FAIL:
+			cfg->repro.until_fail = true;
 			break;
 		default:
 			return -1;
@@ -1120,9 +1197,17 @@ int main(int argc, char **argv)
 		cfg.kver = xstrdup(UPCI_KVER);
 	cmd = argv[optind++];
 	if (strcmp(cmd, "run") && strcmp(cmd, "list") && strcmp(cmd, "shell") &&
-	    strcmp(cmd, "merge")) {
-		fprintf(stderr, "upcilab: unknown command '%s' (run, list, shell, merge; see --help)\n",
+	    strcmp(cmd, "merge") && strcmp(cmd, "repro")) {
+		fprintf(stderr, "upcilab: unknown command '%s' (run, list, shell, merge, repro; see --help)\n",
 			cmd);
+		return EXIT_USAGE;
+	}
+	if ((cfg.repro.runs || cfg.repro.until_fail) && strcmp(cmd, "repro")) {
+		fprintf(stderr, "upcilab: --runs and --until-fail are for repro\n");
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "repro") && argc - optind != 2) {
+		fprintf(stderr, "upcilab: repro takes a scenario and a test: repro SCENARIO TEST[.CASE]\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "merge")) {
@@ -1143,7 +1228,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "upcilab: list takes no arguments\n");
 		return EXIT_USAGE;
 	}
-	for (int i = optind; i < argc; i++) {
+	for (int i = optind; i < (strcmp(cmd, "repro") ? argc : optind + 1); i++) {
 		char *p = scenario_path(&cfg, argv[i]);
 
 		strv_add(&paths, p);
@@ -1166,6 +1251,8 @@ int main(int argc, char **argv)
 		ret = cmd_list(scns, paths.n);
 	else if (!strcmp(cmd, "shell"))
 		ret = cmd_shell(&cfg, &scns[0]);
+	else if (!strcmp(cmd, "repro"))
+		ret = cmd_repro(&cfg, &scns[0], argv[optind + 1]);
 	else
 		ret = cmd_run(&cfg, scns, paths.n);
 out:

@@ -655,8 +655,11 @@ void scenario_free(struct scenario *scn)
 		strv_free(&scn->devs[i].opts);
 	}
 	free(scn->devs);
-	for (size_t i = 0; i < scn->ntests; i++)
+	for (size_t i = 0; i < scn->ntests; i++) {
 		free(scn->tests[i].name);
+		free(scn->tests[i].args);
+		free(scn->tests[i].title);
+	}
 	free(scn->tests);
 	*scn = (struct scenario){ 0 };
 }

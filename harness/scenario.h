@@ -35,6 +35,8 @@ struct scn_test {
 	char *name;
 	int timeout_s;
 	int line;
+	char *args;		/* upcilab repro: the binary's arguments, or NULL */
+	char *title;		/* its result's name, if not the binary's */
 };
 
 struct scenario {
@@ -59,6 +61,10 @@ struct scenario {
 	size_t ndevs;
 	struct scn_test *tests;
 	size_t ntests;
+	/* upcilab repro (repro.h): the guest's IOMMU tracepoints, and runs
+	 * that stop at the first failure or new IOMMU fault */
+	bool trace_iommu;
+	bool until_fail;
 };
 
 /*

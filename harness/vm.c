@@ -187,10 +187,24 @@ static void end_test(struct run *r, int n, const char *name, int code)
 	r->cur = -1;
 }
 
+/* "skip N NAME WHY": a test the guest chose not to run (repro --until-fail) */
+static void skip_test(struct run *r, int n, const char *name, const char *why)
+{
+	int i = n - 1;
+
+	if (r->cur >= 0 || i != r->next || (size_t)i >= r->spec->ntests ||
+	    strcmp(name, r->spec->tests[i].name)) {
+		set_error(r, "guest protocol: unexpected 'skip %d %s'", n, name);
+		return;
+	}
+	r->next = i + 1;
+	node_set(test_node(r, i), RES_SKIP, *why ? why : "skipped by the guest");
+}
+
 static void proto_line(struct run *r, const char *cmd)
 {
 	char name[256];
-	int n, code;
+	int n, code, at = 0;
 
 	if (!strcmp(cmd, "init")) {
 		progress(r, "init after %.1fs", now_s() - r->t0);
@@ -200,6 +214,8 @@ static void proto_line(struct run *r, const char *cmd)
 		begin_test(r, n, name);
 	} else if (sscanf(cmd, "end %d %255s exit=%d", &n, name, &code) == 3) {
 		end_test(r, n, name, code);
+	} else if (sscanf(cmd, "skip %d %255s %n", &n, name, &at) == 2 && at) {
+		skip_test(r, n, name, cmd + at);
 	} else if (str_starts(cmd, FAULT_TRACE_CMD)) {
 		strv_add(&r->faults, cmd + strlen(FAULT_TRACE_CMD));
 	} else if (!strcmp(cmd, "done")) {
@@ -471,7 +487,8 @@ static int setup(struct run *r, const char *name)
 
 	r->res->root = node_new(name);
 	for (size_t i = 0; i < s->ntests; i++)
-		node_add(r->res->root, s->tests[i].name);
+		node_add(r->res->root, s->tests[i].title ? s->tests[i].title :
+				       s->tests[i].name);
 	r->con.fd = open_fifo(s->console_fifo);
 	r->ktap.fd = open_fifo(s->ktap_fifo);
 	if (r->con.fd < 0 || r->ktap.fd < 0) {

@@ -115,6 +115,20 @@ skip)
 	done
 	say "# upcilab: done"
 	exit 0 ;;
+guest_skip)
+	boot
+	set -- ${FAKE_TESTS:-}
+	one_test 1 "$1" 1
+	say "# upcilab: skip 2 $2 stopped after run 1 failed"
+	say "# upcilab: skip 3 $3 stopped after run 1 failed"
+	say "# upcilab: done"
+	exit 0 ;;
+skip_out_of_order)
+	boot
+	set -- ${FAKE_TESTS:-}
+	say "# upcilab: skip 2 $2 why"
+	say "# upcilab: done"
+	exit 0 ;;
 out_of_order)
 	boot
 	set -- ${FAKE_TESTS:-}

@@ -368,11 +368,13 @@ TEST(init_speaks_the_results_protocol)
 {
 	char *s = init_for(_metadata, lab, "vfio-pci", "");
 
-	EXPECT_NE(NULL, strstr(s, "say \"# upcilab: begin $1 $2\""));
-	EXPECT_NE(NULL, strstr(s, "say \"# upcilab: end $1 $2 exit=$?\""));
+	EXPECT_NE(NULL, strstr(s, "n=$1 t=$2; shift 2\n"));
+	EXPECT_NE(NULL, strstr(s, "say \"# upcilab: begin $n $t\""));
+	EXPECT_NE(NULL, strstr(s, "say \"# upcilab: end $n $t exit=$rc\""));
 	EXPECT_NE(NULL, strstr(s, "say \"# upcilab: setup-failed $*\""));
 	EXPECT_NE(NULL, strstr(s, "K=/dev/ttyS1\n"));
-	EXPECT_NE(NULL, strstr(s, "\"/tests/$2\" >$K 2>&1"));
+	/* a test's arguments (upcilab repro) follow its name */
+	EXPECT_NE(NULL, strstr(s, "\"/tests/$t\" \"$@\" >$K 2>&1\n\trc=$?\n"));
 	free(s);
 }
 

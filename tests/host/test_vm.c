@@ -361,6 +361,23 @@ TEST_F(vm, setup_failure_fails_every_test)
 	expect_tally(_metadata, &self->res, 0, 3, 0);
 }
 
+/* upcilab repro --until-fail: the runs after a failure are skipped, with why */
+TEST_F(vm, guest_skips_keep_their_reason)
+{
+	run(_metadata, self, "guest_skip");
+	EXPECT_NULL(self->res.error);
+	expect_test(_metadata, &self->res, "alpha", RES_FAIL, "exit status 1");
+	expect_test(_metadata, &self->res, "beta", RES_SKIP, "stopped after run 1 failed");
+	expect_test(_metadata, &self->res, "gamma", RES_SKIP, "stopped after run 1 failed");
+	expect_tally(_metadata, &self->res, 1, 1, 2);	/* alpha's one case passed */
+}
+
+TEST_F(vm, out_of_order_skip_is_a_protocol_error)
+{
+	run(_metadata, self, "skip_out_of_order");
+	expect_error(_metadata, &self->res, "guest protocol: unexpected 'skip 2 beta'");
+}
+
 TEST_F(vm, out_of_order_begin_is_a_protocol_error)
 {
 	run(_metadata, self, "out_of_order");

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "repro.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TRACE_BEGIN "# upcilab: guest-trace begin"
+#define TRACE_END "# upcilab: guest-trace end"
+
+static bool case_name_ok(const char *c)
+{
+	if (!*c || *c == '.' || c[strlen(c) - 1] == '.')
+		return false;
+	for (; *c; c++)
+		if (!(*c == '_' || *c == '.' || *c == '-' ||
+		      (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
+		      (*c >= 'A' && *c <= 'Z')))
+			return false;
+	return true;
+}
+
+int repro_prepare(struct scenario *scn, const char *target,
+		  const struct repro_opts *o, struct buf *err)
+{
+	const char *dot = strchr(target, '.');
+	size_t len = dot ? (size_t)(dot - target) : strlen(target);
+	struct scn_test *found = NULL, *runs;
+
+	for (size_t i = 0; i < scn->ntests && !found; i++)
+		if (strlen(scn->tests[i].name) == len &&
+		    !strncmp(scn->tests[i].name, target, len))
+			found = &scn->tests[i];
+	if (!found) {
+		buf_addf(err, "%s has no test '%.*s' (its tests:", scn->name,
+			 (int)len, target);
+		for (size_t i = 0; i < scn->ntests; i++)
+			buf_addf(err, "%s %s", i ? "," : "", scn->tests[i].name);
+		buf_addf(err, "%s)", scn->ntests ? "" : " none");
+		return -1;
+	}
+	if (dot && !case_name_ok(dot + 1)) {
+		buf_addf(err, "'%s' is not a kselftest case name (NAME, FIXTURE.NAME or FIXTURE.VARIANT.NAME)",
+			 dot + 1);
+		return -1;
+	}
+	runs = xcalloc((size_t)o->runs, sizeof(*runs));
+	for (int k = 0; k < o->runs; k++) {
+		runs[k] = (struct scn_test){
+			.name = xstrdup(found->name),
+			.timeout_s = found->timeout_s,
+			.line = found->line,
+			/* NAME: that case in any fixture; else kselftest's full name */
+			.args = !dot ? NULL :
+				strchr(dot + 1, '.') ? xasprintf("-r %s", dot + 1) :
+				xasprintf("-t %s", dot + 1),
+			.title = o->runs > 1 ?
+				 xasprintf("%s run %d", target, k + 1) :
+				 xstrdup(target),
+		};
+	}
+	for (size_t i = 0; i < scn->ntests; i++)
+		free(scn->tests[i].name);
+	free(scn->tests);
+	scn->tests = runs;
+	scn->ntests = (size_t)o->runs;
+	scn->vm_timeout_s = 0;
+	scn->trace_iommu = true;
+	scn->until_fail = o->until_fail;
+	return 0;
+}
+
+char *repro_guest_trace(const char *console)
+{
+	const char *b = console ? strstr(console, TRACE_BEGIN) : NULL;
+	const char *e;
+	struct buf out = { 0 };
+
+	if (!b || !(b = strchr(b, '\n')))
+		return NULL;
+	e = strstr(++b, TRACE_END);
+	if (!e)
+		e = b + strlen(b);
+	/* the serial console's CRLF */
+	for (; b < e; b++)
+		if (*b != '\r')
+			buf_add(&out, b, 1);
+	return out.s ? out.s : xstrdup("");
+}

@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# upcilab repro end to end in one VM (make test): a case that faults on
+# purpose, three runs with --until-fail on upci. The first run must pass
+# and log its IOMMU fault, the other two must be skipped for that reason,
+# and the guest's IOMMU trace must hold the test's mappings.
+# usage: tests/host/repro_smoke.sh UPCILAB [UPCILAB_FLAGS...]
+set -u
+upcilab=$1
+shift
+out=$(mktemp -d) || exit 2
+trap 'rm -rf "$out"' EXIT
+case=edu_dma.dma_to_unmapped_iova_is_blocked_and_logged
+fail=0
+check() {
+	if eval "$2"; then echo "ok $1"; else echo "not ok $1"; fail=1; fi
+}
+
+"$upcilab" "$@" --driver upci --runs 3 --until-fail --results "$out" \
+	repro vfio "$case" >"$out/log" 2>&1
+rc=$?
+dir=$out/vfio-upci
+check "repro exits 0 (status $rc)" '[ "$rc" = 0 ]'
+check "run 1 passed" "grep -qE '^ +ok +$case run 1 ' '$out/log'"
+check "runs 2 and 3 stopped at run 1's fault" \
+	"[ \$(grep -cE '^ +skip +$case run [23] .*stopped after run 1 logged an IOMMU fault' '$out/log') = 2 ]"
+check "the guest trace holds the test's mappings" \
+	"grep -qE 'map: IOMMU: iova=0x[0-9a-f]+ - 0x[0-9a-f]+ paddr=' '$dir/guest-trace.txt'"
+check "it says how to run it again" \
+	"grep -q 'repro: again: upcilab --driver upci --viommu intel-iommu --runs 3 --until-fail repro' '$out/log'"
+[ "$fail" = 0 ] || { echo "# repro output:"; sed 's/^/#   /' "$out/log" | tail -30; }
+echo "repro smoke: $([ "$fail" = 0 ] && echo passed || echo FAILED)"
+exit "$fail"
