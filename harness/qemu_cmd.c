@@ -116,6 +116,11 @@ void qemu_build_argv(const struct scenario *scn, const struct qemu_opts *o,
 		strv_add(argv, "-trace");
 		strv_addf(argv, "enable=%s", o->viommu->fault_trace);
 	}
+	/* upcilab repro: what each mockdma did, descriptor by descriptor */
+	if (scn->trace_iommu) {
+		strv_add(argv, "-trace");
+		strv_add(argv, "enable=mockdma_*");
+	}
 	/* the vIOMMU must exist before the devices it translates for */
 	strv_add(argv, "-device");
 	if (o->viommu->pci_function && !o->viommu->auto_slot)

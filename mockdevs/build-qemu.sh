@@ -60,7 +60,7 @@ progress() { echo "build-qemu: $*" >&2; }
 tree_files() {
 	(cd "$top" && {
 		find mockdevs -maxdepth 1 -type f \( -name '*.c' -o -name '*.h' \
-			-o -name Kconfig -o -name meson.build \)
+			-o -name Kconfig -o -name meson.build -o -name trace-events \)
 		echo include/mockdma.h
 	} | LC_ALL=C sort)
 }
@@ -86,7 +86,7 @@ inputs_hash() {
 
 check_inputs() {
 	local f
-	for f in include/mockdma.h mockdevs/mockdma.c mockdevs/Kconfig mockdevs/meson.build; do
+	for f in include/mockdma.h mockdevs/mockdma.c mockdevs/Kconfig mockdevs/meson.build mockdevs/trace-events; do
 		[ -f "$top/$f" ] || die "$f is missing: there is no device model to build"
 	done
 }
@@ -127,6 +127,19 @@ hook_mockdevs() {
 		printf "\n# upci: mockdevs/build-qemu.sh\nsubdir('mockdevs')\n" >>"$src/hw/misc/meson.build"
 	grep -qxF 'source mockdevs/Kconfig' "$src/hw/misc/Kconfig" ||
 		printf '\n# upci: mockdevs/build-qemu.sh\nsource mockdevs/Kconfig\n' >>"$src/hw/misc/Kconfig"
+	hook_trace_events "$src/hw/misc/trace-events" "$dst/trace-events"
+}
+
+# Our trace events go into hw/misc's (mockdma.c includes its header), as a
+# marked block, rewritten only when it changed (the file regenerates the
+# trace headers of all of hw/misc).
+hook_trace_events() {
+	local list=$1 ours=$2 new
+	new=$(mktemp "$qcache/.trace-events.XXXXXX")
+	sed '/^# upci: mockdevs begin$/,/^# upci: mockdevs end$/d' "$list" >"$new"
+	{ echo '# upci: mockdevs begin'; grep -v '^#' "$ours"; echo '# upci: mockdevs end'; } >>"$new"
+	chmod 644 "$new"
+	if cmp -s "$new" "$list"; then rm -f "$new"; else mv "$new" "$list"; fi
 }
 
 # inputs_sums for the copies in the QEMU tree: what is really built, even

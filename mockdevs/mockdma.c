@@ -30,6 +30,7 @@
 #include "sysemu/dma.h"
 #include "sysemu/sysemu.h"
 
+#include "trace/trace-hw_misc.h"
 #include "mockdma.h"
 
 /* QEMU builds without -Werror; this file is held to it. */
@@ -114,6 +115,12 @@ struct MockDmaState {
 	uint8_t bounce[MOCKDMA_PAGE];
 	uint8_t bounce2[MOCKDMA_PAGE];
 };
+
+/* the device's -device id, for the trace */
+static const char *mockdma_id(MockDmaState *s)
+{
+	return DEVICE(s)->id ? DEVICE(s)->id : "mockdma";
+}
 
 static uint64_t mockdma_dma_mask(const MockDmaState *s)
 {
@@ -458,6 +465,7 @@ static bool mockdma_run_one(MockDmaState *s)
 			 sizeof(d)) != MEMTX_OK) {
 		s->halted = true;
 		mockdma_record_error(s, MOCKDMA_ST_READ_FAULT, addr);
+		trace_mockdma_ring_fault(mockdma_id(s), addr, MOCKDMA_ST_READ_FAULT);
 		return false;
 	}
 	if (s->knobs & MOCKDMA_KNOB_HANG_DMA) {
@@ -466,9 +474,12 @@ static bool mockdma_run_one(MockDmaState *s)
 	}
 	mockdma_desc_from_le(&d);
 	mockdma_execute(s, &d, &r);
+	trace_mockdma_desc(mockdma_id(s), addr, d.opcode, d.flags, d.src, d.dst,
+			   d.len, r.status, r.done, r.fault);
 	if (!mockdma_write_back(s, addr, &r)) {
 		s->halted = true;
 		mockdma_record_error(s, MOCKDMA_ST_WRITE_FAULT, addr);
+		trace_mockdma_ring_fault(mockdma_id(s), addr, MOCKDMA_ST_WRITE_FAULT);
 		return false;
 	}
 	s->ring_head = (s->ring_head + 1) & (s->ring_size - 1);
@@ -534,6 +545,7 @@ static void mockdma_rogue(MockDmaState *s, uint32_t op)
 		s->rogue_status = MOCKDMA_ST_BAD_OP;
 		return;
 	}
+	trace_mockdma_rogue(mockdma_id(s), op, addr, s->rogue_status);
 	if (res != MEMTX_OK)
 		s->fault_iova = addr;
 }

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# upcilab repro end to end in one VM (make test): a case that faults on
-# purpose, three runs with --until-fail on upci. The first run must pass
-# and log its IOMMU fault, the other two must be skipped for that reason,
-# and the guest's IOMMU trace must hold the test's mappings.
+# upcilab repro end to end (make test), on upci. An edu case that faults
+# on purpose, three runs with --until-fail: the first must pass and log
+# its IOMMU fault, the other two must be skipped for that reason, and the
+# guest's IOMMU trace must hold the test's mappings. A mockdma case that
+# faults on purpose: mockdma's own record must show the refused descriptor.
 # usage: tests/host/repro_smoke.sh UPCILAB [UPCILAB_FLAGS...]
 set -u
 upcilab=$1
@@ -28,6 +29,13 @@ check "the guest trace holds the test's mappings" \
 	"grep -qE 'map: IOMMU: iova=0x[0-9a-f]+ - 0x[0-9a-f]+ paddr=' '$dir/guest-trace.txt'"
 check "it says how to run it again" \
 	"grep -q 'repro: again: upcilab --driver upci --viommu intel-iommu --runs 3 --until-fail repro' '$out/log'"
+
+"$upcilab" "$@" --driver upci --results "$out/m" \
+	repro mockdma mockdma_dma.copy_to_unmapped_iova_faults_and_is_logged >>"$out/log" 2>&1
+rc=$?
+check "mockdma repro exits 0 (status $rc)" '[ "$rc" = 0 ]'
+check "mockdma's record shows the descriptor the IOMMU refused" \
+	"grep -qE '^mockdma_desc mdma0: descriptor at 0x[0-9a-f]+ op 1 .* status 3 done 0 fault_iova 0x[0-9a-f]+' '$out/m/mockdma-upci/qemu.log'"
 [ "$fail" = 0 ] || { echo "# repro output:"; sed 's/^/#   /' "$out/log" | tail -30; }
 echo "repro smoke: $([ "$fail" = 0 ] && echo passed || echo FAILED)"
 exit "$fail"

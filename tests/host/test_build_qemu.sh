@@ -17,7 +17,7 @@ trap 'rm -rf "$work"' EXIT
 # A scratch tree with the real script and a stub device model.
 tree=$work/tree
 mkdir -p "$tree/mockdevs" "$tree/include" "$tree/ci"
-cp "$top/mockdevs/build-qemu.sh" "$top/mockdevs/Kconfig" "$top/mockdevs/meson.build" "$tree/mockdevs/"
+cp "$top/mockdevs/build-qemu.sh" "$top/mockdevs/Kconfig" "$top/mockdevs/meson.build" "$top/mockdevs/trace-events" "$tree/mockdevs/"
 cp "$top/ci/cache-dir.sh" "$tree/ci/"
 # pinned to a version the fake archive has, with a newer one beside it
 sed 's/^QEMU_SOURCE_VERSION=.*/QEMU_SOURCE_VERSION=1:7.2+dfsg-1/' "$top/ci/versions" >"$tree/ci/versions"
@@ -56,6 +56,7 @@ dest=$3
 mkdir -p "$dest/hw/misc"
 echo "softmmu_ss.add(when: 'CONFIG_EDU', if_true: files('edu.c'))" >"$dest/hw/misc/meson.build"
 printf 'config EDU\n    bool\n' >"$dest/hw/misc/Kconfig"
+printf 'edu_mmio_read(uint64_t addr) "addr 0x%%" PRIx64\n' >"$dest/hw/misc/trace-events"
 cat >"$dest/configure" <<'C'
 #!/bin/bash
 echo "configure $*" >>"$FAKE_LOG"
@@ -107,7 +108,7 @@ bins() { find "$cache/qemu/bin" -mindepth 1 -maxdepth 1 -type d ! -name '.*' | w
 reset_log() { : >"$work/log"; }
 
 echo "TAP version 13"
-echo "1..23"
+echo "1..25"
 
 reset_log
 bq --check
@@ -150,6 +151,17 @@ check changed_model_recompiles_one_file '[ "$second" != "$first" ] && [ -x "$sec
 check unchanged_files_keep_their_mtime '[ "$(stat -c %Y "$cache/qemu/7.2+dfsg-1/src/hw/misc/mockdevs/Kconfig")" = "$(date -d 2000-01-01 +%s)" ]'
 check hooks_are_added_once '[ "$(grep -cx "subdir('"'mockdevs'"')" "$cache/qemu/7.2+dfsg-1/src/hw/misc/meson.build")" = 1 ] &&
 	[ "$(grep -cx "source mockdevs/Kconfig" "$cache/qemu/7.2+dfsg-1/src/hw/misc/Kconfig")" = 1 ]'
+te=$cache/qemu/7.2+dfsg-1/src/hw/misc/trace-events
+check trace_events_are_added_once_beside_qemus '[ "$(grep -cx "# upci: mockdevs begin" "$te")" = 1 ] &&
+	grep -q "^edu_mmio_read(" "$te" && grep -q "^mockdma_desc(" "$te" &&
+	[ "$(grep -c "^mockdma_desc(" "$te")" = 1 ] && ! grep -q "^# mockdma" "$te"'
+touch -d '2000-01-01' "$te"
+printf 'mockdma_new(int x) "x %%d"\n' >>"$tree/mockdevs/trace-events"
+bq
+check changed_trace_events_rewrite_only_our_block '[ $rc = 0 ] && grep -q "^mockdma_new(" "$te" &&
+	grep -q "^edu_mmio_read(" "$te" && [ "$(grep -cx "# upci: mockdevs end" "$te")" = 1 ] &&
+	[ "$(stat -c %Y "$te")" != "$(date -d 2000-01-01 +%s)" ]'
+sed -i '/^mockdma_new(/d' "$tree/mockdevs/trace-events"
 
 echo '#error boom' >>"$tree/mockdevs/mockdma.c"
 bq

@@ -177,6 +177,19 @@ TEST_F(cmd, smp_guests_boot_on_one_vcpu)
 	EXPECT_NE(NULL, strstr(GUEST_SMP_CMDLINE, "maxcpus=1"));
 }
 
+TEST_F(cmd, repro_traces_mockdma_and_a_run_does_not)
+{
+	struct qemu_opts o = base_opts;
+
+	build(_metadata, self, "", &base_opts);
+	EXPECT_GT(0, pair_index(&self->argv, "-trace", "enable=mockdma_*"));
+	strv_free(&self->argv);
+	self->scn.trace_iommu = true;
+	o.viommu = viommu_lookup(VIOMMU_DEFAULT);
+	qemu_build_argv(&self->scn, &o, &self->argv);
+	EXPECT_LE(0, pair_index(&self->argv, "-trace", "enable=mockdma_*"));
+}
+
 TEST_F(cmd, up_guests_keep_the_base_cmdline)
 {
 	build(_metadata, self, "cpus 1\n", &base_opts);
