@@ -102,7 +102,8 @@ static const char trace_on[] =
 	"T=/sys/kernel/tracing\n"
 	"mount -t tracefs tracefs $T 2>/dev/null\n"
 	"echo 8192 >$T/buffer_size_kb\n"
-	"echo 1 >$T/events/iommu/enable || fail 'enable the iommu tracepoints'\n";
+	"echo 1 >$T/events/iommu/enable || fail 'enable the iommu tracepoints'\n"
+	"[ ! -d $T/events/upci ] || echo 1 >$T/events/upci/enable || fail 'enable the upci tracepoints'\n";
 static const char trace_dump[] =
 	"echo 0 >$T/tracing_on\n"
 	"echo '# upcilab: guest-trace begin'\n"

@@ -27,6 +27,7 @@
 #include <linux/uaccess.h>
 
 #include "upci.h"
+#include "upci_trace.h"
 
 /*
  * Every entry point of the fd runs inside a read section of the device's
@@ -287,7 +288,10 @@ static void upci_device_disable(struct upci_device *udev)
 		if (bridge && !pci_dev_trylock(bridge))
 			goto out_restore;
 		if (pci_dev_trylock(pdev)) {
-			if (!__pci_reset_function_locked(pdev))
+			int ret = __pci_reset_function_locked(pdev);
+
+			trace_upci_reset(pci_name(pdev), "release", ret);
+			if (!ret)
 				udev->needs_reset = false;
 			pci_dev_unlock(pdev);
 		}
@@ -694,6 +698,7 @@ static long __upci_device_ioctl(struct upci_device *udev, unsigned int cmd,
 				unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
+	long ret;
 
 	switch (cmd) {
 	case VFIO_DEVICE_GET_INFO:
@@ -705,11 +710,15 @@ static long __upci_device_ioctl(struct upci_device *udev, unsigned int cmd,
 	case VFIO_DEVICE_SET_IRQS:
 		return upci_ioctl_set_irqs(udev, uarg);
 	case VFIO_DEVICE_RESET:
-		return upci_ioctl_reset(udev);
+		ret = upci_ioctl_reset(udev);
+		trace_upci_reset(pci_name(udev->pdev), "function", ret);
+		return ret;
 	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
 		return upci_ioctl_hot_reset_info(udev, uarg);
 	case VFIO_DEVICE_PCI_HOT_RESET:
-		return upci_ioctl_hot_reset(udev, uarg);
+		ret = upci_ioctl_hot_reset(udev, uarg);
+		trace_upci_reset(pci_name(udev->pdev), "hot", ret);
+		return ret;
 	case VFIO_DEVICE_FEATURE:
 		return upci_ioctl_feature(udev, uarg);
 	case VFIO_DEVICE_IOEVENTFD:

@@ -65,6 +65,7 @@
 #include <linux/workqueue.h>
 
 #include "upci.h"
+#include "upci_trace.h"
 
 #define UPCI_IRQ_NONE	VFIO_PCI_NUM_IRQS
 
@@ -306,8 +307,10 @@ static irqreturn_t upci_intx_handler(int irq, void *dev_id)
 	}
 	spin_unlock_irqrestore(&udev->irqlock, flags);
 
-	if (ret == IRQ_HANDLED)
+	if (ret == IRQ_HANDLED) {
+		trace_upci_interrupt(irq);
 		upci_intx_signal(udev, ctx);
+	}
 	return ret;
 }
 
@@ -440,6 +443,7 @@ static void upci_intx_disable(struct upci_device *udev)
 
 static irqreturn_t upci_msi_handler(int irq, void *arg)
 {
+	trace_upci_interrupt(irq);
 	eventfd_signal(arg);
 	return IRQ_HANDLED;
 }

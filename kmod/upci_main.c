@@ -24,6 +24,9 @@
 
 #include "upci.h"
 
+#define CREATE_TRACE_POINTS
+#include "upci_trace.h"
+
 bool upci_vfio_compat;
 module_param_named(vfio_compat, upci_vfio_compat, bool, 0444);
 MODULE_PARM_DESC(vfio_compat,

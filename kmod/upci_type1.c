@@ -39,6 +39,7 @@
 
 #include "upci.h"
 #include "upci_runs.h"
+#include "upci_trace.h"
 
 /* Pages pinned per pin_user_pages_fast() call: one page of pointers */
 #define UPCI_PIN_BATCH (PAGE_SIZE / sizeof(struct page *))
@@ -292,6 +293,7 @@ static void upci_dma_unpin(struct upci_dma *dma)
 		}
 		cond_resched();
 	}
+	trace_upci_unpin(dma->iova, dma->size);
 	dma->nr_runs = 0;
 }
 
@@ -517,6 +519,7 @@ static int upci_dma_pin(struct upci_dma *dma, size_t size)
 		}
 	}
 	kfree(pages);
+	trace_upci_pin(dma->iova, dma->vaddr, done, ret);
 	return ret;
 }
 
@@ -933,6 +936,7 @@ int upci_iommu_attach_group(struct upci_iommu *iommu,
 	list_add_tail(&g->next, &d->groups);
 	upci_iova_replace(iommu, &iova);
 	mutex_unlock(&iommu->lock);
+	trace_upci_attach(iommu_group_id(group), 0);
 	return 0;
 
 out_detach:
@@ -943,6 +947,7 @@ out_detach:
 out_unlock:
 	mutex_unlock(&iommu->lock);
 	kfree(g);
+	trace_upci_attach(iommu_group_id(group), ret);
 	return ret;
 }
 
@@ -977,6 +982,7 @@ void upci_iommu_detach_group(struct upci_iommu *iommu,
 		upci_iova_free(&iommu->iova);
 out_unlock:
 	mutex_unlock(&iommu->lock);
+	trace_upci_detach(iommu_group_id(group));
 }
 
 /* ---- VFIO_IOMMU_MAP_DMA ---- */
@@ -1052,6 +1058,7 @@ static int upci_iommu_map(struct upci_iommu *iommu,
 	wake_up_all(&iommu->pin_wq);
 out_unlock:
 	mutex_unlock(&iommu->lock);
+	trace_upci_map(iova, size, vaddr, prot, ret);
 	return ret;
 }
 
@@ -1152,6 +1159,7 @@ static int upci_iommu_unmap(struct upci_iommu *iommu,
 out_unlock:
 	mutex_unlock(&iommu->lock);
 	unmap->size = unmapped;
+	trace_upci_unmap(iova, size, all, unmapped, ret);
 	return ret;
 }
 

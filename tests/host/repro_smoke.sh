@@ -27,6 +27,10 @@ check "runs 2 and 3 stopped at run 1's fault" \
 	"[ \$(grep -cE '^ +skip +$case run [23] .*stopped after run 1 logged an IOMMU fault' '$out/log') = 2 ]"
 check "the guest trace holds the test's mappings" \
 	"grep -qE 'map: IOMMU: iova=0x[0-9a-f]+ - 0x[0-9a-f]+ paddr=' '$dir/guest-trace.txt'"
+check "upci's own tracepoints recorded the map and the unmap" \
+	"grep -qE 'upci_map: iova=0x[0-9a-f]+ size=0x[0-9a-f]+ vaddr=0x[0-9a-f]+ prot=r?w? ret=0' '$dir/guest-trace.txt' &&
+	 grep -qE 'upci_unmap: iova=0x[0-9a-f]+ size=0x[0-9a-f]+( all)? unmapped=0x[0-9a-f]+ ret=0' '$dir/guest-trace.txt' &&
+	 grep -qE 'upci_pin: .* ret=0' '$dir/guest-trace.txt' && grep -qE 'upci_attach: group=[0-9]+ ret=0' '$dir/guest-trace.txt'"
 check "it says how to run it again" \
 	"grep -q 'repro: again: upcilab --driver upci --viommu intel-iommu --runs 3 --until-fail repro' '$out/log'"
 

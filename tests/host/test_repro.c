@@ -132,6 +132,7 @@ TEST(init_traces_and_stops_at_the_first_failure_or_fault)
 	ASSERT_EQ(0, prepare(&scn, "alpha.c", 2, true, &err));
 	s = image_init_script(&scn, "upci", viommu_lookup(VIOMMU_DEFAULT), &mods);
 	EXPECT_NE(NULL, strstr(s, "echo 1 >$T/events/iommu/enable || fail"));
+	EXPECT_NE(NULL, strstr(s, "[ ! -d $T/events/upci ] || echo 1 >$T/events/upci/enable || fail"));
 	EXPECT_NE(NULL, strstr(s, "\nagain 1 alpha -t c\nagain 2 alpha -t c\n"));
 	EXPECT_NE(NULL, strstr(s, "stop=\"run $1 logged an IOMMU fault\""));
 	EXPECT_LT(strstr(s, "\nagain 2 "), strstr(s, "guest-trace begin"));

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * upci's tracepoints (events/upci): what the module did to the IOMMU, to
+ * the user's pages and to the device, for upcilab repro's timeline.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM upci
+
+#if !defined(_UPCI_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _UPCI_TRACE_H
+
+#include <linux/tracepoint.h>
+
+TRACE_EVENT(upci_map,
+	    TP_PROTO(u64 iova, u64 size, u64 vaddr, int prot, int ret),
+	    TP_ARGS(iova, size, vaddr, prot, ret),
+	    TP_STRUCT__entry(__field(u64, iova)
+			     __field(u64, size)
+			     __field(u64, vaddr)
+			     __field(int, prot)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->iova = iova;
+			   __entry->size = size;
+			   __entry->vaddr = vaddr;
+			   __entry->prot = prot;
+			   __entry->ret = ret;),
+	    TP_printk("iova=0x%llx size=0x%llx vaddr=0x%llx prot=%s%s ret=%d",
+		      __entry->iova, __entry->size, __entry->vaddr,
+		      __entry->prot & IOMMU_READ ? "r" : "",
+		      __entry->prot & IOMMU_WRITE ? "w" : "", __entry->ret)
+);
+
+TRACE_EVENT(upci_unmap,
+	    TP_PROTO(u64 iova, u64 size, bool all, u64 unmapped, int ret),
+	    TP_ARGS(iova, size, all, unmapped, ret),
+	    TP_STRUCT__entry(__field(u64, iova)
+			     __field(u64, size)
+			     __field(bool, all)
+			     __field(u64, unmapped)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->iova = iova;
+			   __entry->size = size;
+			   __entry->all = all;
+			   __entry->unmapped = unmapped;
+			   __entry->ret = ret;),
+	    TP_printk("iova=0x%llx size=0x%llx%s unmapped=0x%llx ret=%d",
+		      __entry->iova, __entry->size, __entry->all ? " all" : "",
+		      __entry->unmapped, __entry->ret)
+);
+
+TRACE_EVENT(upci_pin,
+	    TP_PROTO(u64 iova, u64 vaddr, u64 npages, int ret),
+	    TP_ARGS(iova, vaddr, npages, ret),
+	    TP_STRUCT__entry(__field(u64, iova)
+			     __field(u64, vaddr)
+			     __field(u64, npages)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->iova = iova;
+			   __entry->vaddr = vaddr;
+			   __entry->npages = npages;
+			   __entry->ret = ret;),
+	    TP_printk("iova=0x%llx vaddr=0x%llx pages=%llu ret=%d",
+		      __entry->iova, __entry->vaddr, __entry->npages, __entry->ret)
+);
+
+TRACE_EVENT(upci_unpin,
+	    TP_PROTO(u64 iova, u64 size),
+	    TP_ARGS(iova, size),
+	    TP_STRUCT__entry(__field(u64, iova)
+			     __field(u64, size)),
+	    TP_fast_assign(__entry->iova = iova;
+			   __entry->size = size;),
+	    TP_printk("iova=0x%llx size=0x%llx",
+		      __entry->iova, __entry->size)
+);
+
+TRACE_EVENT(upci_attach,
+	    TP_PROTO(int group, int ret),
+	    TP_ARGS(group, ret),
+	    TP_STRUCT__entry(__field(int, group)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->group = group;
+			   __entry->ret = ret;),
+	    TP_printk("group=%d ret=%d",
+		      __entry->group, __entry->ret)
+);
+
+TRACE_EVENT(upci_detach,
+	    TP_PROTO(int group),
+	    TP_ARGS(group),
+	    TP_STRUCT__entry(__field(int, group)),
+	    TP_fast_assign(__entry->group = group;),
+	    TP_printk("group=%d",
+		      __entry->group)
+);
+
+TRACE_EVENT(upci_interrupt,
+	    TP_PROTO(int irq),
+	    TP_ARGS(irq),
+	    TP_STRUCT__entry(__field(int, irq)),
+	    TP_fast_assign(__entry->irq = irq;),
+	    TP_printk("irq=%d",
+		      __entry->irq)
+);
+
+TRACE_EVENT(upci_reset,
+	    TP_PROTO(const char *dev, const char *how, int ret),
+	    TP_ARGS(dev, how, ret),
+	    TP_STRUCT__entry(__string(dev, dev)
+			     __string(how, how)
+			     __field(int, ret)),
+	    TP_fast_assign(__assign_str(dev);
+			   __assign_str(how);
+			   __entry->ret = ret;),
+	    TP_printk("%s %s ret=%d",
+		      __get_str(dev), __get_str(how), __entry->ret)
+);
+
+#endif /* _UPCI_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE upci_trace
+#include <trace/define_trace.h>
