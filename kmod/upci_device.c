@@ -166,6 +166,7 @@ static int upci_device_enable(struct upci_device *udev)
 
 	/* start clean; -EAGAIN means the device lock is taken: give up */
 	ret = pci_try_reset_function(pdev);
+	trace_upci_reset(pci_name(pdev), "open", ret);
 	if (ret == -EAGAIN)
 		goto err_disable;
 	udev->reset_works = !ret;
@@ -285,9 +286,13 @@ static void upci_device_disable(struct upci_device *udev)
 	 */
 	if (udev->reset_works) {
 		bridge = pci_upstream_bridge(pdev);
-		if (bridge && !pci_dev_trylock(bridge))
+		if (bridge && !pci_dev_trylock(bridge)) {
+			trace_upci_reset(pci_name(pdev), "release", -EAGAIN);
 			goto out_restore;
-		if (pci_dev_trylock(pdev)) {
+		}
+		if (!pci_dev_trylock(pdev)) {
+			trace_upci_reset(pci_name(pdev), "release", -EAGAIN);
+		} else {
 			int ret = __pci_reset_function_locked(pdev);
 
 			trace_upci_reset(pci_name(pdev), "release", ret);
@@ -716,9 +721,7 @@ static long __upci_device_ioctl(struct upci_device *udev, unsigned int cmd,
 	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
 		return upci_ioctl_hot_reset_info(udev, uarg);
 	case VFIO_DEVICE_PCI_HOT_RESET:
-		ret = upci_ioctl_hot_reset(udev, uarg);
-		trace_upci_reset(pci_name(udev->pdev), "hot", ret);
-		return ret;
+		return upci_ioctl_hot_reset(udev, uarg);
 	case VFIO_DEVICE_FEATURE:
 		return upci_ioctl_feature(udev, uarg);
 	case VFIO_DEVICE_IOEVENTFD:

@@ -144,8 +144,10 @@ static void upci_intx_signal(struct upci_device *udev,
 
 	if (likely(upci_is_intx(udev) && !READ_ONCE(udev->virq_disabled))) {
 		trigger = READ_ONCE(ctx->trigger);
-		if (likely(trigger))
+		if (likely(trigger)) {
+			trace_upci_interrupt(udev->pdev->irq);
 			eventfd_signal(trigger);
+		}
 	}
 }
 
@@ -307,10 +309,8 @@ static irqreturn_t upci_intx_handler(int irq, void *dev_id)
 	}
 	spin_unlock_irqrestore(&udev->irqlock, flags);
 
-	if (ret == IRQ_HANDLED) {
-		trace_upci_interrupt(irq);
+	if (ret == IRQ_HANDLED)
 		upci_intx_signal(udev, ctx);
-	}
 	return ret;
 }
 

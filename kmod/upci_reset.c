@@ -28,6 +28,7 @@
 #include <linux/uaccess.h>
 
 #include "upci.h"
+#include "upci_trace.h"
 
 /* Every bound upci device: what a hot reset may touch */
 static DEFINE_MUTEX(upci_reset_lock);
@@ -278,6 +279,7 @@ static int upci_hot_reset_groups(struct upci_device *udev, bool slot,
 		for (i = 0; i < set.count; i++)
 			upci_set_power_state(set.udevs[i], PCI_D0);
 		ret = pci_reset_bus(udev->pdev);
+		trace_upci_reset(pci_name(udev->pdev), "hot", ret);
 	}
 
 	for (i = locked - 1; i >= 0; i--) {
@@ -401,6 +403,7 @@ void upci_reset_at_last_close(struct upci_device *udev)
 	if (needed) {
 		int ret = pci_reset_bus(udev->pdev);
 
+		trace_upci_reset(pci_name(udev->pdev), "last close", ret);
 		for (i = 0; ret == 0 && i < set.count; i++)
 			set.udevs[i]->needs_reset = false;
 		if (ret)

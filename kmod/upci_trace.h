@@ -9,6 +9,7 @@
 #if !defined(_UPCI_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _UPCI_TRACE_H
 
+#include <linux/iommu.h>
 #include <linux/tracepoint.h>
 
 TRACE_EVENT(upci_map,

@@ -270,6 +270,18 @@ static int upci_dma_add_page(struct upci_dma *dma, unsigned long pfn, bool io)
 	return 0;
 }
 
+/* Pages pinned for @dma (BAR pages are mapped, not pinned), for the trace */
+static u64 upci_dma_pinned_pages(const struct upci_dma *dma)
+{
+	u64 n = 0;
+	size_t i;
+
+	for (i = 0; i < dma->nr_runs; i++)
+		if (!dma->runs[i].io)
+			n += dma->runs[i].npages;
+	return n;
+}
+
 static void upci_dma_unpin(struct upci_dma *dma)
 {
 	bool dirty = dma->prot & IOMMU_WRITE;
@@ -277,6 +289,7 @@ static void upci_dma_unpin(struct upci_dma *dma)
 	struct folio *folio;
 	size_t i;
 
+	trace_upci_unpin(dma->iova, upci_dma_pinned_pages(dma) << PAGE_SHIFT);
 	for (i = 0; i < dma->nr_runs; i++) {
 		run = &dma->runs[i];
 		if (run->io)
@@ -293,7 +306,6 @@ static void upci_dma_unpin(struct upci_dma *dma)
 		}
 		cond_resched();
 	}
-	trace_upci_unpin(dma->iova, dma->size);
 	dma->nr_runs = 0;
 }
 
@@ -471,8 +483,10 @@ static int upci_dma_pin(struct upci_dma *dma, size_t size)
 		gup |= FOLL_WRITE;
 
 	pages = kmalloc_array(UPCI_PIN_BATCH, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return -ENOMEM;
+	if (!pages) {
+		ret = -ENOMEM;
+		goto out;
+	}
 
 	while (done < npages) {
 		unsigned long vaddr = dma->vaddr + (done << PAGE_SHIFT);
@@ -519,7 +533,8 @@ static int upci_dma_pin(struct upci_dma *dma, size_t size)
 		}
 	}
 	kfree(pages);
-	trace_upci_pin(dma->iova, dma->vaddr, done, ret);
+out:
+	trace_upci_pin(dma->iova, dma->vaddr, upci_dma_pinned_pages(dma), ret);
 	return ret;
 }
 
@@ -895,12 +910,15 @@ int upci_iommu_attach_group(struct upci_iommu *iommu,
 	    !iommu_group_has_isolated_msi(group)) {
 		pr_warn("group %d: no interrupt remapping, refusing it (upci.allow_unsafe_interrupts=1 accepts it, and lets its devices forge interrupts)\n",
 			iommu_group_id(group));
+		trace_upci_attach(iommu_group_id(group), -EPERM);
 		return -EPERM;
 	}
 
 	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
-	if (!g)
+	if (!g) {
+		trace_upci_attach(iommu_group_id(group), -ENOMEM);
 		return -ENOMEM;
+	}
 	g->group = group;
 
 	mutex_lock(&iommu->lock);
@@ -980,9 +998,9 @@ void upci_iommu_detach_group(struct upci_iommu *iommu,
 		upci_iova_replace(iommu, &iova);
 	if (list_empty(&iommu->domains))
 		upci_iova_free(&iommu->iova);
+	trace_upci_detach(iommu_group_id(group));
 out_unlock:
 	mutex_unlock(&iommu->lock);
-	trace_upci_detach(iommu_group_id(group));
 }
 
 /* ---- VFIO_IOMMU_MAP_DMA ---- */
@@ -1058,7 +1076,6 @@ static int upci_iommu_map(struct upci_iommu *iommu,
 	wake_up_all(&iommu->pin_wq);
 out_unlock:
 	mutex_unlock(&iommu->lock);
-	trace_upci_map(iova, size, vaddr, prot, ret);
 	return ret;
 }
 
@@ -1068,14 +1085,22 @@ static int upci_iommu_map_dma(struct upci_iommu *iommu, void __user *arg)
 	u32 mask = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
 	struct vfio_iommu_type1_dma_map map;
 
+	int ret;
+
 	if (copy_from_user(&map, arg, minsz))
 		return -EFAULT;
 	/* VFIO_DMA_MAP_FLAG_VADDR (VFIO_UPDATE_VADDR) is not offered */
 	if (map.argsz < minsz || map.flags & ~mask)
-		return -EINVAL;
-	if (!current->mm)
-		return -ENODEV;
-	return upci_iommu_map(iommu, &map);
+		ret = -EINVAL;
+	else if (!current->mm)
+		ret = -ENODEV;
+	else
+		ret = upci_iommu_map(iommu, &map);
+	trace_upci_map(map.iova, map.size, map.vaddr,
+		       (map.flags & VFIO_DMA_MAP_FLAG_READ ? IOMMU_READ : 0) |
+		       (map.flags & VFIO_DMA_MAP_FLAG_WRITE ? IOMMU_WRITE : 0),
+		       ret);
+	return ret;
 }
 
 /* ---- VFIO_IOMMU_UNMAP_DMA ---- */
@@ -1159,7 +1184,6 @@ static int upci_iommu_unmap(struct upci_iommu *iommu,
 out_unlock:
 	mutex_unlock(&iommu->lock);
 	unmap->size = unmapped;
-	trace_upci_unmap(iova, size, all, unmapped, ret);
 	return ret;
 }
 
@@ -1170,15 +1194,24 @@ static int upci_iommu_unmap_dma(struct upci_iommu *iommu, void __user *arg)
 	struct vfio_iommu_type1_dma_unmap unmap;
 	int ret;
 
+	u64 iova, size;
+
 	if (copy_from_user(&unmap, arg, minsz))
 		return -EFAULT;
+	iova = unmap.iova;
+	size = unmap.size;
 	/* No dirty bitmap and no VFIO_DMA_UNMAP_FLAG_VADDR */
-	if (unmap.argsz < minsz || unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL)
-		return -EINVAL;
-	ret = upci_iommu_unmap(iommu, &unmap);
-	if (ret)
-		return ret;
-	return copy_to_user(arg, &unmap, minsz) ? -EFAULT : 0;
+	if (unmap.argsz < minsz || unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL) {
+		ret = -EINVAL;
+		unmap.size = 0;
+	} else {
+		ret = upci_iommu_unmap(iommu, &unmap);
+	}
+	if (!ret && copy_to_user(arg, &unmap, minsz))
+		ret = -EFAULT;
+	trace_upci_unmap(iova, size, unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL,
+			 unmap.size, ret);
+	return ret;
 }
 
 /* ---- VFIO_IOMMU_GET_INFO ---- */
