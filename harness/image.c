@@ -121,6 +121,13 @@ static const char until_fail[] =
 	"\t[ -n \"$stop\" ] || [ \"$(faults)\" = \"$f\" ] || stop=\"run $1 logged an IOMMU fault\"\n"
 	"}\n";
 
+/* repro --gdb: each module's sections, for gdb's add-symbol-file */
+static const char gdb_modules[] =
+	"for m in /sys/module/*/sections/.text; do\n"
+	"\td=${m%/.text}; n=${d%/sections}; n=${n##*/}\n"
+	"\tsay \"# upcilab: gdb-module $n $(cat $m) $(cat $d/.data 2>/dev/null || echo 0) $(cat $d/.bss 2>/dev/null || echo 0)\"\n"
+	"done\n";
+
 static const char init_shell[] =
 	"upcilab-guest table\n"
 	"if grep -q upcilab.shell=1 /proc/cmdline; then\n"
@@ -186,6 +193,8 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 	}
 	buf_addf(&b, "upcilab-guest table >$K\n");
 	buf_add(&b, init_shell, strlen(init_shell));
+	if (scn->gdb_modules)
+		buf_add(&b, gdb_modules, strlen(gdb_modules));
 	if (scn->trace_iommu)
 		buf_add(&b, trace_on, strlen(trace_on));
 	if (scn->until_fail)

@@ -76,6 +76,7 @@ struct config {
 	const char *durations;	/* --durations */
 	bool in_child;		/* a -j child: the parent shows progress */
 	bool results_opt;	/* --results given */
+	int gdb_port;		/* repro --gdb: the gdbstub's port */
 	struct repro_opts repro;	/* --runs, --until-fail */
 };
 
@@ -126,6 +127,9 @@ static void usage(FILE *out)
 	      "      --runs N        repro: run the test N times (1-1000, default 1)\n"
 	      "      --until-fail    repro: stop at the first run that fails or\n"
 	      "                      logs an IOMMU fault\n"
+	      "      --gdb           repro: start the guest stopped, with QEMU's\n"
+	      "                      gdbstub on a free port; print the commands\n"
+	      "                      that attach gdb and load the modules' symbols\n"
 	      "      --scenarios DIR scenario directory (default tests/scenarios)\n"
 	      "      --guest DIR     guest test binaries (default build/guest)\n"
 	      "      --kmod DIR      modules built from kmod/ (default build/kmod)\n"
@@ -428,9 +432,10 @@ static void qemu_argv(const struct config *cfg, const struct scenario *scn,
 		.qemu = cfg->qemu, .kernel = kernel, .initrd = p->initrd,
 		.append = cfg->append, .console_fifo = p->console,
 		.ktap_fifo = interactive ? p->ktap_log : p->ktap,
-		.qmp_sock = interactive ? NULL : p->qmp, .kvm = cfg->kvm,
-		.viommu = viommu,
-		.interactive = interactive,
+		/* a debugger stops the guest: no QMP, which would call that a failure */
+		.qmp_sock = interactive || cfg->gdb_port ? NULL : p->qmp,
+		.kvm = cfg->kvm, .viommu = viommu,
+		.interactive = interactive, .gdb_port = cfg->gdb_port,
 	};
 
 	qemu_build_argv(scn, &o, argv);
@@ -465,7 +470,8 @@ static void run_one(const struct config *cfg, const struct scenario *scn,
 	qemu_argv(cfg, scn, viommu, &p, false, &spec.argv);
 	spec.console_fifo = p.console;
 	spec.ktap_fifo = p.ktap;
-	spec.qmp_sock = p.qmp;
+	spec.qmp_sock = cfg->gdb_port ? NULL : p.qmp;
+	spec.gdb_kmod_dir = cfg->gdb_port ? cfg->kmod_dir : NULL;
 	spec.console_log = p.console_log;
 	spec.ktap_log = p.ktap_log;
 	spec.qemu_log = p.qemu_log;
@@ -874,6 +880,39 @@ static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
 	return t.fail || st.broken ? EXIT_FAILED : 0;
 }
 
+/*
+ * --gdb: a free port for the gdbstub, no time limits (the guest waits for
+ * the debugger), and how to attach. The modules' add-symbol-file lines
+ * follow as the guest loads them (vm.c).
+ */
+#define REPRO_GDB_TIMEOUT_S (7 * 24 * 3600)
+static int repro_gdb(struct config *cfg, struct scenario *scn)
+{
+	char *kernel = guest_kernel(cfg);
+
+	cfg->gdb_port = repro_free_port();
+	if (cfg->gdb_port < 0) {
+		fprintf(stderr, "upcilab: repro --gdb: no free TCP port on 127.0.0.1 for the gdbstub\n");
+		free(kernel);
+		return -1;
+	}
+	for (size_t i = 0; i < scn->ntests; i++)
+		scn->tests[i].timeout_s = REPRO_GDB_TIMEOUT_S;
+	scn->vm_timeout_s = REPRO_GDB_TIMEOUT_S;
+	scn->gdb_modules = true;
+	cfg->jobs = 1;
+	fprintf(stderr, "upcilab: repro: the guest waits at its first instruction for gdb on 127.0.0.1:%d:\n"
+		"upcilab: gdb:   gdb%s%s -ex 'target remote 127.0.0.1:%d' -ex continue\n",
+		cfg->gdb_port, repro_elf_has_symbols(kernel) ? " " : "",
+		repro_elf_has_symbols(kernel) ? kernel : "", cfg->gdb_port);
+	if (!repro_elf_has_symbols(kernel))
+		fprintf(stderr, "upcilab: gdb: %s has no symbols (Debian ships them in linux-image-%s-dbg; the sanitizer kernel, --kernel from make debug-kernel, has them)\n",
+			kernel, cfg->kver);
+	fprintf(stderr, "upcilab: gdb: the guest's timeouts stop with it; --timeout-scale stretches the tests' own\n");
+	free(kernel);
+	return 0;
+}
+
 /* run, then the guest's trace beside the VM's logs, and how to run it again */
 static int cmd_repro(struct config *cfg, struct scenario *scn,
 		     const char *target)
@@ -900,6 +939,10 @@ static int cmd_repro(struct config *cfg, struct scenario *scn,
 	cfg->viommu = viommu;
 	if (!cfg->results_opt)
 		cfg->results_dir = "build/repro";
+	if (cfg->gdb_port && repro_gdb(cfg, scn)) {
+		ret = EXIT_FAILED;
+		goto out;
+	}
 	ret = cmd_run(cfg, scn, 1);
 	label = vm_label(scn, driver, viommu);
 	dir = vm_log_dir(cfg, label);
@@ -914,9 +957,10 @@ static int cmd_repro(struct config *cfg, struct scenario *scn,
 		fprintf(stderr, "upcilab: repro: no guest IOMMU trace in %s/console.log\n", dir);
 	fprintf(stderr, "upcilab: repro: QEMU's vIOMMU fault trace: %s/qemu.log; console: %s/console.log\n",
 		dir, dir);
-	fprintf(stderr, "upcilab: repro: again: upcilab --driver %s --viommu %s%s%.0d%s repro %s %s\n",
+	fprintf(stderr, "upcilab: repro: again: upcilab --driver %s --viommu %s%s%.0d%s%s repro %s %s\n",
 		driver, viommu, o.runs > 1 ? " --runs " : "", o.runs > 1 ? o.runs : 0,
-		o.until_fail ? " --until-fail" : "", scn->path, target);
+		o.until_fail ? " --until-fail" : "", cfg->gdb_port ? " --gdb" : "",
+		scn->path, target);
 	free(trace);
 	free(console);
 	free(path);
@@ -1015,7 +1059,7 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_SCN = 256, OPT_GUEST, OPT_KMOD, OPT_RESULTS, OPT_WORK,
 	       OPT_KERNEL, OPT_QEMU, OPT_TEST_KMOD, OPT_TIMEOUT_SCALE,
-	       OPT_SHARD, OPT_DURATIONS, OPT_RUNS, OPT_UNTIL_FAIL };
+	       OPT_SHARD, OPT_DURATIONS, OPT_RUNS, OPT_UNTIL_FAIL, OPT_GDB };
 	static const struct option opts[] = {
 		{ "driver", required_argument, NULL, 'd' },
 		{ "viommu", required_argument, NULL, 'I' },
@@ -1038,6 +1082,7 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 		{ "durations", required_argument, NULL, OPT_DURATIONS },
 		{ "runs", required_argument, NULL, OPT_RUNS },
 		{ "until-fail", no_argument, NULL, OPT_UNTIL_FAIL },
+		{ "gdb", no_argument, NULL, OPT_GDB },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -1140,6 +1185,9 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 		case OPT_UNTIL_FAIL:
 			cfg->repro.until_fail = true;
 			break;
+		case OPT_GDB:
+			cfg->gdb_port = -1;	/* repro picks a free one */
+			break;
 		default:
 			return -1;
 		}
@@ -1202,8 +1250,9 @@ int main(int argc, char **argv)
 			cmd);
 		return EXIT_USAGE;
 	}
-	if ((cfg.repro.runs || cfg.repro.until_fail) && strcmp(cmd, "repro")) {
-		fprintf(stderr, "upcilab: --runs and --until-fail are for repro\n");
+	if ((cfg.repro.runs || cfg.repro.until_fail || cfg.gdb_port) &&
+	    strcmp(cmd, "repro")) {
+		fprintf(stderr, "upcilab: --runs, --until-fail and --gdb are for repro\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "repro") && argc - optind != 2) {

@@ -116,6 +116,11 @@ void qemu_build_argv(const struct scenario *scn, const struct qemu_opts *o,
 		strv_add(argv, "-trace");
 		strv_addf(argv, "enable=%s", o->viommu->fault_trace);
 	}
+	if (o->gdb_port) {
+		strv_add(argv, "-gdb");
+		strv_addf(argv, "tcp:127.0.0.1:%d", o->gdb_port);
+		strv_add(argv, "-S");
+	}
 	/* upcilab repro: what each mockdma did, descriptor by descriptor */
 	if (scn->trace_iommu) {
 		strv_add(argv, "-trace");

@@ -19,6 +19,7 @@ struct qemu_opts {
 	const struct viommu_info *viommu;
 	bool kvm;
 	bool interactive;		/* console on stdio, for `shell` */
+	int gdb_port;			/* repro --gdb: gdbstub there, start stopped */
 };
 
 /*

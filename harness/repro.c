@@ -2,8 +2,13 @@
 #define _GNU_SOURCE
 #include "repro.h"
 
+#include <elf.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define TRACE_BEGIN "# upcilab: guest-trace begin"
 #define TRACE_END "# upcilab: guest-trace end"
@@ -86,4 +91,42 @@ char *repro_guest_trace(const char *console)
 		if (*b != '\r')
 			buf_add(&out, b, 1);
 	return out.s ? out.s : xstrdup("");
+}
+
+int repro_free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	if (fd < 0)
+		return -1;
+	if (!bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(fd, (struct sockaddr *)&a, &len))
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+bool repro_elf_has_symbols(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	Elf64_Ehdr eh;
+	Elf64_Shdr sh;
+	bool found = false;
+
+	if (!f)
+		return false;
+	if (fread(&eh, sizeof(eh), 1, f) == 1 && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+	    eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_shentsize == sizeof(sh)) {
+		for (unsigned int i = 0; i < eh.e_shnum && !found; i++) {
+			if (fseek(f, (long)(eh.e_shoff + (Elf64_Off)i * sizeof(sh)), SEEK_SET) ||
+			    fread(&sh, sizeof(sh), 1, f) != 1)
+				break;
+			found = sh.sh_type == SHT_SYMTAB;
+		}
+	}
+	fclose(f);
+	return found;
 }

@@ -30,6 +30,12 @@ struct repro_opts {
 int repro_prepare(struct scenario *scn, const char *target,
 		  const struct repro_opts *o, struct buf *err);
 
+/* A free TCP port on 127.0.0.1 for QEMU's gdbstub, or -1. */
+int repro_free_port(void);
+
+/* Whether the ELF file at @path has a symbol table (a vmlinux gdb can use). */
+bool repro_elf_has_symbols(const char *path);
+
 /*
  * The guest's trace buffer, cut from a console log (between the markers
  * the init prints); NULL if the log has none.

@@ -65,6 +65,7 @@ struct scenario {
 	 * that stop at the first failure or new IOMMU fault */
 	bool trace_iommu;
 	bool until_fail;
+	bool gdb_modules;	/* --gdb: say where each module was loaded */
 };
 
 /*

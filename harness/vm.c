@@ -187,6 +187,30 @@ static void end_test(struct run *r, int n, const char *name, int code)
 	r->cur = -1;
 }
 
+/* "gdb-module NAME TEXT DATA BSS": the command that loads its symbols */
+static void gdb_module(struct run *r, const char *args)
+{
+	char name[64], text[32], data[32], bss[32];
+	char *ko;
+
+	if (sscanf(args, "%63s %31s %31s %31s", name, text, data, bss) != 4)
+		return;
+	ko = xasprintf("%s/%s.ko", r->spec->gdb_kmod_dir, name);
+	if (access(ko, R_OK)) {
+		/* vfio_pci is vfio-pci.ko */
+		for (char *c = strrchr(ko, '/'); *c; c++)
+			if (*c == '_')
+				*c = '-';
+	}
+	if (access(ko, R_OK)) {
+		free(ko);
+		ko = xasprintf("%s.ko", name);
+	}
+	fprintf(stderr, "upcilab: gdb: (gdb) add-symbol-file %s %s -s .data %s -s .bss %s\n",
+		ko, text, data, bss);
+	free(ko);
+}
+
 /* "skip N NAME WHY": a test the guest chose not to run (repro --until-fail) */
 static void skip_test(struct run *r, int n, const char *name, const char *why)
 {
@@ -214,6 +238,8 @@ static void proto_line(struct run *r, const char *cmd)
 		begin_test(r, n, name);
 	} else if (sscanf(cmd, "end %d %255s exit=%d", &n, name, &code) == 3) {
 		end_test(r, n, name, code);
+	} else if (str_starts(cmd, "gdb-module ") && r->spec->gdb_kmod_dir) {
+		gdb_module(r, cmd + strlen("gdb-module "));
 	} else if (sscanf(cmd, "skip %d %255s %n", &n, name, &at) == 2 && at) {
 		skip_test(r, n, name, cmd + at);
 	} else if (str_starts(cmd, FAULT_TRACE_CMD)) {

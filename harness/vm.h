@@ -39,6 +39,8 @@ struct vm_spec {
 	int vm_timeout_s;
 	int poweroff_grace_s;		/* after "done" */
 	bool echo_console;		/* copy the console to stderr */
+	/* repro --gdb: where the guest's modules are, for add-symbol-file */
+	const char *gdb_kmod_dir;
 	void (*progress)(void *ctx, const char *what);
 	void *progress_ctx;
 };

@@ -40,6 +40,29 @@ rc=$?
 check "mockdma repro exits 0 (status $rc)" '[ "$rc" = 0 ]'
 check "mockdma's record shows the descriptor the IOMMU refused" \
 	"grep -qE '^mockdma_desc mdma0: descriptor at 0x[0-9a-f]+ op 1 .* status 3 done 0 fault_iova 0x[0-9a-f]+' '$out/m/mockdma-upci/qemu.log'"
+
+# --gdb: the guest must wait for the debugger; a "continue" packet on the
+# gdbstub (GDB's remote protocol, as gdb would send it) lets it run.
+"$upcilab" "$@" --driver upci --gdb --results "$out/g" \
+	repro vfio edu_dma.dma_round_trip_through_iovas >"$out/gdb.log" 2>&1 &
+gpid=$!
+for _ in $(seq 100); do grep -q 'for gdb on 127.0.0.1:' "$out/gdb.log" && break; sleep 0.1; done
+port=$(grep -o 'for gdb on 127.0.0.1:[0-9]*' "$out/gdb.log" | cut -d: -f2)
+sleep 3
+# without --gdb the console shows "Linux version" within these 3 s
+check "--gdb: the guest waits for the debugger" "[ -n '$port' ] && kill -0 $gpid &&
+	[ -e '$out/g/vfio-upci/console.log' ] && ! grep -q 'Linux version' '$out/g/vfio-upci/console.log'"
+if [ -n "$port" ] && exec 3<>"/dev/tcp/127.0.0.1/$port"; then
+	printf '+$c#63' >&3
+fi
+timeout 120 tail --pid=$gpid -f /dev/null
+wait $gpid
+rc=$?
+exec 3>&- 2>/dev/null
+check "--gdb: after continue the case passes (status $rc)" '[ "$rc" = 0 ] && grep -qE "^ +ok +edu_dma.dma_round_trip_through_iovas " "$out/gdb.log"'
+check "--gdb: it prints add-symbol-file for upci.ko at its load address" \
+	"grep -qE '^upcilab: gdb: \(gdb\) add-symbol-file [^ ]*/upci.ko 0xffffffff[0-9a-f]+ -s .data 0x[0-9a-f]+ -s .bss 0x[0-9a-f]+' '$out/gdb.log'"
+cat "$out/gdb.log" >>"$out/log"
 [ "$fail" = 0 ] || { echo "# repro output:"; sed 's/^/#   /' "$out/log" | tail -30; }
 echo "repro smoke: $([ "$fail" = 0 ] && echo passed || echo FAILED)"
 exit "$fail"

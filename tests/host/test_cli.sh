@@ -45,7 +45,7 @@ expect() {
 
 S=(--scenarios "$work/scn" --guest "$work/guest")
 echo "TAP version 13"
-echo "1..47"
+echo "1..48"
 expect no_command 2 '^usage: upcilab'
 expect help 0 '^usage: upcilab' --help
 expect unknown_command 2 "unknown command 'frob'" frob
@@ -84,8 +84,9 @@ expect repro_not_three 2 'repro takes a scenario and a test' "${S[@]}" repro goo
 expect repro_unknown_test 2 "repro: good has no test 'nope' \\(its tests: t1\\)" "${S[@]}" repro good nope.case
 expect repro_bad_case 2 "repro: 'a;b' is not a kselftest case name" "${S[@]}" repro good 't1.a;b'
 expect runs_zero 2 "--runs takes a whole number from 1 to 1000, not '0'" --runs 0 repro good t1
-expect runs_is_for_repro 2 '--runs and --until-fail are for repro' --runs 2 run good
-expect until_fail_is_for_repro 2 '--runs and --until-fail are for repro' --until-fail list
+expect runs_is_for_repro 2 '--runs, --until-fail and --gdb are for repro' --runs 2 run good
+expect until_fail_is_for_repro 2 '--runs, --until-fail and --gdb are for repro' --until-fail list
+expect gdb_is_for_repro 2 '--runs, --until-fail and --gdb are for repro' --gdb shell good
 expect list_takes_nothing 2 'list takes no arguments' list extra
 expect missing_scenario 2 'nothere.scenario: cannot read' "${S[@]}" run nothere
 expect malformed_scenario 2 "bad.scenario:2: unknown directive 'frobnicate'" "${S[@]}" run bad

@@ -190,6 +190,21 @@ TEST_F(cmd, repro_traces_mockdma_and_a_run_does_not)
 	EXPECT_LE(0, pair_index(&self->argv, "-trace", "enable=mockdma_*"));
 }
 
+TEST_F(cmd, gdb_port_starts_the_guest_stopped_with_a_gdbstub)
+{
+	struct qemu_opts o = base_opts;
+
+	build(_metadata, self, "", &base_opts);
+	EXPECT_GT(0, arg_index(&self->argv, "-S"));
+	EXPECT_GT(0, arg_index(&self->argv, "-gdb"));
+	strv_free(&self->argv);
+	o.viommu = viommu_lookup(VIOMMU_DEFAULT);
+	o.gdb_port = 41234;
+	qemu_build_argv(&self->scn, &o, &self->argv);
+	expect_pair(_metadata, &self->argv, "-gdb", "tcp:127.0.0.1:41234");
+	EXPECT_LE(0, arg_index(&self->argv, "-S"));
+}
+
 TEST_F(cmd, up_guests_keep_the_base_cmdline)
 {
 	build(_metadata, self, "cpus 1\n", &base_opts);
