@@ -422,6 +422,14 @@ static int build_image(const struct config *cfg, const struct scenario *scn,
 	return image_build(&is, err);
 }
 
+/* QEMU's QMP socket, or NULL: none for a console on the terminal, nor
+ * under a debugger (a stopped guest would count as a failure) */
+static const char *qmp_sock(const struct config *cfg, const struct vm_paths *p,
+			    bool interactive)
+{
+	return interactive || cfg->gdb_port ? NULL : p->qmp;
+}
+
 static void qemu_argv(const struct config *cfg, const struct scenario *scn,
 		      const struct viommu_info *viommu,
 		      const struct vm_paths *p, bool interactive,
@@ -432,8 +440,7 @@ static void qemu_argv(const struct config *cfg, const struct scenario *scn,
 		.qemu = cfg->qemu, .kernel = kernel, .initrd = p->initrd,
 		.append = cfg->append, .console_fifo = p->console,
 		.ktap_fifo = interactive ? p->ktap_log : p->ktap,
-		/* a debugger stops the guest: no QMP, which would call that a failure */
-		.qmp_sock = interactive || cfg->gdb_port ? NULL : p->qmp,
+		.qmp_sock = qmp_sock(cfg, p, interactive),
 		.kvm = cfg->kvm, .viommu = viommu,
 		.interactive = interactive, .gdb_port = cfg->gdb_port,
 	};
@@ -470,7 +477,7 @@ static void run_one(const struct config *cfg, const struct scenario *scn,
 	qemu_argv(cfg, scn, viommu, &p, false, &spec.argv);
 	spec.console_fifo = p.console;
 	spec.ktap_fifo = p.ktap;
-	spec.qmp_sock = cfg->gdb_port ? NULL : p.qmp;
+	spec.qmp_sock = qmp_sock(cfg, &p, false);
 	spec.gdb_kmod_dir = cfg->gdb_port ? cfg->kmod_dir : NULL;
 	spec.console_log = p.console_log;
 	spec.ktap_log = p.ktap_log;
@@ -889,6 +896,7 @@ static int cmd_run(struct config *cfg, struct scenario *scns, size_t n)
 static int repro_gdb(struct config *cfg, struct scenario *scn)
 {
 	char *kernel = guest_kernel(cfg);
+	bool symbols = repro_elf_has_symbols(kernel);
 
 	cfg->gdb_port = repro_free_port();
 	if (cfg->gdb_port < 0) {
@@ -903,9 +911,9 @@ static int repro_gdb(struct config *cfg, struct scenario *scn)
 	cfg->jobs = 1;
 	fprintf(stderr, "upcilab: repro: the guest waits at its first instruction for gdb on 127.0.0.1:%d:\n"
 		"upcilab: gdb:   gdb%s%s -ex 'target remote 127.0.0.1:%d' -ex continue\n",
-		cfg->gdb_port, repro_elf_has_symbols(kernel) ? " " : "",
-		repro_elf_has_symbols(kernel) ? kernel : "", cfg->gdb_port);
-	if (!repro_elf_has_symbols(kernel))
+		cfg->gdb_port, symbols ? " " : "", symbols ? kernel : "",
+		cfg->gdb_port);
+	if (!symbols)
 		fprintf(stderr, "upcilab: gdb: %s has no symbols (Debian ships them in linux-image-%s-dbg; the sanitizer kernel, --kernel from make debug-kernel, has them)\n",
 			kernel, cfg->kver);
 	fprintf(stderr, "upcilab: gdb: the guest's timeouts stop with it; --timeout-scale stretches the tests' own\n");

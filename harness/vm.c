@@ -126,12 +126,18 @@ static struct test_node *test_node(struct run *r, int i)
 	return r->res->root->kids[i];
 }
 
+/* Whether test @i, called @name, is the one due now (none is running). */
+static bool test_is_due(const struct run *r, int i, const char *name)
+{
+	return r->cur < 0 && i == r->next && (size_t)i < r->spec->ntests &&
+	       !strcmp(name, r->spec->tests[i].name);
+}
+
 static void begin_test(struct run *r, int n, const char *name)
 {
 	int i = n - 1;
 
-	if (r->cur >= 0 || i != r->next || (size_t)i >= r->spec->ntests ||
-	    strcmp(name, r->spec->tests[i].name)) {
+	if (!test_is_due(r, i, name)) {
 		set_error(r, "guest protocol: unexpected 'begin %d %s'", n, name);
 		return;
 	}
@@ -216,8 +222,7 @@ static void skip_test(struct run *r, int n, const char *name, const char *why)
 {
 	int i = n - 1;
 
-	if (r->cur >= 0 || i != r->next || (size_t)i >= r->spec->ntests ||
-	    strcmp(name, r->spec->tests[i].name)) {
+	if (!test_is_due(r, i, name)) {
 		set_error(r, "guest protocol: unexpected 'skip %d %s'", n, name);
 		return;
 	}

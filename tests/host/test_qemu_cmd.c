@@ -177,16 +177,21 @@ TEST_F(cmd, smp_guests_boot_on_one_vcpu)
 	EXPECT_NE(NULL, strstr(GUEST_SMP_CMDLINE, "maxcpus=1"));
 }
 
+/* The parsed scenario's argv again, with @o (as repro changes either). */
+static void rebuild(FIXTURE_DATA(cmd) *self, struct qemu_opts o)
+{
+	strv_free(&self->argv);
+	if (!o.viommu)
+		o.viommu = viommu_lookup(VIOMMU_DEFAULT);
+	qemu_build_argv(&self->scn, &o, &self->argv);
+}
+
 TEST_F(cmd, repro_traces_mockdma_and_a_run_does_not)
 {
-	struct qemu_opts o = base_opts;
-
 	build(_metadata, self, "", &base_opts);
 	EXPECT_GT(0, pair_index(&self->argv, "-trace", "enable=mockdma_*"));
-	strv_free(&self->argv);
 	self->scn.trace_iommu = true;
-	o.viommu = viommu_lookup(VIOMMU_DEFAULT);
-	qemu_build_argv(&self->scn, &o, &self->argv);
+	rebuild(self, base_opts);
 	EXPECT_LE(0, pair_index(&self->argv, "-trace", "enable=mockdma_*"));
 }
 
@@ -197,10 +202,8 @@ TEST_F(cmd, gdb_port_starts_the_guest_stopped_with_a_gdbstub)
 	build(_metadata, self, "", &base_opts);
 	EXPECT_GT(0, arg_index(&self->argv, "-S"));
 	EXPECT_GT(0, arg_index(&self->argv, "-gdb"));
-	strv_free(&self->argv);
-	o.viommu = viommu_lookup(VIOMMU_DEFAULT);
 	o.gdb_port = 41234;
-	qemu_build_argv(&self->scn, &o, &self->argv);
+	rebuild(self, o);
 	expect_pair(_metadata, &self->argv, "-gdb", "tcp:127.0.0.1:41234");
 	EXPECT_LE(0, arg_index(&self->argv, "-S"));
 }
