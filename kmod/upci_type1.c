@@ -896,8 +896,8 @@ static int upci_domain_msi_cookie(struct iommu_domain *domain,
 	return ret == -ENODEV ? 0 : ret;
 }
 
-int upci_iommu_attach_group(struct upci_iommu *iommu,
-			    struct iommu_group *group)
+static int __upci_iommu_attach_group(struct upci_iommu *iommu,
+				     struct iommu_group *group)
 {
 	struct upci_domain_group *g;
 	struct upci_domain *d;
@@ -910,15 +910,12 @@ int upci_iommu_attach_group(struct upci_iommu *iommu,
 	    !iommu_group_has_isolated_msi(group)) {
 		pr_warn("group %d: no interrupt remapping, refusing it (upci.allow_unsafe_interrupts=1 accepts it, and lets its devices forge interrupts)\n",
 			iommu_group_id(group));
-		trace_upci_attach(iommu_group_id(group), -EPERM);
 		return -EPERM;
 	}
 
 	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
-	if (!g) {
-		trace_upci_attach(iommu_group_id(group), -ENOMEM);
+	if (!g)
 		return -ENOMEM;
-	}
 	g->group = group;
 
 	mutex_lock(&iommu->lock);
@@ -954,7 +951,6 @@ int upci_iommu_attach_group(struct upci_iommu *iommu,
 	list_add_tail(&g->next, &d->groups);
 	upci_iova_replace(iommu, &iova);
 	mutex_unlock(&iommu->lock);
-	trace_upci_attach(iommu_group_id(group), 0);
 	return 0;
 
 out_detach:
@@ -965,6 +961,14 @@ out_detach:
 out_unlock:
 	mutex_unlock(&iommu->lock);
 	kfree(g);
+	return ret;
+}
+
+int upci_iommu_attach_group(struct upci_iommu *iommu,
+			    struct iommu_group *group)
+{
+	int ret = __upci_iommu_attach_group(iommu, group);
+
 	trace_upci_attach(iommu_group_id(group), ret);
 	return ret;
 }
@@ -1194,11 +1198,10 @@ static int upci_iommu_unmap_dma(struct upci_iommu *iommu, void __user *arg)
 	struct vfio_iommu_type1_dma_unmap unmap;
 	int ret;
 
-	u64 iova, size;
+	u64 size;		/* asked for; unmap.size becomes what was done */
 
 	if (copy_from_user(&unmap, arg, minsz))
 		return -EFAULT;
-	iova = unmap.iova;
 	size = unmap.size;
 	/* No dirty bitmap and no VFIO_DMA_UNMAP_FLAG_VADDR */
 	if (unmap.argsz < minsz || unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL) {
@@ -1209,7 +1212,7 @@ static int upci_iommu_unmap_dma(struct upci_iommu *iommu, void __user *arg)
 	}
 	if (!ret && copy_to_user(arg, &unmap, minsz))
 		ret = -EFAULT;
-	trace_upci_unmap(iova, size, unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL,
+	trace_upci_unmap(unmap.iova, size, unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL,
 			 unmap.size, ret);
 	return ret;
 }
