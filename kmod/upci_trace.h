@@ -13,40 +13,46 @@
 #include <linux/tracepoint.h>
 
 TRACE_EVENT(upci_map,
-	    TP_PROTO(u64 iova, u64 size, u64 vaddr, int prot, int ret),
-	    TP_ARGS(iova, size, vaddr, prot, ret),
-	    TP_STRUCT__entry(__field(u64, iova)
+	    TP_PROTO(u32 as, u64 iova, u64 size, u64 vaddr, int prot, int ret),
+	    TP_ARGS(as, iova, size, vaddr, prot, ret),
+	    TP_STRUCT__entry(__field(u32, as)
+			     __field(u64, iova)
 			     __field(u64, size)
 			     __field(u64, vaddr)
 			     __field(int, prot)
 			     __field(int, ret)),
-	    TP_fast_assign(__entry->iova = iova;
+	    TP_fast_assign(__entry->as = as;
+			   __entry->iova = iova;
 			   __entry->size = size;
 			   __entry->vaddr = vaddr;
 			   __entry->prot = prot;
 			   __entry->ret = ret;),
-	    TP_printk("iova=0x%llx size=0x%llx vaddr=0x%llx prot=%s%s ret=%d",
+	    TP_printk("iova=0x%llx size=0x%llx vaddr=0x%llx prot=%s%s ret=%d as=%u",
 		      __entry->iova, __entry->size, __entry->vaddr,
 		      __entry->prot & IOMMU_READ ? "r" : "",
-		      __entry->prot & IOMMU_WRITE ? "w" : "", __entry->ret)
+		      __entry->prot & IOMMU_WRITE ? "w" : "", __entry->ret,
+		      __entry->as)
 );
 
 TRACE_EVENT(upci_unmap,
-	    TP_PROTO(u64 iova, u64 size, bool all, u64 unmapped, int ret),
-	    TP_ARGS(iova, size, all, unmapped, ret),
-	    TP_STRUCT__entry(__field(u64, iova)
+	    TP_PROTO(u32 as, u64 iova, u64 size, bool all, u64 unmapped,
+		     int ret),
+	    TP_ARGS(as, iova, size, all, unmapped, ret),
+	    TP_STRUCT__entry(__field(u32, as)
+			     __field(u64, iova)
 			     __field(u64, size)
 			     __field(bool, all)
 			     __field(u64, unmapped)
 			     __field(int, ret)),
-	    TP_fast_assign(__entry->iova = iova;
+	    TP_fast_assign(__entry->as = as;
+			   __entry->iova = iova;
 			   __entry->size = size;
 			   __entry->all = all;
 			   __entry->unmapped = unmapped;
 			   __entry->ret = ret;),
-	    TP_printk("iova=0x%llx size=0x%llx%s unmapped=0x%llx ret=%d",
+	    TP_printk("iova=0x%llx size=0x%llx%s unmapped=0x%llx ret=%d as=%u",
 		      __entry->iova, __entry->size, __entry->all ? " all" : "",
-		      __entry->unmapped, __entry->ret)
+		      __entry->unmapped, __entry->ret, __entry->as)
 );
 
 TRACE_EVENT(upci_pin,
@@ -76,23 +82,36 @@ TRACE_EVENT(upci_unpin,
 );
 
 TRACE_EVENT(upci_attach,
-	    TP_PROTO(int group, int ret),
-	    TP_ARGS(group, ret),
-	    TP_STRUCT__entry(__field(int, group)
+	    TP_PROTO(u32 as, int group, int ret),
+	    TP_ARGS(as, group, ret),
+	    TP_STRUCT__entry(__field(u32, as)
+			     __field(int, group)
 			     __field(int, ret)),
-	    TP_fast_assign(__entry->group = group;
+	    TP_fast_assign(__entry->as = as;
+			   __entry->group = group;
 			   __entry->ret = ret;),
-	    TP_printk("group=%d ret=%d",
-		      __entry->group, __entry->ret)
+	    TP_printk("group=%d ret=%d as=%u",
+		      __entry->group, __entry->ret, __entry->as)
 );
 
 TRACE_EVENT(upci_detach,
-	    TP_PROTO(int group),
-	    TP_ARGS(group),
-	    TP_STRUCT__entry(__field(int, group)),
-	    TP_fast_assign(__entry->group = group;),
-	    TP_printk("group=%d",
-		      __entry->group)
+	    TP_PROTO(u32 as, int group),
+	    TP_ARGS(as, group),
+	    TP_STRUCT__entry(__field(u32, as)
+			     __field(int, group)),
+	    TP_fast_assign(__entry->as = as;
+			   __entry->group = group;),
+	    TP_printk("group=%d as=%u",
+		      __entry->group, __entry->as)
+);
+
+/* The address space's last reference is gone: so are its mappings */
+TRACE_EVENT(upci_release,
+	    TP_PROTO(u32 as),
+	    TP_ARGS(as),
+	    TP_STRUCT__entry(__field(u32, as)),
+	    TP_fast_assign(__entry->as = as;),
+	    TP_printk("as=%u", __entry->as)
 );
 
 TRACE_EVENT(upci_interrupt,

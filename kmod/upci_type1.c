@@ -99,6 +99,7 @@ struct upci_dma {
 
 struct upci_iommu {
 	struct kref kref;			/* the container's, ioctls' */
+	u32 id;					/* names it in the tracepoints */
 	struct mutex lock;			/* everything below */
 	bool v2;
 	struct list_head domains;		/* upci_domain */
@@ -700,6 +701,8 @@ static void upci_update_pgsizes(struct upci_iommu *iommu)
 
 /* ---- Life of the address space ---- */
 
+static atomic_t upci_iommu_ids = ATOMIC_INIT(0);
+
 struct upci_iommu *upci_iommu_alloc(bool v2)
 {
 	struct upci_iommu *iommu = kzalloc(sizeof(*iommu), GFP_KERNEL_ACCOUNT);
@@ -707,6 +710,7 @@ struct upci_iommu *upci_iommu_alloc(bool v2)
 	if (!iommu)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&iommu->lock);
+	iommu->id = (u32)atomic_inc_return(&upci_iommu_ids);
 	iommu->v2 = v2;
 	kref_init(&iommu->kref);
 	INIT_LIST_HEAD(&iommu->domains);
@@ -747,6 +751,7 @@ static void upci_iommu_release(struct kref *kref)
 	upci_iova_free(&iommu->iova);
 	mutex_unlock(&iommu->lock);
 	mutex_destroy(&iommu->lock);
+	trace_upci_release(iommu->id);
 	kfree(iommu);
 }
 
@@ -969,7 +974,7 @@ int upci_iommu_attach_group(struct upci_iommu *iommu,
 {
 	int ret = __upci_iommu_attach_group(iommu, group);
 
-	trace_upci_attach(iommu_group_id(group), ret);
+	trace_upci_attach(iommu->id, iommu_group_id(group), ret);
 	return ret;
 }
 
@@ -1002,7 +1007,7 @@ void upci_iommu_detach_group(struct upci_iommu *iommu,
 		upci_iova_replace(iommu, &iova);
 	if (list_empty(&iommu->domains))
 		upci_iova_free(&iommu->iova);
-	trace_upci_detach(iommu_group_id(group));
+	trace_upci_detach(iommu->id, iommu_group_id(group));
 out_unlock:
 	mutex_unlock(&iommu->lock);
 }
@@ -1100,7 +1105,7 @@ static int upci_iommu_map_dma(struct upci_iommu *iommu, void __user *arg)
 		ret = -ENODEV;
 	else
 		ret = upci_iommu_map(iommu, &map);
-	trace_upci_map(map.iova, map.size, map.vaddr,
+	trace_upci_map(iommu->id, map.iova, map.size, map.vaddr,
 		       (map.flags & VFIO_DMA_MAP_FLAG_READ ? IOMMU_READ : 0) |
 		       (map.flags & VFIO_DMA_MAP_FLAG_WRITE ? IOMMU_WRITE : 0),
 		       ret);
@@ -1212,8 +1217,8 @@ static int upci_iommu_unmap_dma(struct upci_iommu *iommu, void __user *arg)
 	}
 	if (!ret && copy_to_user(arg, &unmap, minsz))
 		ret = -EFAULT;
-	trace_upci_unmap(unmap.iova, size, unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL,
-			 unmap.size, ret);
+	trace_upci_unmap(iommu->id, unmap.iova, size,
+			 unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL, unmap.size, ret);
 	return ret;
 }
 
