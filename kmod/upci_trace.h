@@ -12,47 +12,88 @@
 #include <linux/iommu.h>
 #include <linux/tracepoint.h>
 
+/*
+ * The calls, as the user made them and saw them end (traced once the call
+ * is over, so two racing calls may land in either order): upci_dma_map and
+ * upci_dma_unmap below are what the address space held, in order.
+ */
 TRACE_EVENT(upci_map,
-	    TP_PROTO(u32 as, u64 iova, u64 size, u64 vaddr, int prot, int ret),
-	    TP_ARGS(as, iova, size, vaddr, prot, ret),
-	    TP_STRUCT__entry(__field(u32, as)
-			     __field(u64, iova)
+	    TP_PROTO(u64 asid, u64 iova, u64 size, u64 vaddr, int prot, int ret),
+	    TP_ARGS(asid, iova, size, vaddr, prot, ret),
+	    TP_STRUCT__entry(__field(u64, iova)
 			     __field(u64, size)
 			     __field(u64, vaddr)
+			     __field(u64, asid)
 			     __field(int, prot)
 			     __field(int, ret)),
-	    TP_fast_assign(__entry->as = as;
-			   __entry->iova = iova;
+	    TP_fast_assign(__entry->iova = iova;
 			   __entry->size = size;
 			   __entry->vaddr = vaddr;
+			   __entry->asid = asid;
 			   __entry->prot = prot;
 			   __entry->ret = ret;),
-	    TP_printk("iova=0x%llx size=0x%llx vaddr=0x%llx prot=%s%s ret=%d as=%u",
+	    TP_printk("iova=0x%llx size=0x%llx vaddr=0x%llx prot=%s%s ret=%d asid=%llu",
 		      __entry->iova, __entry->size, __entry->vaddr,
 		      __entry->prot & IOMMU_READ ? "r" : "",
 		      __entry->prot & IOMMU_WRITE ? "w" : "", __entry->ret,
-		      __entry->as)
+		      __entry->asid)
 );
 
 TRACE_EVENT(upci_unmap,
-	    TP_PROTO(u32 as, u64 iova, u64 size, bool all, u64 unmapped,
+	    TP_PROTO(u64 asid, u64 iova, u64 size, bool all, u64 unmapped,
 		     int ret),
-	    TP_ARGS(as, iova, size, all, unmapped, ret),
-	    TP_STRUCT__entry(__field(u32, as)
-			     __field(u64, iova)
+	    TP_ARGS(asid, iova, size, all, unmapped, ret),
+	    TP_STRUCT__entry(__field(u64, iova)
 			     __field(u64, size)
-			     __field(bool, all)
 			     __field(u64, unmapped)
-			     __field(int, ret)),
-	    TP_fast_assign(__entry->as = as;
-			   __entry->iova = iova;
+			     __field(u64, asid)
+			     __field(int, ret)
+			     __field(bool, all)),
+	    TP_fast_assign(__entry->iova = iova;
 			   __entry->size = size;
-			   __entry->all = all;
 			   __entry->unmapped = unmapped;
-			   __entry->ret = ret;),
-	    TP_printk("iova=0x%llx size=0x%llx%s unmapped=0x%llx ret=%d as=%u",
+			   __entry->asid = asid;
+			   __entry->ret = ret;
+			   __entry->all = all;),
+	    TP_printk("iova=0x%llx size=0x%llx%s unmapped=0x%llx ret=%d asid=%llu",
 		      __entry->iova, __entry->size, __entry->all ? " all" : "",
-		      __entry->unmapped, __entry->ret, __entry->as)
+		      __entry->unmapped, __entry->ret, __entry->asid)
+);
+
+/* A mapping is in the IOMMU, under the address space's lock */
+TRACE_EVENT(upci_dma_map,
+	    TP_PROTO(u64 asid, u64 iova, u64 size, int prot),
+	    TP_ARGS(asid, iova, size, prot),
+	    TP_STRUCT__entry(__field(u64, iova)
+			     __field(u64, size)
+			     __field(u64, asid)
+			     __field(int, prot)),
+	    TP_fast_assign(__entry->iova = iova;
+			   __entry->size = size;
+			   __entry->asid = asid;
+			   __entry->prot = prot;),
+	    TP_printk("iova=0x%llx size=0x%llx prot=%s%s asid=%llu",
+		      __entry->iova, __entry->size,
+		      __entry->prot & IOMMU_READ ? "r" : "",
+		      __entry->prot & IOMMU_WRITE ? "w" : "", __entry->asid)
+);
+
+/*
+ * A mapping left the IOMMU, whatever removed it (an unmap, v1's whole-
+ * mapping rule, the last group's detach, the release), under the lock. A
+ * map that failed halfway shows only here, with the part it had mapped.
+ */
+TRACE_EVENT(upci_dma_unmap,
+	    TP_PROTO(u64 asid, u64 iova, u64 size),
+	    TP_ARGS(asid, iova, size),
+	    TP_STRUCT__entry(__field(u64, iova)
+			     __field(u64, size)
+			     __field(u64, asid)),
+	    TP_fast_assign(__entry->iova = iova;
+			   __entry->size = size;
+			   __entry->asid = asid;),
+	    TP_printk("iova=0x%llx size=0x%llx asid=%llu",
+		      __entry->iova, __entry->size, __entry->asid)
 );
 
 TRACE_EVENT(upci_pin,
@@ -82,36 +123,36 @@ TRACE_EVENT(upci_unpin,
 );
 
 TRACE_EVENT(upci_attach,
-	    TP_PROTO(u32 as, int group, int ret),
-	    TP_ARGS(as, group, ret),
-	    TP_STRUCT__entry(__field(u32, as)
+	    TP_PROTO(u64 asid, int group, int ret),
+	    TP_ARGS(asid, group, ret),
+	    TP_STRUCT__entry(__field(u64, asid)
 			     __field(int, group)
 			     __field(int, ret)),
-	    TP_fast_assign(__entry->as = as;
+	    TP_fast_assign(__entry->asid = asid;
 			   __entry->group = group;
 			   __entry->ret = ret;),
-	    TP_printk("group=%d ret=%d as=%u",
-		      __entry->group, __entry->ret, __entry->as)
+	    TP_printk("group=%d ret=%d asid=%llu",
+		      __entry->group, __entry->ret, __entry->asid)
 );
 
 TRACE_EVENT(upci_detach,
-	    TP_PROTO(u32 as, int group),
-	    TP_ARGS(as, group),
-	    TP_STRUCT__entry(__field(u32, as)
+	    TP_PROTO(u64 asid, int group),
+	    TP_ARGS(asid, group),
+	    TP_STRUCT__entry(__field(u64, asid)
 			     __field(int, group)),
-	    TP_fast_assign(__entry->as = as;
+	    TP_fast_assign(__entry->asid = asid;
 			   __entry->group = group;),
-	    TP_printk("group=%d as=%u",
-		      __entry->group, __entry->as)
+	    TP_printk("group=%d asid=%llu",
+		      __entry->group, __entry->asid)
 );
 
 /* The address space's last reference is gone: so are its mappings */
 TRACE_EVENT(upci_release,
-	    TP_PROTO(u32 as),
-	    TP_ARGS(as),
-	    TP_STRUCT__entry(__field(u32, as)),
-	    TP_fast_assign(__entry->as = as;),
-	    TP_printk("as=%u", __entry->as)
+	    TP_PROTO(u64 asid),
+	    TP_ARGS(asid),
+	    TP_STRUCT__entry(__field(u64, asid)),
+	    TP_fast_assign(__entry->asid = asid;),
+	    TP_printk("asid=%llu", __entry->asid)
 );
 
 TRACE_EVENT(upci_interrupt,

@@ -99,7 +99,7 @@ struct upci_dma {
 
 struct upci_iommu {
 	struct kref kref;			/* the container's, ioctls' */
-	u32 id;					/* names it in the tracepoints */
+	u64 id;					/* names it in the tracepoints */
 	struct mutex lock;			/* everything below */
 	bool v2;
 	struct list_head domains;		/* upci_domain */
@@ -376,10 +376,12 @@ static size_t upci_dma_destroy(struct upci_iommu *iommu, struct upci_dma *dma)
 	size_t size = dma->size;
 	struct upci_domain *d;
 
-	if (dma->mapped)
+	if (dma->mapped) {
 		list_for_each_entry(d, &iommu->domains, next)
 			WARN_ON(iommu_unmap(d->domain, dma->iova,
 					    dma->mapped) != dma->mapped);
+		trace_upci_dma_unmap(iommu->id, dma->iova, dma->mapped);
+	}
 	upci_dma_unpin(dma);
 	upci_dma_uncharge(dma);
 	mmdrop(dma->mm);
@@ -701,7 +703,7 @@ static void upci_update_pgsizes(struct upci_iommu *iommu)
 
 /* ---- Life of the address space ---- */
 
-static atomic_t upci_iommu_ids = ATOMIC_INIT(0);
+static atomic64_t upci_iommu_ids = ATOMIC64_INIT(0);
 
 struct upci_iommu *upci_iommu_alloc(bool v2)
 {
@@ -710,7 +712,7 @@ struct upci_iommu *upci_iommu_alloc(bool v2)
 	if (!iommu)
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&iommu->lock);
-	iommu->id = (u32)atomic_inc_return(&upci_iommu_ids);
+	iommu->id = atomic64_inc_return(&upci_iommu_ids);
 	iommu->v2 = v2;
 	kref_init(&iommu->kref);
 	INIT_LIST_HEAD(&iommu->domains);
@@ -1081,6 +1083,8 @@ static int upci_iommu_map(struct upci_iommu *iommu,
 			ret = upci_dma_map_runs(iommu, dma, 0, dma->nr_runs);
 		if (ret)
 			upci_dma_remove(iommu, dma);
+		else
+			trace_upci_dma_map(iommu->id, iova, size, prot);
 	}
 	wake_up_all(&iommu->pin_wq);
 out_unlock:
