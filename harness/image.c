@@ -102,8 +102,27 @@ static const char trace_on[] =
 	"T=/sys/kernel/tracing\n"
 	"mount -t tracefs tracefs $T 2>/dev/null\n"
 	"echo 8192 >$T/buffer_size_kb\n"
+	/* printk's clock (local_clock()); "local" is sched_clock() without its offset */
+	"echo global >$T/trace_clock || fail 'trace_clock global'\n"
 	"echo 1 >$T/events/iommu/enable || fail 'enable the iommu tracepoints'\n"
-	"[ ! -d $T/events/upci ] || echo 1 >$T/events/upci/enable || fail 'enable the upci tracepoints'\n";
+	"[ ! -d $T/events/upci ] || echo 1 >$T/events/upci/enable || fail 'enable the upci tracepoints'\n"
+	"echo 1 >$T/events/sched/sched_process_exit/enable || fail 'enable sched_process_exit'\n"
+	/*
+	 * vfio_iommu_type1 has no tracepoints: kprobes on its calls give the
+	 * report the same facts as upci's (the address space is its pointer;
+	 * MAP_DMA's and UNMAP_DMA's arguments are read from the user's struct)
+	 */
+	"k() { echo \"$1\" >>$T/kprobe_events || fail \"kprobe event $1\"; }\n"
+	"if [ -d /sys/module/vfio_iommu_type1 ]; then\n"
+	"\tk 'p:upcilab/vfio_ioctl vfio_iommu_type1:vfio_iommu_type1_ioctl asid=%di:x64 cmd=%si:x32 a4=+u4(%dx):x32 a8=+u8(%dx):x64 a16=+u16(%dx):x64 a24=+u24(%dx):x64'\n"
+	"\tk 'r:upcilab/vfio_ioctl_ret vfio_iommu_type1:vfio_iommu_type1_ioctl ret=$retval:s64'\n"
+	"\tk 'p:upcilab/vfio_attach vfio_iommu_type1:vfio_iommu_type1_attach_group asid=%di:x64'\n"
+	"\tk 'r:upcilab/vfio_attach_ret vfio_iommu_type1:vfio_iommu_type1_attach_group ret=$retval:s32'\n"
+	"\tk 'p:upcilab/vfio_detach vfio_iommu_type1:vfio_iommu_type1_detach_group asid=%di:x64'\n"
+	"\tk 'r:upcilab/vfio_detach_ret vfio_iommu_type1:vfio_iommu_type1_detach_group'\n"
+	"\tk 'p:upcilab/vfio_release vfio_iommu_type1:vfio_iommu_type1_release asid=%di:x64'\n"
+	"\techo 1 >$T/events/upcilab/enable || fail 'enable the vfio_iommu_type1 kprobe events'\n"
+	"fi\n";
 static const char trace_dump[] =
 	"echo 0 >$T/tracing_on\n"
 	"echo '# upcilab: guest-trace begin'\n"

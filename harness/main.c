@@ -25,6 +25,7 @@
 #include "qemu_build.h"
 #include "qemu_cmd.h"
 #include "parallel.h"
+#include "fault_report.h"
 #include "repro.h"
 #include "report.h"
 #include "merge.h"
@@ -921,13 +922,34 @@ static int repro_gdb(struct config *cfg, struct scenario *scn)
 	return 0;
 }
 
+/* The fault report of a repro run, and a line per fault */
+static void repro_report(const char *dir, const struct fault_report_ctx *ctx)
+{
+	char *summary = NULL, *line, *next;
+	int n = fault_report_write(dir, ctx, &summary);
+
+	if (n < 0) {
+		fprintf(stderr, "upcilab: repro: cannot write the fault report in %s\n", dir);
+	} else {
+		for (line = summary; line && *line; line = next) {
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			fprintf(stderr, "upcilab: repro: %s\n", line);
+		}
+		fprintf(stderr, "upcilab: repro: fault report (%d fault%s): %s/report.md, %s/report.json\n",
+			n, n == 1 ? "" : "s", dir, dir);
+	}
+	free(summary);
+}
+
 /* run, then the guest's trace beside the VM's logs, and how to run it again */
 static int cmd_repro(struct config *cfg, struct scenario *scn,
 		     const char *target)
 {
 	struct repro_opts o = cfg->repro;
 	const char *drivers[SCN_MAX_DRIVERS], *viommus[VIOMMU_MAX];
-	char *owned, *owned_v, *label, *dir, *path, *console, *trace;
+	char *owned, *owned_v, *label, *dir, *path, *console, *trace, *again;
 	const char *driver, *viommu;
 	struct buf err = { 0 };
 	int ret;
@@ -965,10 +987,15 @@ static int cmd_repro(struct config *cfg, struct scenario *scn,
 		fprintf(stderr, "upcilab: repro: no guest IOMMU trace in %s/console.log\n", dir);
 	fprintf(stderr, "upcilab: repro: QEMU's vIOMMU fault trace: %s/qemu.log; console: %s/console.log\n",
 		dir, dir);
-	fprintf(stderr, "upcilab: repro: again: upcilab --driver %s --viommu %s%s%.0d%s%s repro %s %s\n",
-		driver, viommu, o.runs > 1 ? " --runs " : "", o.runs > 1 ? o.runs : 0,
-		o.until_fail ? " --until-fail" : "", cfg->gdb_port ? " --gdb" : "",
-		scn->path, target);
+	again = xasprintf("upcilab --driver %s --viommu %s%s%.0d%s%s repro %s %s",
+			  driver, viommu, o.runs > 1 ? " --runs " : "", o.runs > 1 ? o.runs : 0,
+			  o.until_fail ? " --until-fail" : "", cfg->gdb_port ? " --gdb" : "",
+			  scn->path, target);
+	repro_report(dir, &(struct fault_report_ctx){
+		.scenario = scn->name, .target = target, .driver = driver,
+		.viommu = viommu, .command = again });
+	fprintf(stderr, "upcilab: repro: again: %s\n", again);
+	free(again);
 	free(trace);
 	free(console);
 	free(path);

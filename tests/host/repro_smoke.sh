@@ -31,6 +31,11 @@ check "upci's own tracepoints recorded the map and the unmap" \
 	"grep -qE 'upci_map: iova=0x[0-9a-f]+ size=0x[0-9a-f]+ vaddr=0x[0-9a-f]+ prot=r?w? ret=0' '$dir/guest-trace.txt' &&
 	 grep -qE 'upci_unmap: iova=0x[0-9a-f]+ size=0x[0-9a-f]+( all)? unmapped=0x[0-9a-f]+ ret=0' '$dir/guest-trace.txt' &&
 	 grep -qE 'upci_pin: .* ret=0' '$dir/guest-trace.txt' && grep -qE 'upci_attach: group=[0-9]+ ret=0' '$dir/guest-trace.txt'"
+check "the fault report explains the fault: unmapped before the access" \
+	"grep -q '^upcilab: repro: fault 1: 0000:00:03.0 write 0x5a000: unmapped-before$' '$out/log' &&
+	 grep -q '^\*\*Verdict: unmapped-before.\*\* Unmapped before the access: 0x5a000-0x5afff was mapped in address space [0-9]* and unmapped by edu_dma\[' '$dir/report.md' &&
+	 grep -q '^space [0-9]* (device.s) *\.*-\.*$' '$dir/report.md' &&
+	 grep -q '\"code\": \"unmapped-before\"' '$dir/report.json'"
 check "it says how to run it again" \
 	"grep -q 'repro: again: upcilab --driver upci --viommu intel-iommu --runs 3 --until-fail repro' '$out/log'"
 
@@ -40,6 +45,18 @@ rc=$?
 check "mockdma repro exits 0 (status $rc)" '[ "$rc" = 0 ]'
 check "mockdma's record shows the descriptor the IOMMU refused" \
 	"grep -qE '^mockdma_desc mdma0: descriptor at 0x[0-9a-f]+ op 1 .* status 3 done 0 fault_iova 0x[0-9a-f]+' '$out/m/mockdma-upci/qemu.log'"
+
+check "mockdma's fault: unmapped before the copy" \
+	"grep -q '^upcilab: repro: fault 1: 0000:00:03.0 write 0x[0-9a-f]*: unmapped-before$' '$out/log' &&
+	 grep -q \"^- mockdma's record (qemu.log):\" '$out/m/mockdma-upci/report.md'"
+
+# vfio-pci: the same verdict from vfio_iommu_type1's kprobe events
+"$upcilab" "$@" --driver vfio-pci --results "$out/v" repro vfio "$case" >"$out/vlog" 2>&1
+rc=$?
+cat "$out/vlog" >>"$out/log"
+check "vfio-pci repro exits 0 (status $rc)" '[ "$rc" = 0 ]'
+check "vfio-pci: the same verdict" \
+	"grep -q '^upcilab: repro: fault 1: 0000:00:03.0 write 0x5a000: unmapped-before$' '$out/vlog'"
 
 # --gdb: the guest must wait for the debugger; a "continue" packet on the
 # gdbstub (GDB's remote protocol, as gdb would send it) lets it run.
