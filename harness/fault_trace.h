@@ -6,6 +6,10 @@
  * own log. A test announces an expected fault on the results channel:
  *
  *   # upcilab: viommu-fault 0000:00:03.0 w 0x5a000
+ *   # upcilab: viommu-fault 0000:00:03.0 w 0x5a000 cause=unmapped-before
+ *
+ * The cause, when given, is the verdict repro's fault report must reach
+ * (fault_verdict_code()).
  */
 #ifndef UPCILAB_FAULT_TRACE_H
 #define UPCILAB_FAULT_TRACE_H
@@ -22,9 +26,10 @@ struct fault_expect {
 	unsigned int sid;		/* requester ID: bus << 8 | devfn */
 	bool write;
 	unsigned long long iova;
+	char cause[24];			/* "" when the test named none */
 };
 
-/* "BDF r|w IOVA" (what follows FAULT_TRACE_CMD): 0, or -1 if malformed */
+/* "BDF r|w IOVA [cause=CODE]" (after FAULT_TRACE_CMD): 0, or -1 if malformed */
 int fault_trace_parse(const char *s, struct fault_expect *f);
 /* Does QEMU's log @log (its stderr, trace lines included) hold @f? */
 bool fault_trace_seen(const struct viommu_info *vi, const char *log,

@@ -92,11 +92,13 @@ static void usage(FILE *out)
 	      "                      the tests are not run (they are in /tests)\n"
 	      "  merge DIR...        join the result directories of every shard of a\n"
 	      "                      run (--shard) into one in --results\n"
-	      "  repro SCENARIO TEST[.CASE]\n"
+	      "  repro SCENARIO [TEST[.CASE]]\n"
 	      "                      run one test of a scenario, or one kselftest\n"
 	      "                      case of it (FIXTURE.NAME as its KTAP names\n"
-	      "                      it), with the guest's IOMMU tracepoints on;\n"
-	      "                      results in build/repro unless --results\n"
+	      "                      it), or all its tests, with the guest's\n"
+	      "                      IOMMU tracepoints on; each DMA fault explained\n"
+	      "                      in report.md and report.json; results in\n"
+	      "                      build/repro unless --results\n"
 	      "\n"
 	      "A SCENARIO is a name in the scenario directory or a path to a file.\n"
 	      "\n"
@@ -922,11 +924,14 @@ static int repro_gdb(struct config *cfg, struct scenario *scn)
 	return 0;
 }
 
-/* The fault report of a repro run, and a line per fault */
-static void repro_report(const char *dir, const struct fault_report_ctx *ctx)
+/*
+ * The fault report of a repro run, and a line per fault; -1 when it cannot
+ * be written or misses a cause the test announced
+ */
+static int repro_report(const char *dir, const struct fault_report_ctx *ctx)
 {
 	char *summary = NULL, *line, *next;
-	int n = fault_report_write(dir, ctx, &summary);
+	int mismatches = 0, n = fault_report_write(dir, ctx, &summary, &mismatches);
 
 	if (n < 0) {
 		fprintf(stderr, "upcilab: repro: cannot write the fault report in %s\n", dir);
@@ -939,8 +944,12 @@ static void repro_report(const char *dir, const struct fault_report_ctx *ctx)
 		}
 		fprintf(stderr, "upcilab: repro: fault report (%d fault%s): %s/report.md, %s/report.json\n",
 			n, n == 1 ? "" : "s", dir, dir);
+		if (mismatches)
+			fprintf(stderr, "upcilab: repro: %d announced cause%s not reached by the report\n",
+				mismatches, mismatches == 1 ? "" : "s");
 	}
 	free(summary);
+	return n < 0 || mismatches ? -1 : 0;
 }
 
 /* run, then the guest's trace beside the VM's logs, and how to run it again */
@@ -987,13 +996,15 @@ static int cmd_repro(struct config *cfg, struct scenario *scn,
 		fprintf(stderr, "upcilab: repro: no guest IOMMU trace in %s/console.log\n", dir);
 	fprintf(stderr, "upcilab: repro: QEMU's vIOMMU fault trace: %s/qemu.log; console: %s/console.log\n",
 		dir, dir);
-	again = xasprintf("upcilab --driver %s --viommu %s%s%.0d%s%s repro %s %s",
+	again = xasprintf("upcilab --driver %s --viommu %s%s%.0d%s%s repro %s%s%s",
 			  driver, viommu, o.runs > 1 ? " --runs " : "", o.runs > 1 ? o.runs : 0,
 			  o.until_fail ? " --until-fail" : "", cfg->gdb_port ? " --gdb" : "",
-			  scn->path, target);
-	repro_report(dir, &(struct fault_report_ctx){
-		.scenario = scn->name, .target = target, .driver = driver,
-		.viommu = viommu, .command = again });
+			  scn->path, target ? " " : "", target ? target : "");
+	if (repro_report(dir, &(struct fault_report_ctx){
+			.scenario = scn->name, .target = target ? target : "(all its tests)",
+			.driver = driver,
+			.viommu = viommu, .command = again }) && ret == 0)
+		ret = EXIT_FAILED;
 	fprintf(stderr, "upcilab: repro: again: %s\n", again);
 	free(again);
 	free(trace);
@@ -1290,8 +1301,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "upcilab: --runs, --until-fail and --gdb are for repro\n");
 		return EXIT_USAGE;
 	}
-	if (!strcmp(cmd, "repro") && argc - optind != 2) {
-		fprintf(stderr, "upcilab: repro takes a scenario and a test: repro SCENARIO TEST[.CASE]\n");
+	if (!strcmp(cmd, "repro") && argc - optind != 2 && argc - optind != 1) {
+		fprintf(stderr, "upcilab: repro takes a scenario and a test: repro SCENARIO [TEST[.CASE]]\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "merge")) {
@@ -1336,7 +1347,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "shell"))
 		ret = cmd_shell(&cfg, &scns[0]);
 	else if (!strcmp(cmd, "repro"))
-		ret = cmd_repro(&cfg, &scns[0], argv[optind + 1]);
+		ret = cmd_repro(&cfg, &scns[0], argc - optind == 2 ? argv[optind + 1] : NULL);
 	else
 		ret = cmd_run(&cfg, scns, paths.n);
 out:

@@ -25,12 +25,29 @@ static bool case_name_ok(const char *c)
 	return true;
 }
 
+static void repro_traced(struct scenario *scn, const struct repro_opts *o)
+{
+	scn->vm_timeout_s = 0;
+	scn->trace_iommu = true;
+	scn->until_fail = o->until_fail;
+}
+
 int repro_prepare(struct scenario *scn, const char *target,
 		  const struct repro_opts *o, struct buf *err)
 {
-	const char *dot = strchr(target, '.');
-	size_t len = dot ? (size_t)(dot - target) : strlen(target);
+	const char *dot = target ? strchr(target, '.') : NULL;
+	size_t len = !target ? 0 : dot ? (size_t)(dot - target) : strlen(target);
 	struct scn_test *found = NULL, *runs;
+
+	if (!target) {
+		if (o->runs > 1 || o->until_fail) {
+			buf_addf(err, "--runs and --until-fail repeat one test: name it (repro %s TEST)",
+				 scn->name);
+			return -1;
+		}
+		repro_traced(scn, o);
+		return 0;
+	}
 
 	for (size_t i = 0; i < scn->ntests && !found; i++)
 		if (strlen(scn->tests[i].name) == len &&
@@ -69,9 +86,7 @@ int repro_prepare(struct scenario *scn, const char *target,
 	free(scn->tests);
 	scn->tests = runs;
 	scn->ntests = (size_t)o->runs;
-	scn->vm_timeout_s = 0;
-	scn->trace_iommu = true;
-	scn->until_fail = o->until_fail;
+	repro_traced(scn, o);
 	return 0;
 }
 

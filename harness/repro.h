@@ -23,8 +23,9 @@ struct repro_opts {
 };
 
 /*
- * Makes @scn run only @target's test, @o->runs times, traced. On a target
- * the scenario does not have, returns -1 with the reason in @err and
+ * Makes @scn run only @target's test, @o->runs times, traced; with no
+ * @target, all its tests once, traced. On a target the scenario does not
+ * have (or repeats without one), returns -1 with the reason in @err and
  * leaves @scn as it was.
  */
 int repro_prepare(struct scenario *scn, const char *target,

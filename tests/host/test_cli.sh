@@ -79,8 +79,9 @@ expect merge_of_a_non_result_dir 2 "not the results of an upcilab run" merge "$w
 expect append_with_quote 2 'must not contain quotes' --append "a='b'" run
 expect shell_needs_one 2 'shell takes exactly one scenario' shell
 expect shell_not_two 2 'shell takes exactly one scenario' "${S[@]}" shell good good
-expect repro_needs_a_test 2 'repro takes a scenario and a test: repro SCENARIO TEST\[.CASE\]' "${S[@]}" repro good
-expect repro_not_three 2 'repro takes a scenario and a test' "${S[@]}" repro good t1 t1
+expect repro_runs_need_a_test 2 'repro: --runs and --until-fail repeat one test: name it \(repro good TEST\)' "${S[@]}" --runs 2 repro good
+expect repro_until_fail_needs_a_test 2 'repro: --runs and --until-fail repeat one test' "${S[@]}" --until-fail repro good
+expect repro_not_three 2 'repro takes a scenario and a test: repro SCENARIO \[TEST\[.CASE\]\]' "${S[@]}" repro good t1 t1
 expect repro_unknown_test 2 "repro: good has no test 'nope' \\(its tests: t1\\)" "${S[@]}" repro good nope.case
 expect repro_bad_case 2 "repro: 'a;b' is not a kselftest case name" "${S[@]}" repro good 't1.a;b'
 expect runs_zero 2 "--runs takes a whole number from 1 to 1000, not '0'" --runs 0 repro good t1

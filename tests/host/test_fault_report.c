@@ -218,9 +218,9 @@ TEST(a_trace_that_lost_events_says_so)
 	timeline_build(&tl, "intel-iommu", trace, unmapped_console, NULL, KTAP);
 	EXPECT_TRUE(tl.lost_events);
 	EXPECT_EQ(2, tl.nev);
-	md = fault_report_markdown(&tl, &ctx);
+	md = fault_report_markdown(&tl, &ctx, NULL, 0);
 	EXPECT_TRUE(strstr(md, "**The guest's trace lost events**") != NULL) TH_LOG("%s", md);
-	js = fault_report_json(&tl, &ctx);
+	js = fault_report_json(&tl, &ctx, NULL, 0);
 	EXPECT_TRUE(strstr(js, "\"lost_events\": true") != NULL) TH_LOG("%s", js);
 	free(js);
 	free(md);
@@ -332,7 +332,7 @@ TEST(the_report_has_the_verdict_picture_evidence_and_command)
 	json_error_t err;
 
 	timeline_build(&tl, "intel-iommu", trace, unmapped_console, qemu, KTAP);
-	md = fault_report_markdown(&tl, &ctx);
+	md = fault_report_markdown(&tl, &ctx, NULL, 0);
 	EXPECT_TRUE(strstr(md, "**Verdict: unmapped-before.**") != NULL) TH_LOG("%s", md);
 	EXPECT_TRUE(strstr(md, "    upcilab --driver upci repro vfio edu_dma.x\n") != NULL);
 	EXPECT_TRUE(strstr(md, "`vtd_dmar_fault sid 0x18 fault 5 addr 0x5a000 write 1`") != NULL);
@@ -349,7 +349,7 @@ TEST(the_report_has_the_verdict_picture_evidence_and_command)
 	ASSERT_NE(NULL, line);
 	EXPECT_TRUE(str_starts(line + 21 + 32, "^ 0x5a000 (write)")) TH_LOG("%s", line);
 	free(line);
-	js = fault_report_json(&tl, &ctx);
+	js = fault_report_json(&tl, &ctx, NULL, 0);
 	root = json_loads(js, 0, &err);
 	ASSERT_NE(NULL, root) TH_LOG("%s: %s", err.text, js);
 	f = json_array_get(json_object_get(root, "faults"), 0);
@@ -365,6 +365,38 @@ TEST(the_report_has_the_verdict_picture_evidence_and_command)
 	timeline_free(&tl);
 }
 
+TEST(announced_causes_are_checked_against_the_verdicts)
+{
+	struct fault_report_ctx ctx = { "vfio", "t", "upci", "intel-iommu", "cmd" };
+	const char ktap[] = KTAP
+		"# upcilab: viommu-fault 0000:00:03.0 w 0x5a000 cause=unmapped-before\n"
+		"# upcilab: viommu-fault 0000:00:03.0 w 0x5a000 cause=never-mapped\n"
+		"# upcilab: viommu-fault 0000:00:03.0 w 0x7000 cause=never-mapped\n"
+		"# upcilab: viommu-fault 0000:00:03.0 r 0x5a000 cause=unmapped-before\n"
+		"# upcilab: viommu-fault 0000:00:03.0 w 0x5a000\n";
+	struct fault_cause *c;
+	struct timeline tl;
+	size_t n;
+	char *md;
+
+	timeline_build(&tl, "intel-iommu", unmapped_trace, unmapped_console, unmapped_qemu, ktap);
+	n = fault_report_causes(&tl, ktap, &c);
+	ASSERT_EQ(4, n);
+	EXPECT_EQ(0, c[0].fault);
+	EXPECT_STREQ("unmapped-before", c[0].verdict);
+	EXPECT_STREQ("never-mapped", c[1].cause);
+	EXPECT_STREQ("unmapped-before", c[1].verdict);
+	EXPECT_EQ(-1, c[2].fault) TH_LOG("no fault at 0x7000");
+	EXPECT_EQ(-1, c[3].fault) TH_LOG("a read is not the write that faulted");
+	md = fault_report_markdown(&tl, &ctx, c, n);
+	EXPECT_TRUE(strstr(md, "| 0000:00:03.0 | write | 0x5a000 | unmapped-before | fault 1: unmapped-before | ok |") != NULL) TH_LOG("%s", md);
+	EXPECT_TRUE(strstr(md, "| 0000:00:03.0 | write | 0x5a000 | never-mapped | fault 1: unmapped-before | **MISMATCH** |") != NULL);
+	EXPECT_TRUE(strstr(md, "| 0000:00:03.0 | write | 0x7000 | never-mapped | no such fault | **MISMATCH** |") != NULL);
+	free(md);
+	free(c);
+	timeline_free(&tl);
+}
+
 TEST(no_fault_says_so)
 {
 	struct fault_report_ctx ctx = { "vfio", "t", "upci", "intel-iommu", "cmd" };
@@ -372,7 +404,7 @@ TEST(no_fault_says_so)
 	char *md;
 
 	timeline_build(&tl, "intel-iommu", unmapped_trace, "", "", KTAP);
-	md = fault_report_markdown(&tl, &ctx);
+	md = fault_report_markdown(&tl, &ctx, NULL, 0);
 	EXPECT_TRUE(strstr(md, "upci on intel-iommu: 0 faults.") != NULL) TH_LOG("%s", md);
 	EXPECT_TRUE(strstr(md, "No DMA fault") != NULL);
 	free(md);

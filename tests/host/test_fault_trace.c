@@ -46,6 +46,16 @@ TEST(announcements_parse)
 	EXPECT_EQ(-1, fault_trace_parse("0000:00:03.0 w 5a000", &f));
 	EXPECT_EQ(-1, fault_trace_parse("0000:00:03.0 w 0x5a000 more", &f));
 	EXPECT_EQ(-1, fault_trace_parse("", &f));
+	EXPECT_EQ(0, f.cause[0]);
+	ASSERT_EQ(0, fault_trace_parse("0000:00:03.0 w 0x5a000 cause=unmapped-before", &f));
+	EXPECT_STREQ("unmapped-before", f.cause);
+	EXPECT_EQ(0x5a000ull, f.iova);
+	ASSERT_EQ(0, fault_trace_parse("0000:00:03.0 w 0x5a000", &f));
+	EXPECT_STREQ("", f.cause);
+	EXPECT_EQ(-1, fault_trace_parse("0000:00:03.0 w 0x5a000 cause=", &f));
+	EXPECT_EQ(-1, fault_trace_parse("0000:00:03.0 w 0x5a000 cause=Never", &f));
+	EXPECT_EQ(-1, fault_trace_parse("0000:00:03.0 w 0x5a000 because=x", &f));
+	EXPECT_EQ(-1, fault_trace_parse("0000:00:03.0 w 0x5a000 cause=x y", &f));
 }
 
 /* sid, address and direction must all match; a timestamp prefix is fine */

@@ -127,9 +127,15 @@ const char *iommu_fault_unlogged(void)
 	return "QEMU 7.2's amd-iommu raises no event for a missing or read-only last-level page table entry (amdvi_page_walk returns without amdvi_page_fault), so the guest logs no fault";
 }
 
+void iommu_fault_announce_cause(const char *bdf, bool write, uint64_t iova,
+				const char *cause)
+{
+	printf("# upcilab: viommu-fault %s %c 0x%llx%s%s\n", bdf, write ? 'w' : 'r',
+	       (unsigned long long)iova, cause ? " cause=" : "", cause ? cause : "");
+	fflush(stdout);
+}
+
 void iommu_fault_announce(const char *bdf, bool write, uint64_t iova)
 {
-	printf("# upcilab: viommu-fault %s %c 0x%llx\n", bdf, write ? 'w' : 'r',
-	       (unsigned long long)iova);
-	fflush(stdout);
+	iommu_fault_announce_cause(bdf, write, iova, NULL);
 }

@@ -58,6 +58,13 @@ const char *iommu_fault_unlogged(void);
  * VM ends ("# upcilab: viommu-fault BDF r|w 0xIOVA", harness/fault_trace.h).
  */
 void iommu_fault_announce(const char *bdf, bool write, uint64_t iova);
+/*
+ * The same, with the cause the test made it for: upcilab repro's fault
+ * report must reach that verdict ("never-mapped", "unmapped-before",
+ * "no-permission", "other-container", ...: harness/fault_verdict.h).
+ */
+void iommu_fault_announce_cause(const char *bdf, bool write, uint64_t iova,
+				const char *cause);
 
 /*
  * In a test, after it has asserted that the access was blocked: announce
@@ -65,9 +72,11 @@ void iommu_fault_announce(const char *bdf, bool write, uint64_t iova);
  * cannot be logged, unless the test has already failed (a SKIP would
  * hide that).
  */
-#define IOMMU_FAULT_REQUIRE_LOG(bdf, write, iova) do {			\
+#define IOMMU_FAULT_REQUIRE_LOG(bdf, write, iova)			\
+	IOMMU_FAULT_REQUIRE_LOG_CAUSE(bdf, write, iova, NULL)
+#define IOMMU_FAULT_REQUIRE_LOG_CAUSE(bdf, write, iova, cause) do {	\
 	const char *__why = iommu_fault_unlogged();			\
-	iommu_fault_announce(bdf, write, iova);				\
+	iommu_fault_announce_cause(bdf, write, iova, cause);		\
 	if (__why && _metadata->exit_code == KSFT_PASS)			\
 		SKIP(return, "the access was blocked, but %s", __why);	\
 	if (__why)							\
