@@ -412,7 +412,7 @@ TEST_F_TIMEOUT(owner, dma_after_the_owner_was_killed_mid_transfer_repeatedly, 18
 	char bdf[PCI_TOPO_BDF_SIZE], why[256];
 	struct mockdma m = { .dev = { .container = -1, .group = -1, .fd = -1 } };
 	int n = kills(), late = 0, unfinished = 0;
-	long pinned0, pinned1;
+	long pinned0, pinned1, locked0 = vfio_lab_locked_vm_kb();
 	double t0 = mockdma_now_ms();
 	uint8_t *shared;
 
@@ -450,6 +450,7 @@ TEST_F_TIMEOUT(owner, dma_after_the_owner_was_killed_mid_transfer_repeatedly, 18
 	EXPECT_EQ(n, unfinished);
 	ASSERT_EQ(0, vfio_lab_pinned_pages(&pinned1));
 	EXPECT_EQ(pinned0, pinned1);
+	EXPECT_EQ(locked0, vfio_lab_locked_vm_kb());
 	/* the device is whole: it opens and runs a descriptor */
 	ASSERT_EQ(0, mockdma_open_bdf(&m, bdf, why, sizeof(why))) TH_LOG("%s", why);
 	{
