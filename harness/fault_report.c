@@ -218,6 +218,9 @@ static void fault_section(struct buf *b, const struct timeline *tl, size_t i)
 	buf_addf(b, "## Fault %zu: %s to 0x%llx by %s\n\n", i + 1, access_name(f),
 		 f->iova, f->bdf);
 	buf_addf(b, "- device: %s, group %d", f->bdf, v.group);
+	if (timeline_aliased(tl, f->bdf))
+		buf_addf(b, " (no such device: the requester ID a PCIe-to-PCI bridge gives the conventional devices behind it, such as %s)",
+			 timeline_aliased(tl, f->bdf));
 	if (v.attach)
 		buf_addf(b, ", address space %llu%s, owner %s[%d]", v.as,
 			 v.attached ? "" : " (left before the fault)",
@@ -359,8 +362,10 @@ static json_t *fault_json(const struct timeline *tl, const struct tl_fault *f)
 	}
 	for (size_t i = 0; i < nmd; i++)
 		json_array_append_new(mock, json_string(md[i]));
-	o = json_pack("{s:s, s:i, s:o, s:b, s:o, s:o, s:o, s:I, s:s, s:{s:i, s:o}, s:o, s:{s:s, s:s, s:o, s:o}, s:o, s:{s:o, s:o, s:o, s:o}}",
-		"device", f->bdf, "group", v.group,
+	o = json_pack("{s:s, s:o, s:i, s:o, s:b, s:o, s:o, s:o, s:I, s:s, s:{s:i, s:o}, s:o, s:{s:s, s:s, s:o, s:o}, s:o, s:{s:o, s:o, s:o, s:o}}",
+		"device", f->bdf,
+		"alias_of", timeline_aliased(tl, f->bdf) ? json_string(timeline_aliased(tl, f->bdf)) : json_null(),
+		"group", v.group,
 		"address_space", v.attach ? json_integer((json_int_t)v.as) : json_null(),
 		"attached", v.attached,
 		"owner", v.attach ? event_json(v.attach) : json_null(),

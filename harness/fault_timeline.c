@@ -538,10 +538,27 @@ void timeline_free(struct timeline *tl)
 
 int timeline_group_of(const struct timeline *tl, const char *bdf)
 {
+	const char *alias = timeline_aliased(tl, bdf);
+
 	for (size_t i = 0; i < tl->ndevs; i++)
-		if (!strcmp(tl->devs[i].bdf, bdf))
+		if (!strcmp(tl->devs[i].bdf, alias ? alias : bdf))
 			return tl->devs[i].group;
 	return -1;
+}
+
+const char *timeline_aliased(const struct timeline *tl, const char *bdf)
+{
+	size_t bus = strlen("0000:00:");
+
+	if (strlen(bdf) != bus + 4 || strcmp(bdf + bus, "00.0"))
+		return NULL;
+	for (size_t i = 0; i < tl->ndevs; i++)
+		if (!strcmp(tl->devs[i].bdf, bdf))
+			return NULL;
+	for (size_t i = 0; i < tl->ndevs; i++)
+		if (!strncmp(tl->devs[i].bdf, bdf, bus))
+			return tl->devs[i].bdf;
+	return NULL;
 }
 
 static const char *const vtd_reasons[] = {

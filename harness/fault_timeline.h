@@ -95,8 +95,14 @@ void timeline_build(struct timeline *tl, const char *viommu,
 		    const char *qemu_log, const char *ktap);
 void timeline_free(struct timeline *tl);
 
-/* The group of @bdf from the device table, or -1 */
+/* The group of @bdf from the device table (or of what it aliases), or -1 */
 int timeline_group_of(const struct timeline *tl, const char *bdf);
+/*
+ * A requester ID that is no device but BB:00.0 of a bus with devices: the
+ * alias a PCIe-to-PCI bridge gives the conventional devices behind it.
+ * The first of them, or NULL.
+ */
+const char *timeline_aliased(const struct timeline *tl, const char *bdf);
 /* "Present bit in context entry is clear" etc; NULL for an unknown code */
 const char *timeline_reason_text(const char *viommu, int reason);
 

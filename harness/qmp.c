@@ -12,14 +12,25 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* QMP echoes a command's "id" in its reply: a relayed command's is this + ID */
+#define RELAY_ID "upcilab-guest "
+
 void qmp_handle_line(struct qmp *q, const char *line)
 {
 	json_t *msg = json_loads(line, 0, NULL);
-	const char *event, *reason, *status;
+	const char *event, *reason, *status, *id;
 
 	if (!msg)
 		return;
-	if (!json_unpack(msg, "{s:s}", "event", &event)) {
+	if (!json_unpack(msg, "{s:s}", "id", &id) && str_starts(id, RELAY_ID)) {
+		char *tag = xstrdup(id + strlen(RELAY_ID)), *reply;
+
+		json_object_del(msg, "id");	/* frees @id */
+		reply = json_dumps(msg, JSON_COMPACT);
+		strv_addf(&q->replies, "%s %s", tag, reply ? reply : "{}");
+		free(reply);
+		free(tag);
+	} else if (!json_unpack(msg, "{s:s}", "event", &event)) {
 		if (!strcmp(event, "STOP"))
 			q->stopped = true;
 		else if (!strcmp(event, "SHUTDOWN") &&
@@ -98,6 +109,52 @@ int qmp_command(struct qmp *q, const char *cmd)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
+int qmp_relay(struct qmp *q, const char *line, struct buf *err)
+{
+	static const char *const allowed[] = { "device_add", "device_del" };
+	char tag[32], *out = NULL, *id;
+	const char *exec;
+	json_t *cmd = NULL;
+	int n = 0, ret = -1;
+	bool ok = false;
+
+	if (sscanf(line, "%31[0-9] %n", tag, &n) != 1 || !n) {
+		buf_addf(err, "a qmp line is \"ID JSON\", not \"%s\"", line);
+		return -1;
+	}
+	cmd = json_loads(line + n, 0, NULL);
+	if (!cmd || json_unpack(cmd, "{s:s}", "execute", &exec)) {
+		buf_addf(err, "qmp %s: not a QMP command: %s", tag, line + n);
+		goto out;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
+		ok |= !strcmp(exec, allowed[i]);
+	if (!ok) {
+		buf_addf(err, "qmp %s: %s is not relayed (device_add, device_del)", tag, exec);
+		goto out;
+	}
+	if (q->fd < 0) {
+		buf_addf(err, "qmp %s: QEMU's QMP socket is not connected", tag);
+		goto out;
+	}
+	id = xasprintf(RELAY_ID "%s", tag);
+	json_object_set_new(cmd, "id", json_string(id));
+	free(id);
+	out = json_dumps(cmd, JSON_COMPACT);
+	if (out) {
+		size_t len = strlen(out);
+
+		out[len] = '\n';
+		ret = send(q->fd, out, len + 1, MSG_NOSIGNAL) == (ssize_t)(len + 1) ? 0 : -1;
+		if (ret)
+			buf_addf(err, "qmp %s: cannot send it to QEMU", tag);
+	}
+out:
+	free(out);
+	json_decref(cmd);
+	return ret;
+}
+
 int qmp_connect(struct qmp *q, const char *sock_path, int pidfd,
 		double timeout_s)
 {
@@ -140,6 +197,7 @@ void qmp_close(struct qmp *q)
 {
 	qmp_disconnect(q);
 	buf_free(&q->in);
+	strv_free(&q->replies);
 	free(q->shutdown_reason);
 	q->shutdown_reason = NULL;
 	free(q->run_state);

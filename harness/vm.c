@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@ struct run {
 	pid_t pid;
 	int pidfd, sigfd;
 	struct stream con, ktap;
+	int ktap_in;		/* the results port's input: qmp replies, -1 */
 	struct qmp qmp;
 	struct logscan scan;
 	struct ktap *kp;
@@ -230,6 +232,57 @@ static void skip_test(struct run *r, int n, const char *name, const char *why)
 	node_set(test_node(r, i), RES_SKIP, *why ? why : "skipped by the guest");
 }
 
+/* A reply line to the guest, on the results port's input */
+static void to_guest(struct run *r, const char *line)
+{
+	size_t len = strlen(line);
+
+	if (r->ktap_in < 0) {
+		char *p = xasprintf("%s.in", r->spec->ktap_fifo);
+
+		/* O_RDWR: a FIFO opens at once, whoever reads it */
+		r->ktap_in = open(p, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		free(p);
+	}
+	if (r->ktap_in < 0 || write(r->ktap_in, line, len) != (ssize_t)len)
+		set_error(r, "cannot answer the guest's qmp line: %s", strerror(errno));
+}
+
+/*
+ * A test's QMP command (tests/lib/host_qmp.h): relayed to QEMU, whose
+ * reply goes back as "qmp-reply ID JSON"; refused ones get an error reply
+ */
+static void relay_qmp(struct run *r, const char *line)
+{
+	struct buf err = { 0 };
+	char tag[32] = "0";
+
+	if (qmp_relay(&r->qmp, line, &err)) {
+		json_t *e = json_pack("{s:{s:s, s:s}}", "error", "class", "upcilab",
+				      "desc", err.s ? err.s : "refused");
+		char *js = json_dumps(e, JSON_COMPACT), *reply;
+
+		sscanf(line, "%31[0-9]", tag);
+		reply = xasprintf("qmp-reply %s %s\n", tag, js ? js : "{}");
+		to_guest(r, reply);
+		free(reply);
+		free(js);
+		json_decref(e);
+	}
+	buf_free(&err);
+}
+
+static void relay_replies(struct run *r)
+{
+	for (size_t i = 0; i < r->qmp.replies.n; i++) {
+		char *reply = xasprintf("qmp-reply %s\n", r->qmp.replies.v[i]);
+
+		to_guest(r, reply);
+		free(reply);
+	}
+	strv_free(&r->qmp.replies);
+}
+
 static void proto_line(struct run *r, const char *cmd)
 {
 	char name[256];
@@ -249,6 +302,8 @@ static void proto_line(struct run *r, const char *cmd)
 		skip_test(r, n, name, cmd + at);
 	} else if (str_starts(cmd, FAULT_TRACE_CMD)) {
 		strv_add(&r->faults, cmd + strlen(FAULT_TRACE_CMD));
+	} else if (str_starts(cmd, QMP_CMD)) {
+		relay_qmp(r, cmd + strlen(QMP_CMD));
 	} else if (!strcmp(cmd, "done")) {
 		r->done = true;
 		r->done_deadline = now_s() + r->spec->poweroff_grace_s;
@@ -439,6 +494,7 @@ static void loop(struct run *r)
 		if (r->qmp.fd >= 0 && (p[4].revents & (POLLIN | POLLHUP)) &&
 		    qmp_read_events(&r->qmp))
 			qmp_disconnect(&r->qmp);
+		relay_replies(r);
 		/* nothing resumes a paused guest: ask why, then give up */
 		if (r->qmp.stopped && !r->paused_deadline) {
 			r->paused_deadline = now_s() + RUN_STATE_WAIT_S;
@@ -541,7 +597,7 @@ static int setup(struct run *r, const char *name)
 int vm_run(const struct vm_spec *spec, const char *name, struct vm_result *res)
 {
 	struct run r = { .spec = spec, .res = res, .cur = -1, .pidfd = -1,
-			 .sigfd = -1, .con.fd = -1, .ktap.fd = -1,
+			 .sigfd = -1, .con.fd = -1, .ktap.fd = -1, .ktap_in = -1,
 			 .con.log_fd = -1, .ktap.log_fd = -1 };
 	int qlog;
 
@@ -595,7 +651,7 @@ out:
 	logscan_free(&r.scan);
 	buf_free(&r.con.line);
 	buf_free(&r.ktap.line);
-	for (int *fd = (int[]){ r.pidfd, r.sigfd, r.con.fd, r.ktap.fd,
+	for (int *fd = (int[]){ r.pidfd, r.sigfd, r.con.fd, r.ktap.fd, r.ktap_in,
 				 r.con.log_fd, r.ktap.log_fd, -2 };
 	     *fd != -2; fd++)
 		if (*fd >= 0)

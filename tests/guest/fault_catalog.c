@@ -10,7 +10,9 @@
  *
  * Devices (fault-catalog.scenario), each its own group: mdma0 is the
  * device that misbehaves, mdma1 the other container's device and the peer
- * whose BAR is a target, mdma2 the device whose owner dies or lets go.
+ * whose BAR is a target, mdma2 the device whose owner dies or lets go,
+ * mdma3 (in a root port) the one hot-unplugged while it works; edu5 owns
+ * the group behind pbr5 that a NIC is hot-added into.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,7 +27,10 @@
 #include <unistd.h>
 #include <linux/pci_regs.h>
 
+#include "edu.h"
+#include "host_qmp.h"
 #include "iommu_fault.h"
+#include "irq_lab.h"
 #include "mockdma.h"
 #include "vfio_lab.h"
 #include "viommu.h"
@@ -45,6 +50,7 @@
 #define IOVA_STALE	0x6b000ul
 #define IOVA_RO		0x5c000ul
 #define IOVA_OTHER	0x8d000ul
+#define IOVA_ALIASED	0x9e000ul
 #define FAULT_WAIT_MS	2000
 /* A descriptor every RUN_DELAY_US: a ring that is still running later */
 #define RUN_DELAY_US	20000
@@ -535,6 +541,205 @@ TEST(group_moves_to_another_container_while_its_device_is_busy)
 	munmap(fresh, 2 * PAGE);
 	munmap(old.va, PAGE);
 	munmap(r.mem.va, r.mem.size);
+}
+
+/*
+ * Requester-ID aliasing: edu5 is conventional PCI behind a PCIe-to-PCI
+ * bridge, which issues its DMA as BB:00.0 (BB its secondary bus). The
+ * group's mappings serve it; another container's do not, and the IOMMU's
+ * record names the alias, not edu5. (edu reports no error of its own: the
+ * record and the memory are the two sides.)
+ */
+TEST_F_TIMEOUT(owner, dma_behind_a_pcie_to_pci_bridge_is_the_bridge_s, 120)
+{
+	struct vfio_lab_dev d = { .container = -1, .group = -1, .fd = -1 };
+	struct mockdma other = { .dev = { .container = -1, .group = -1, .fd = -1 } };
+	struct mockdma_buf ob = { 0 };
+	char bdf[PCI_TOPO_BDF_SIZE], obdf[PCI_TOPO_BDF_SIZE], alias[PCI_TOPO_BDF_SIZE], why[256];
+	uint8_t *mem;
+	int before;
+
+	if (vfio_lab_device_bdf("edu5", bdf, why, sizeof(why)))
+		SKIP(return, "%s", why);
+	REQUIRE_MOCKDMA("mdma1", obdf);
+	memcpy(alias, bdf, sizeof(alias));
+	memcpy(alias + 8, "00.0", 5);	/* "0000:BB:01.0" -> "0000:BB:00.0" */
+	ASSERT_EQ(0, vfio_lab_open_device(&d, bdf, VFIO_TYPE1v2_IOMMU, why, sizeof(why)))
+		TH_LOG("%s", why);
+	ASSERT_EQ(0, vfio_lab_command_update(d.fd, PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY, 0));
+	mem = vfio_lab_buffer(2 * PAGE);
+	ASSERT_NE(MAP_FAILED, mem);
+	for (size_t i = 0; i < PAGE; i++)
+		mem[i] = (uint8_t)(i * 3 + 1);
+	memset(mem + PAGE, 0xcc, PAGE);
+	ASSERT_EQ(0, vfio_lab_map(d.container, (uintptr_t)mem, IOVA_SRC, PAGE, VFIO_LAB_RW));
+	ASSERT_EQ(0, vfio_lab_map(d.container, (uintptr_t)mem + PAGE, IOVA_SRC + PAGE, PAGE, VFIO_LAB_RW));
+	/* its group's mappings serve it, under whatever requester ID */
+	ASSERT_EQ(0, edu_dma_from_ram(d.fd, IOVA_SRC, 0, 256));
+	ASSERT_EQ(0, edu_dma_to_ram(d.fd, 0, IOVA_SRC + PAGE, 256));
+	EXPECT_EQ(0, memcmp(mem, mem + PAGE, 256)) TH_LOG("the DMA through its own mappings failed");
+	/* another container's mapping does not */
+	ASSERT_EQ(0, mockdma_open_bdf(&other, obdf, why, sizeof(why))) TH_LOG("%s", why);
+	ASSERT_EQ(0, mockdma_buf_alloc(&other, &ob, IOVA_ALIASED, PAGE, 0));
+	memset(ob.va, 0xcc, PAGE);
+	iommu_wait_log_budget();
+	before = iommu_faults(alias, true, IOVA_ALIASED);
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, edu_dma_to_ram(d.fd, 0, IOVA_ALIASED, 256));
+	EXPECT_TRUE(all_bytes(ob.va, PAGE, 0xcc)) TH_LOG("edu5 wrote into the other container");
+	IOMMU_FAULT_REQUIRE_LOG_CAUSE(alias, true, IOVA_ALIASED, "other-container");
+	EXPECT_LT(before, iommu_wait_fault(alias, true, IOVA_ALIASED, before, FAULT_WAIT_MS))
+		TH_LOG("no IOMMU fault record for the alias %s of %s at 0x%lx", alias, bdf,
+		       IOVA_ALIASED);
+	EXPECT_EQ(0, iommu_faults(bdf, true, IOVA_ALIASED)) TH_LOG("a record names %s itself", bdf);
+	mockdma_buf_free(&other, &ob);
+	mockdma_close(&other);
+	vfio_lab_close(&d);
+	munmap(mem, 2 * PAGE);
+}
+
+#define HOTPLUG_WAIT_MS 30000
+
+static bool bdf_present(const char *bdf)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	return !access(path, F_OK);
+}
+
+static bool wait_presence(const char *bdf, bool present, int ms)
+{
+	for (double end = mockdma_now_ms() + ms; mockdma_now_ms() < end; usleep(50 * 1000))
+		if (bdf_present(bdf) == present)
+			return true;
+	return bdf_present(bdf) == present;
+}
+
+/*
+ * Hot-unplug (QMP device_del) of an owned device in the middle of its DMA:
+ * the driver signals REQ to the owner and waits; once the owner lets go,
+ * the device leaves, nothing lands after, the pins are released, and the
+ * device comes back (device_add) bound to nothing.
+ */
+TEST_F_TIMEOUT(owner, hot_unplug_of_an_owned_device_mid_dma, 180)
+{
+	struct mockdma m = { .dev = { .container = -1, .group = -1, .fd = -1 } };
+	struct mockdma_ring r = { 0 };
+	struct mockdma_buf b = { 0 };
+	char bdf[PCI_TOPO_BDF_SIZE], why[256], reply[512], drv[PCI_TOPO_NAME_SIZE];
+	long pinned0, pinned1;
+	int req = -1, n0, n1, ret;
+	uint8_t *keep;
+
+	REQUIRE_MOCKDMA("mdma3", bdf);
+	ASSERT_EQ(0, vfio_lab_pinned_pages(&pinned0));
+	ASSERT_EQ(0, mockdma_open_bdf(&m, bdf, why, sizeof(why))) TH_LOG("%s", why);
+	req = irq_efd();
+	ASSERT_LE(0, req);
+	ASSERT_EQ(0, irq_trigger_fds(m.dev.fd, VFIO_PCI_REQ_IRQ_INDEX, 0, 1, &req));
+	ASSERT_EQ(0, mockdma_buf_alloc(&m, &b, IOVA_SRC, PAGE, 0));
+	ASSERT_EQ(0, start_slow_ring(&m, &r, IOVA_SRC));
+	while (slots_written(b.va) < 2)
+		usleep(1000);
+	ret = host_qmp("device_del", "{\"id\": \"mdma3\"}", reply, sizeof(reply), 10000);
+	if (ret == -ETIMEDOUT)
+		SKIP(goto out, "no reply from the harness to a qmp request (no QMP relay)");
+	ASSERT_EQ(0, ret) TH_LOG("device_del: %s", reply);
+	EXPECT_LE(1, irq_efd_wait(req, HOTPLUG_WAIT_MS)) TH_LOG("no REQ signal");
+	/* the device stays while its owner holds it */
+	EXPECT_TRUE(bdf_present(bdf));
+	keep = b.va;
+	mockdma_close(&m);
+	n0 = slots_written(keep);
+	EXPECT_TRUE(wait_presence(bdf, false, HOTPLUG_WAIT_MS)) TH_LOG("%s is still there", bdf);
+	usleep(3 * RUN_DELAY_US);
+	n1 = slots_written(keep);
+	EXPECT_EQ(n0, n1) TH_LOG("%d writes landed after the release", n1 - n0);
+	ASSERT_EQ(0, vfio_lab_pinned_pages(&pinned1));
+	EXPECT_EQ(pinned0, pinned1);
+	munmap(keep, PAGE);
+	munmap(r.mem.va, r.mem.size);
+	/* back again: nothing binds it (driver_override was the old device's) */
+	ret = host_qmp("device_add", "{\"driver\": \"mockdma\", \"id\": \"mdma3\", \"bus\": \"rp3\"}",
+		       reply, sizeof(reply), 10000);
+	ASSERT_EQ(0, ret) TH_LOG("device_add: %s", reply);
+	EXPECT_TRUE(wait_presence(bdf, true, HOTPLUG_WAIT_MS)) TH_LOG("%s did not come back", bdf);
+	ASSERT_EQ(0, pci_topo_driver(bdf, drv));
+	EXPECT_STREQ("-", drv) TH_LOG("%s came back bound to %s", bdf, drv);
+out:
+	if (req >= 0)
+		close(req);
+	mockdma_close(&m);
+}
+
+static int write_str(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, v, strlen(v));
+	close(fd);
+	return n == (ssize_t)strlen(v) ? 0 : -EIO;
+}
+
+/*
+ * Hot-add into a group user space owns: a NIC joins the group behind the
+ * PCIe-to-PCI bridge whose edu5 the test holds. The IOMMU core refuses the
+ * NIC's host driver while the group is owned (e1000 does not bind), the
+ * group stays viable and the owner's device keeps working. (q35's ACPI
+ * hot-plug leaves a device added behind a pcie-pci-bridge unannounced, and
+ * its SHPC would bind shpchp to the bridge, making the group not viable:
+ * the test rescans the bus as the announcement would.)
+ */
+TEST_F_TIMEOUT(owner, hot_add_into_an_owned_group, 180)
+{
+	struct vfio_lab_dev d = { .container = -1, .group = -1, .fd = -1 };
+	char bdf[PCI_TOPO_BDF_SIZE], nic[PCI_TOPO_BDF_SIZE], why[256], reply[512];
+	char drv[PCI_TOPO_NAME_SIZE];
+	uint32_t flags = 0;
+	uint64_t id = 0;
+	int ret;
+
+	if (vfio_lab_device_bdf("edu5", bdf, why, sizeof(why)))
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, vfio_lab_open_device(&d, bdf, VFIO_TYPE1v2_IOMMU, why, sizeof(why)))
+		TH_LOG("%s", why);
+	memcpy(nic, bdf, sizeof(nic));
+	memcpy(nic + 8, "02.0", 5);	/* "0000:BB:01.0" -> "0000:BB:02.0" */
+	ASSERT_FALSE(bdf_present(nic));
+	ret = host_qmp("device_add", "{\"driver\": \"e1000\", \"id\": \"hotnic\", \"bus\": \"pbr5\", \"addr\": \"02.0\"}",
+		       reply, sizeof(reply), 10000);
+	if (ret == -ETIMEDOUT)
+		SKIP(goto out, "no reply from the harness to a qmp request (no QMP relay)");
+	ASSERT_EQ(0, ret) TH_LOG("device_add: %s", reply);
+	if (!wait_presence(nic, true, 3000))
+		ASSERT_EQ(0, write_str("/sys/bus/pci/rescan", "1"));
+	ASSERT_TRUE(wait_presence(nic, true, HOTPLUG_WAIT_MS)) TH_LOG("%s never appeared", nic);
+	EXPECT_EQ(d.group_id, pci_topo_iommu_group(nic)) TH_LOG("%s is not in edu5's group", nic);
+	usleep(500 * 1000);
+	ASSERT_EQ(0, pci_topo_driver(nic, drv));
+	EXPECT_STREQ("-", drv) TH_LOG("%s bound to %s in an owned group", nic, drv);
+	ASSERT_EQ(0, vfio_lab_group_flags(d.group, &flags));
+	EXPECT_TRUE(flags & VFIO_GROUP_FLAGS_VIABLE) TH_LOG("the group lost its viability");
+	/* the owner's device fd still works */
+	EXPECT_EQ(0, vfio_lab_config_read(d.fd, 0, 2, &id));
+	EXPECT_EQ(0x1234, id);
+	vfio_lab_close(&d);
+	/* the owner gone, the same driver takes it: ownership kept it off */
+	EXPECT_EQ(0, write_str("/sys/bus/pci/drivers_probe", nic));
+	ASSERT_EQ(0, pci_topo_driver(nic, drv));
+	EXPECT_STREQ("e1000", drv) TH_LOG("e1000 did not bind %s once the group was free", nic);
+	/* gone again: the guest lets it go first, then QEMU */
+	snprintf(why, sizeof(why), "/sys/bus/pci/devices/%s/remove", nic);
+	EXPECT_EQ(0, write_str(why, "1"));
+	ret = host_qmp("device_del", "{\"id\": \"hotnic\"}", reply, sizeof(reply), 10000);
+	EXPECT_EQ(0, ret) TH_LOG("device_del: %s", reply);
+	EXPECT_TRUE(wait_presence(nic, false, HOTPLUG_WAIT_MS));
+out:
+	vfio_lab_close(&d);
 }
 
 LAB_HARNESS_MAIN

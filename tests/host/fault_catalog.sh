@@ -18,7 +18,7 @@ else
 fi
 drivers="upci vfio-pci"
 # the classes whose fault the report must explain (fault_catalog.c)
-causes=5
+causes=6
 fail=0
 declare -A pid
 for d in $drivers; do

@@ -397,6 +397,37 @@ TEST(announced_causes_are_checked_against_the_verdicts)
 	timeline_free(&tl);
 }
 
+/* A conventional device behind a PCIe-to-PCI bridge DMAs as BB:00.0 */
+TEST(an_aliased_requester_id_is_its_bus_s_group)
+{
+	const char ktap[] = KTAP
+		"# pci: 0000:00:07.0 07.0 1b36:000e group=5 driver=-\n"
+		"# pci: 0000:01:01.0 07.0/01.0 1234:11e8 group=5 driver=upci\n";
+	const char trace[] = TR(150, "3.1", "upci_attach: group=5 ret=0 asid=1")
+		TR(151, "3.2", "upci_attach: group=2 ret=0 asid=2")
+		TR(151, "3.3", "upci_dma_map: iova=0x9e000 size=0x1000 prot=rw asid=2");
+	const char console[] = "[    3.5] DMAR: [DMA Write NO_PASID] Request device [01:00.0] fault addr 0x9e000 [fault reason 0x05] PTE Write access is not set\n";
+	struct fault_report_ctx ctx = { "c", "t", "upci", "intel-iommu", "cmd" };
+	struct fault_verdict v;
+	struct timeline tl;
+	char *md;
+
+	timeline_build(&tl, "intel-iommu", trace, console, NULL, ktap);
+	ASSERT_EQ(1, tl.nfaults);
+	EXPECT_STREQ("0000:01:01.0", timeline_aliased(&tl, "0000:01:00.0"));
+	EXPECT_EQ(NULL, timeline_aliased(&tl, "0000:01:01.0"));
+	EXPECT_EQ(NULL, timeline_aliased(&tl, "0000:02:00.0"));
+	EXPECT_EQ(NULL, timeline_aliased(&tl, "0000:00:03.0"));
+	EXPECT_EQ(5, timeline_group_of(&tl, "0000:01:00.0"));
+	fault_verdict(&tl, &tl.faults[0], &v);
+	EXPECT_EQ(FV_OTHER_CONTAINER, v.kind);
+	fault_verdict_free(&v);
+	md = fault_report_markdown(&tl, &ctx, NULL, 0);
+	EXPECT_TRUE(strstr(md, "- device: 0000:01:00.0, group 5 (no such device: the requester ID a PCIe-to-PCI bridge gives the conventional devices behind it, such as 0000:01:01.0)") != NULL) TH_LOG("%s", md);
+	free(md);
+	timeline_free(&tl);
+}
+
 TEST(no_fault_says_so)
 {
 	struct fault_report_ctx ctx = { "vfio", "t", "upci", "intel-iommu", "cmd" };

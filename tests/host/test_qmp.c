@@ -350,4 +350,69 @@ TEST(connect_refuses_a_too_long_path)
 	qmp_close(&q);
 }
 
+/* A guest test's command, relayed: only device_add and device_del */
+TEST(relay_sends_device_commands_with_their_id_and_collects_the_reply)
+{
+	struct qmp q = { .fd = -1 };
+	struct buf err = { 0 };
+	char got[512];
+	int sv[2];
+	ssize_t n;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	q.fd = sv[0];
+	ASSERT_EQ(0, qmp_relay(&q, "3 {\"execute\": \"device_del\", \"arguments\": {\"id\": \"mdma3\"}}", &err));
+	n = read(sv[1], got, sizeof(got) - 1);
+	ASSERT_LT(0, n);
+	got[n] = '\0';
+	EXPECT_STREQ("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"mdma3\"},\"id\":\"upcilab-guest 3\"}\n", got);
+	/* the reply comes back without the id, events and others' replies stay out */
+	qmp_handle_line(&q, "{\"event\": \"DEVICE_DELETED\", \"data\": {\"device\": \"mdma3\"}}");
+	qmp_handle_line(&q, "{\"return\": {}}");
+	qmp_handle_line(&q, "{\"return\": {}, \"id\": \"upcilab-guest 3\"}");
+	qmp_handle_line(&q, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"Device 'x' not found\"}, \"id\": \"upcilab-guest 4\"}");
+	ASSERT_EQ(2, q.replies.n);
+	EXPECT_STREQ("3 {\"return\":{}}", q.replies.v[0]);
+	EXPECT_STREQ("4 {\"error\":{\"class\":\"GenericError\",\"desc\":\"Device 'x' not found\"}}", q.replies.v[1]);
+	EXPECT_EQ(NULL, err.s);
+	close(sv[1]);
+	qmp_close(&q);
+}
+
+TEST(relay_refuses_other_commands_and_bad_lines)
+{
+	static const char *const bad[] = {
+		"5 {\"execute\": \"quit\"}",
+		"5 {\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"q\"}}",
+		"5 not json",
+		"5 {\"arguments\": {}}",
+		"{\"execute\": \"device_del\"}",
+		"x5 {\"execute\": \"device_del\"}",
+	};
+	struct qmp q = { .fd = -1 };
+	int sv[2];
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
+	q.fd = sv[0];
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct buf err = { 0 };
+		char c;
+
+		EXPECT_EQ(-1, qmp_relay(&q, bad[i], &err)) TH_LOG("%s", bad[i]);
+		EXPECT_NE(NULL, err.s);
+		EXPECT_EQ(-1, read(sv[1], &c, 1)) TH_LOG("%s reached QEMU", bad[i]);
+		buf_free(&err);
+	}
+	close(sv[1]);
+	qmp_close(&q);
+	{
+		struct buf err = { 0 };
+
+		q = (struct qmp){ .fd = -1 };
+		EXPECT_EQ(-1, qmp_relay(&q, "6 {\"execute\": \"device_del\"}", &err));
+		EXPECT_NE(NULL, strstr(err.s, "not connected"));
+		buf_free(&err);
+	}
+}
+
 TEST_HARNESS_MAIN
