@@ -199,6 +199,10 @@ test-repro: deps
 # the whole matrix, as CI runs it. make test runs intel-iommu's part.
 RESULTS ?= $(B)/results
 VIOMMU_DEFAULT := intel-iommu
+# Every scenario but those make test-repro runs through upcilab repro
+# (the fault catalog: the same tests, traced, with their report's verdicts)
+REPRO_SCENARIOS := fault-catalog
+SCENARIOS ?= $(filter-out $(REPRO_SCENARIOS),$(basename $(notdir $(wildcard tests/scenarios/*.scenario))))
 vms: deps
 	@$(MAKE) --no-print-directory all qemu
 	$(UPCILAB) $(UPCILAB_FLAGS) $(if $(SHARD),--shard $(SHARD)) $(if $(VIOMMU),--viommu $(VIOMMU)) \
