@@ -189,7 +189,12 @@ test: deps
 # drivers; the catalog's reports stay in $(B)/results-repro (CI uploads them)
 test-repro: deps
 	@$(MAKE) --no-print-directory all qemu
+	@$(MAKE) --no-print-directory -j2 -O repro-smoke repro-catalog
+
+.PHONY: repro-smoke repro-catalog
+repro-smoke:
 	@tests/host/repro_smoke.sh $(UPCILAB) $(UPCILAB_FLAGS)
+repro-catalog:
 	@REPRO_RESULTS=$(B)/results-repro tests/host/fault_catalog.sh $(UPCILAB) $(UPCILAB_FLAGS)
 
 # The stock-kernel VMs, several at once (upcilab -j); SHARD=I/N runs one

@@ -270,12 +270,14 @@ static void upci_event(struct parse *p, const struct tl_event *ctx,
 		const char *pr = kv(rest, "prot=");
 
 		e = add_event(p, TL_MAP, ctx);
+		kv_ull(rest, "seq=", &e->seq);
 		kv_ull(rest, "iova=", &e->iova);
 		kv_ull(rest, "size=", &e->size);
 		for (; pr && *pr && *pr != ' '; pr++)
 			e->prot |= *pr == 'r' ? TL_PROT_R : *pr == 'w' ? TL_PROT_W : 0;
 	} else if (!strcmp(event, "upci_dma_unmap")) {
 		e = add_event(p, TL_UNMAP, ctx);
+		kv_ull(rest, "seq=", &e->seq);
 		kv_ull(rest, "iova=", &e->iova);
 		kv_ull(rest, "size=", &e->size);
 	} else if (!strcmp(event, "upci_attach") || !strcmp(event, "upci_detach")) {
@@ -507,6 +509,48 @@ static void ktap_line(struct parse *p, char *line)
 	tl->devs[tl->ndevs++].group = group;
 }
 
+static int by_seq(const void *a, const void *b)
+{
+	const struct tl_event *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * The trace merges each CPU's buffer by time, which two CPUs may not
+ * agree on: an address space's upci_dma_* events go back in seq order
+ * into the places they took, each no earlier than the one before it.
+ */
+static void order_by_seq(struct timeline *tl)
+{
+	size_t *at = xcalloc(tl->nev + 1, sizeof(*at));
+	struct tl_event *ev = xcalloc(tl->nev + 1, sizeof(*ev));
+	bool *done = xcalloc(tl->nev + 1, sizeof(*done));
+
+	for (size_t i = 0; i < tl->nev; i++) {
+		size_t n = 0;
+
+		if (done[i] || !tl->ev[i].seq)
+			continue;
+		for (size_t j = i; j < tl->nev; j++) {
+			if (!tl->ev[j].seq || tl->ev[j].as != tl->ev[i].as)
+				continue;
+			done[j] = true;
+			at[n] = j;
+			ev[n++] = tl->ev[j];
+		}
+		qsort(ev, n, sizeof(*ev), by_seq);
+		for (size_t k = 0; k < n; k++) {
+			tl->ev[at[k]] = ev[k];
+			if (k && tl->ev[at[k]].t < tl->ev[at[k - 1]].t)
+				tl->ev[at[k]].t = tl->ev[at[k - 1]].t;
+		}
+	}
+	free(at);
+	free(ev);
+	free(done);
+}
+
 void timeline_build(struct timeline *tl, const char *viommu,
 		    const char *trace, const char *console,
 		    const char *qemu_log, const char *ktap)
@@ -518,6 +562,7 @@ void timeline_build(struct timeline *tl, const char *viommu,
 	p->tl = tl;
 	tl->text[0] = split_lines(ktap, ktap_line, p);
 	tl->text[1] = split_lines(trace, trace_line, p);
+	order_by_seq(tl);
 	/* QEMU's faults first: the guest's lines give them their times */
 	tl->text[2] = split_lines(qemu_log, qemu_line, p);
 	tl->text[3] = split_lines(console, console_line, p);

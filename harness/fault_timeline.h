@@ -46,6 +46,7 @@ struct tl_event {
 	int prot;
 	bool all;
 	int group;
+	unsigned long long seq;		/* upci_dma_*: the address space's order */
 	const char *line;		/* the record that says so */
 };
 

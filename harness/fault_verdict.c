@@ -121,7 +121,6 @@ void fault_verdict(const struct timeline *tl, const struct tl_fault *f,
 	struct group_state gs[MAX_GROUPS], *mine = NULL;
 	struct replay r = { 0 };
 	size_t ngs = 0;
-	const struct tl_event *last = NULL;
 
 	memset(v, 0, sizeof(*v));
 	v->delta_s = -1;
@@ -131,9 +130,9 @@ void fault_verdict(const struct timeline *tl, const struct tl_fault *f,
 		struct group_state *g;
 		struct fv_mapping m;
 
+		/* not break: seq order may leave a later time before an earlier one */
 		if (f->t != TL_NO_TIME && e->t > f->t)
-			break;
-		last = e;
+			continue;
 		switch (e->kind) {
 		case TL_MAP:
 			m = (struct fv_mapping){ .as = e->as, .iova = e->iova,
@@ -200,8 +199,9 @@ void fault_verdict(const struct timeline *tl, const struct tl_fault *f,
 	if (!mine->attached) {
 		v->cause = mine->detach;
 		v->kind = FV_RELEASED;
-		for (size_t i = 0; i < tl->nev && &tl->ev[i] <= last; i++)
-			if (tl->ev[i].kind == TL_EXIT && tl->ev[i].pid == mine->detach->pid)
+		for (size_t i = 0; i < tl->nev; i++)
+			if (tl->ev[i].kind == TL_EXIT && tl->ev[i].pid == mine->detach->pid &&
+			    (f->t == TL_NO_TIME || tl->ev[i].t <= f->t))
 				v->exit = &tl->ev[i];
 		if (v->exit)
 			v->kind = FV_OWNER_DIED;

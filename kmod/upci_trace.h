@@ -60,30 +60,72 @@ TRACE_EVENT(upci_unmap,
 		      __entry->unmapped, __entry->ret, __entry->asid)
 );
 
-/* A mapping is in the IOMMU, under the address space's lock */
+/*
+ * A mapping is in the IOMMU, under the address space's lock; @seq orders
+ * the address space's upci_dma_map and upci_dma_unmap events whatever CPU
+ * traced them. A map that failed halfway shows with the part it had
+ * mapped, then its removal.
+ */
 TRACE_EVENT(upci_dma_map,
-	    TP_PROTO(u64 asid, u64 iova, u64 size, int prot),
-	    TP_ARGS(asid, iova, size, prot),
+	    TP_PROTO(u64 asid, u64 seq, u64 iova, u64 size, int prot),
+	    TP_ARGS(asid, seq, iova, size, prot),
 	    TP_STRUCT__entry(__field(u64, iova)
 			     __field(u64, size)
 			     __field(u64, asid)
+			     __field(u64, seq)
 			     __field(int, prot)),
 	    TP_fast_assign(__entry->iova = iova;
 			   __entry->size = size;
 			   __entry->asid = asid;
+			   __entry->seq = seq;
 			   __entry->prot = prot;),
-	    TP_printk("iova=0x%llx size=0x%llx prot=%s%s asid=%llu",
+	    TP_printk("iova=0x%llx size=0x%llx prot=%s%s asid=%llu seq=%llu",
 		      __entry->iova, __entry->size,
 		      __entry->prot & IOMMU_READ ? "r" : "",
-		      __entry->prot & IOMMU_WRITE ? "w" : "", __entry->asid)
+		      __entry->prot & IOMMU_WRITE ? "w" : "", __entry->asid,
+		      __entry->seq)
 );
 
 /*
- * A mapping left the IOMMU, whatever removed it (an unmap, v1's whole-
- * mapping rule, the last group's detach, the release), under the lock. A
- * map that failed halfway shows only here, with the part it had mapped.
+ * A mapping leaves the IOMMU, whatever removes it (an unmap, v1's whole-
+ * mapping rule, the last group's detach, the release), under the lock and
+ * before its translations go
  */
 TRACE_EVENT(upci_dma_unmap,
+	    TP_PROTO(u64 asid, u64 seq, u64 iova, u64 size),
+	    TP_ARGS(asid, seq, iova, size),
+	    TP_STRUCT__entry(__field(u64, iova)
+			     __field(u64, size)
+			     __field(u64, asid)
+			     __field(u64, seq)),
+	    TP_fast_assign(__entry->iova = iova;
+			   __entry->size = size;
+			   __entry->asid = asid;
+			   __entry->seq = seq;),
+	    TP_printk("iova=0x%llx size=0x%llx asid=%llu seq=%llu",
+		      __entry->iova, __entry->size, __entry->asid,
+		      __entry->seq)
+);
+
+TRACE_EVENT(upci_pin,
+	    TP_PROTO(u64 asid, u64 iova, u64 vaddr, u64 npages, int ret),
+	    TP_ARGS(asid, iova, vaddr, npages, ret),
+	    TP_STRUCT__entry(__field(u64, iova)
+			     __field(u64, vaddr)
+			     __field(u64, npages)
+			     __field(u64, asid)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->iova = iova;
+			   __entry->vaddr = vaddr;
+			   __entry->npages = npages;
+			   __entry->asid = asid;
+			   __entry->ret = ret;),
+	    TP_printk("iova=0x%llx vaddr=0x%llx pages=%llu ret=%d asid=%llu",
+		      __entry->iova, __entry->vaddr, __entry->npages,
+		      __entry->ret, __entry->asid)
+);
+
+TRACE_EVENT(upci_unpin,
 	    TP_PROTO(u64 asid, u64 iova, u64 size),
 	    TP_ARGS(asid, iova, size),
 	    TP_STRUCT__entry(__field(u64, iova)
@@ -94,32 +136,6 @@ TRACE_EVENT(upci_dma_unmap,
 			   __entry->asid = asid;),
 	    TP_printk("iova=0x%llx size=0x%llx asid=%llu",
 		      __entry->iova, __entry->size, __entry->asid)
-);
-
-TRACE_EVENT(upci_pin,
-	    TP_PROTO(u64 iova, u64 vaddr, u64 npages, int ret),
-	    TP_ARGS(iova, vaddr, npages, ret),
-	    TP_STRUCT__entry(__field(u64, iova)
-			     __field(u64, vaddr)
-			     __field(u64, npages)
-			     __field(int, ret)),
-	    TP_fast_assign(__entry->iova = iova;
-			   __entry->vaddr = vaddr;
-			   __entry->npages = npages;
-			   __entry->ret = ret;),
-	    TP_printk("iova=0x%llx vaddr=0x%llx pages=%llu ret=%d",
-		      __entry->iova, __entry->vaddr, __entry->npages, __entry->ret)
-);
-
-TRACE_EVENT(upci_unpin,
-	    TP_PROTO(u64 iova, u64 size),
-	    TP_ARGS(iova, size),
-	    TP_STRUCT__entry(__field(u64, iova)
-			     __field(u64, size)),
-	    TP_fast_assign(__entry->iova = iova;
-			   __entry->size = size;),
-	    TP_printk("iova=0x%llx size=0x%llx",
-		      __entry->iova, __entry->size)
 );
 
 TRACE_EVENT(upci_attach,

@@ -86,6 +86,7 @@ struct upci_dma {
 	struct upci_run *runs;			/* every page */
 	size_t nr_runs;
 	size_t max_runs;
+	u64 asid;				/* its address space's, for tracing */
 	/*
 	 * A MAP_DMA pins with no lock held (user memory can make it wait
 	 * forever): meanwhile the mapping is in the tree, so nothing else is
@@ -100,6 +101,7 @@ struct upci_dma {
 struct upci_iommu {
 	struct kref kref;			/* the container's, ioctls' */
 	u64 id;					/* names it in the tracepoints */
+	u64 seq;				/* orders its upci_dma_* events */
 	struct mutex lock;			/* everything below */
 	bool v2;
 	struct list_head domains;		/* upci_domain */
@@ -290,7 +292,8 @@ static void upci_dma_unpin(struct upci_dma *dma)
 	struct folio *folio;
 	size_t i;
 
-	trace_upci_unpin(dma->iova, upci_dma_pinned_pages(dma) << PAGE_SHIFT);
+	trace_upci_unpin(dma->asid, dma->iova,
+			 upci_dma_pinned_pages(dma) << PAGE_SHIFT);
 	for (i = 0; i < dma->nr_runs; i++) {
 		run = &dma->runs[i];
 		if (run->io)
@@ -377,10 +380,12 @@ static size_t upci_dma_destroy(struct upci_iommu *iommu, struct upci_dma *dma)
 	struct upci_domain *d;
 
 	if (dma->mapped) {
+		/* before: a fault on the way out is still after the event */
+		trace_upci_dma_unmap(iommu->id, ++iommu->seq, dma->iova,
+				     dma->mapped);
 		list_for_each_entry(d, &iommu->domains, next)
 			WARN_ON(iommu_unmap(d->domain, dma->iova,
 					    dma->mapped) != dma->mapped);
-		trace_upci_dma_unmap(iommu->id, dma->iova, dma->mapped);
 	}
 	upci_dma_unpin(dma);
 	upci_dma_uncharge(dma);
@@ -537,7 +542,8 @@ static int upci_dma_pin(struct upci_dma *dma, size_t size)
 	}
 	kfree(pages);
 out:
-	trace_upci_pin(dma->iova, dma->vaddr, upci_dma_pinned_pages(dma), ret);
+	trace_upci_pin(dma->asid, dma->iova, dma->vaddr,
+		       upci_dma_pinned_pages(dma), ret);
 	return ret;
 }
 
@@ -957,6 +963,8 @@ static int __upci_iommu_attach_group(struct upci_iommu *iommu,
 	}
 	list_add_tail(&g->next, &d->groups);
 	upci_iova_replace(iommu, &iova);
+	/* under the lock: before any mapping the group may now use */
+	trace_upci_attach(iommu->id, iommu_group_id(group), 0);
 	mutex_unlock(&iommu->lock);
 	return 0;
 
@@ -976,7 +984,8 @@ int upci_iommu_attach_group(struct upci_iommu *iommu,
 {
 	int ret = __upci_iommu_attach_group(iommu, group);
 
-	trace_upci_attach(iommu->id, iommu_group_id(group), ret);
+	if (ret)
+		trace_upci_attach(iommu->id, iommu_group_id(group), ret);
 	return ret;
 }
 
@@ -1063,6 +1072,7 @@ static int upci_iommu_map(struct upci_iommu *iommu,
 	dma->vaddr = vaddr;
 	dma->prot = prot;
 	dma->mm = current->mm;
+	dma->asid = iommu->id;
 	mmgrab(dma->mm);
 	dma->pinning = true;
 	upci_dma_link(iommu, dma);	/* the range is ours meanwhile */
@@ -1081,10 +1091,12 @@ static int upci_iommu_map(struct upci_iommu *iommu,
 	} else {
 		if (!ret)
 			ret = upci_dma_map_runs(iommu, dma, 0, dma->nr_runs);
+		/* what was in the IOMMU, if only for a while */
+		if (dma->mapped)
+			trace_upci_dma_map(iommu->id, ++iommu->seq, iova,
+					   dma->mapped, prot);
 		if (ret)
 			upci_dma_remove(iommu, dma);
-		else
-			trace_upci_dma_map(iommu->id, iova, size, prot);
 	}
 	wake_up_all(&iommu->pin_wq);
 out_unlock:

@@ -208,11 +208,19 @@ TEST_F(trace, a_mapping_names_the_address_space_its_group_joined)
 	asid = traced_asid(self->dev.group_id);
 	ASSERT_NE(0, asid);
 	ASSERT_EQ(0, vfio_lab_map(self->dev.container, (uintptr_t)buf, IOVA, PAGE, VFIO_DMA_MAP_FLAG_READ));
-	snprintf(want, sizeof(want), "upci_dma_map: iova=0x%lx size=0x%lx prot=r asid=%" PRIu64 "\n",
+	snprintf(want, sizeof(want), "upci_dma_map: iova=0x%lx size=0x%lx prot=r asid=%" PRIu64 " seq=",
 		 IOVA, PAGE, asid);
 	expect_traced(_metadata, want);
 	snprintf(want, sizeof(want), "upci_map: iova=0x%lx size=0x%lx vaddr=%p prot=r ret=0 asid=%" PRIu64 "\n",
 		 IOVA, PAGE, buf, asid);
+	expect_traced(_metadata, want);
+	/* review: pins too, so two containers' same IOVA stay apart */
+	snprintf(want, sizeof(want), "upci_pin: iova=0x%lx vaddr=%p pages=1 ret=0 asid=%" PRIu64 "\n",
+		 IOVA, buf, asid);
+	expect_traced(_metadata, want);
+	ASSERT_EQ(0, vfio_lab_unmap(self->dev.container, IOVA, PAGE, 0, NULL));
+	snprintf(want, sizeof(want), "upci_unpin: iova=0x%lx size=0x%lx asid=%" PRIu64 "\n",
+		 IOVA, PAGE, asid);
 	expect_traced(_metadata, want);
 	munmap(buf, PAGE);
 }
@@ -238,6 +246,34 @@ TEST_F(trace, an_unmap_whose_reply_faults_is_still_traced_as_done)
 	snprintf(want, sizeof(want), "upci_dma_unmap: iova=0x%lx size=0x%lx asid=", IOVA, PAGE);
 	expect_traced(_metadata, want);
 	munmap(u, PAGE);
+	munmap(buf, PAGE);
+}
+
+/*
+ * review: a mapping's removal is traced before its translations go, so a
+ * fault on the way out is after it: upci_dma_unmap precedes the IOMMU
+ * core's own unmap event for it (one thread: the trace's order is its)
+ */
+TEST_F(trace, a_mapping_s_removal_is_traced_before_the_iommu_unmaps_it)
+{
+	char *buf = vfio_lab_buffer(PAGE), *t, *ours, *core, want[160];
+
+	ASSERT_NE(MAP_FAILED, buf);
+	test_cmd_attach(&self->dev, self->bdf, VFIO_TYPE1v2_IOMMU);
+	ASSERT_EQ(0, write_str(TRACEFS "/events/iommu/unmap/enable", "1"));
+	ASSERT_EQ(0, vfio_lab_map(self->dev.container, (uintptr_t)buf, IOVA, PAGE, VFIO_LAB_RW));
+	ASSERT_EQ(0, vfio_lab_unmap(self->dev.container, IOVA, PAGE, 0, NULL));
+	write_str(TRACEFS "/events/iommu/unmap/enable", "0");
+	t = trace_text();
+	ASSERT_NE(NULL, t);
+	snprintf(want, sizeof(want), "upci_dma_unmap: iova=0x%lx size=0x%lx", IOVA, PAGE);
+	ours = strstr(t, want);
+	snprintf(want, sizeof(want), "unmap: IOMMU: iova=0x%016lx - 0x%016lx", IOVA, IOVA + PAGE);
+	core = strstr(t, want);
+	ASSERT_NE(NULL, ours) TH_LOG("%s", t);
+	ASSERT_NE(NULL, core) TH_LOG("%s", t);
+	EXPECT_LT(ours, core) TH_LOG("the IOMMU unmapped it before upci said so:\n%s", t);
+	free(t);
 	munmap(buf, PAGE);
 }
 
@@ -271,9 +307,9 @@ TEST_F(trace, the_last_detach_traces_each_mapping_it_takes)
 	ASSERT_EQ(0, vfio_lab_map(self->dev.container, (uintptr_t)buf, IOVA, PAGE, VFIO_LAB_RW));
 	ASSERT_EQ(0, vfio_lab_map(self->dev.container, (uintptr_t)buf + PAGE, 2 * IOVA, PAGE, VFIO_LAB_RW));
 	vfio_lab_close(&self->dev);
-	snprintf(want, sizeof(want), "upci_dma_unmap: iova=0x%lx size=0x%lx asid=%" PRIu64 "\n", IOVA, PAGE, asid);
+	snprintf(want, sizeof(want), "upci_dma_unmap: iova=0x%lx size=0x%lx asid=%" PRIu64 " seq=", IOVA, PAGE, asid);
 	expect_traced(_metadata, want);
-	snprintf(want, sizeof(want), "upci_dma_unmap: iova=0x%lx size=0x%lx asid=%" PRIu64 "\n", 2 * IOVA, PAGE, asid);
+	snprintf(want, sizeof(want), "upci_dma_unmap: iova=0x%lx size=0x%lx asid=%" PRIu64 " seq=", 2 * IOVA, PAGE, asid);
 	expect_traced(_metadata, want);
 	snprintf(want, sizeof(want), "upci_detach: group=%d asid=%" PRIu64 "\n", self->dev.group_id, asid);
 	expect_traced(_metadata, want);
@@ -316,6 +352,7 @@ TEST_F(trace, racing_map_and_unmap_trace_the_mappings_in_order)
 	struct racer r = { .buf = vfio_lab_buffer(PAGE) };
 	char *t, *at, *line;
 	int maps = 0, unmaps = 0, state = 0, bad = 0, mapped, in, written;
+	unsigned long long last_seq = 0;
 	uint64_t unmapped;
 	pthread_t th;
 
@@ -334,9 +371,21 @@ TEST_F(trace, racing_map_and_unmap_trace_the_mappings_in_order)
 	ASSERT_NE(NULL, t);
 	/* a map that finds the range taken says where the space ended */
 	mapped = vfio_lab_map(self->dev.container, (uintptr_t)r.buf, IOVA, PAGE, VFIO_LAB_RW) == -EEXIST;
+	/*
+	 * review: each CPU has its own buffer, merged by time; the address
+	 * space's seq says the order. Here: consecutive, and in seq order
+	 * a map, an unmap, a map...
+	 */
 	for (line = t; (at = strstr(line, ": upci_dma_")); line = at + 1) {
 		bool map = !strncmp(at, ": upci_dma_map: ", 16);
+		char *sq = strstr(at, " seq="), *eol = strchr(at, '\n');
+		unsigned long long seq;
 
+		ASSERT_TRUE(sq && (!eol || sq < eol)) TH_LOG("no seq in the event");
+		seq = strtoull(sq + 5, NULL, 10);
+		if (last_seq)
+			bad += seq != last_seq + 1;
+		last_seq = seq;
 		maps += map;
 		unmaps += !map;
 		bad += map == state;

@@ -185,6 +185,29 @@ TEST(the_address_space_is_what_upci_dma_events_say_not_the_calls)
 	EXPECT_EQ(FV_UNMAPPED_BEFORE, verdict_of("intel-iommu", trace, DMAR("3.5", "Write", "0x5a000", "0x05"), NULL, 0, NULL));
 }
 
+/*
+ * Two CPUs' buffers merge by time, which they may not agree on: an address
+ * space's upci_dma_* events are replayed in their seq order
+ */
+TEST(an_address_space_s_events_replay_in_seq_order)
+{
+	const char trace[] = ATTACH1
+		TR(148, "3.300", "upci_dma_unmap: iova=0x5a000 size=0x1000 asid=1 seq=2")
+		TR(149, "3.300", "upci_dma_map: iova=0x5a000 size=0x1000 prot=rw asid=1 seq=1")
+		TR(150, "3.310", "upci_dma_map: iova=0x7000 size=0x1000 prot=rw asid=1 seq=3");
+	struct timeline tl;
+
+	EXPECT_EQ(FV_UNMAPPED_BEFORE, verdict_of("intel-iommu", trace, DMAR("3.5", "Write", "0x5a000", "0x05"), NULL, 0, NULL));
+	timeline_build(&tl, "intel-iommu", trace, NULL, NULL, KTAP);
+	ASSERT_EQ(4, tl.nev);
+	EXPECT_EQ(TL_MAP, tl.ev[1].kind);
+	EXPECT_EQ(1ull, tl.ev[1].seq);
+	EXPECT_EQ(TL_UNMAP, tl.ev[2].kind);
+	EXPECT_EQ(2ull, tl.ev[2].seq);
+	EXPECT_EQ(3ull, tl.ev[3].seq);
+	timeline_free(&tl);
+}
+
 TEST(a_released_vfio_address_space_s_pointer_names_a_new_one)
 {
 	const char trace[] =
