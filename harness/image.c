@@ -54,6 +54,18 @@ static const char init_head[] =
  * 5 s minimum, scan and print the suspects to the console, where
  * logscan.c fails the VM on "unreferenced object".
  */
+/*
+ * A kernel with gcov: each profiled module's counters out on the results
+ * channel, before the modules unload (harness/gcov_stream.h)
+ */
+static const char gcov_dump[] =
+	"if [ -d /sys/kernel/debug/gcov ]; then\n"
+	"\tfind /sys/kernel/debug/gcov -name '*.gcda' | while read -r f; do\n"
+	"\t\tsay \"# upcilab: gcov-file ${f#/sys/kernel/debug/gcov}\"\n"
+	"\t\tbase64 \"$f\" | while read -r l; do say \"# upcilab: gcov-data $l\"; done\n"
+	"\t\tsay '# upcilab: gcov-end'\n"
+	"\tdone\n"
+	"fi\n";
 static const char leak_check_head[] =
 	"if [ -w $KL ]; then\n"
 	"\techo 'upcilab: kmemleak: unloading the modules, then scanning'\n";
@@ -226,6 +238,7 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 	}
 	if (scn->trace_iommu)
 		buf_add(&b, trace_dump, strlen(trace_dump));
+	buf_add(&b, gcov_dump, strlen(gcov_dump));
 	buf_add(&b, leak_check_head, strlen(leak_check_head));
 	if (scn->host_root)
 		buf_addf(&b, "\tumount -l /host; umount /host-fs\n");

@@ -397,6 +397,10 @@ static void vm_paths_make(const struct config *cfg, const char *label,
 	rm_rf(p->run);
 	mkdir_p(p->run);
 	mkdir_p(p->log);
+	/* coverage data is this run's only (harness/gcov_stream.h) */
+	flat = xasprintf("%s/gcov", p->log);
+	rm_rf(flat);
+	free(flat);
 }
 
 static void vm_paths_free(struct vm_paths *p)

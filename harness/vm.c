@@ -25,6 +25,7 @@
 
 #include "ktap.h"
 #include "fault_trace.h"
+#include "gcov_stream.h"
 #include "logscan.h"
 #include "qmp.h"
 
@@ -57,6 +58,7 @@ struct run {
 	bool done, exited, killed;
 	int status;
 	struct strv faults;	/* announced by the tests (fault_trace.h) */
+	struct gcov_stream gcov;	/* coverage data coming out (gcov_stream.h) */
 };
 
 int vm_make_fifos(const char *base)
@@ -232,6 +234,22 @@ static void skip_test(struct run *r, int n, const char *name, const char *why)
 	node_set(test_node(r, i), RES_SKIP, *why ? why : "skipped by the guest");
 }
 
+/* A .gcda file coming out of the guest: beside the VM's logs */
+static void gcov_line(struct run *r, const char *cmd)
+{
+	char *dir = xstrdup(r->spec->console_log), *slash = strrchr(dir, '/');
+	struct buf why = { 0 };
+
+	if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	if (gcov_stream_line(&r->gcov, cmd, dir, &why) && why.s)
+		fprintf(stderr, "upcilab: %s\n", why.s);
+	buf_free(&why);
+	free(dir);
+}
+
 /* A reply line to the guest, on the results port's input */
 static void to_guest(struct run *r, const char *line)
 {
@@ -304,6 +322,8 @@ static void proto_line(struct run *r, const char *cmd)
 		strv_add(&r->faults, cmd + strlen(FAULT_TRACE_CMD));
 	} else if (str_starts(cmd, QMP_CMD)) {
 		relay_qmp(r, cmd + strlen(QMP_CMD));
+	} else if (str_starts(cmd, "gcov-")) {
+		gcov_line(r, cmd);
 	} else if (!strcmp(cmd, "done")) {
 		r->done = true;
 		r->done_deadline = now_s() + r->spec->poweroff_grace_s;
@@ -645,6 +665,7 @@ out:
 		free(qlog_text);
 	}
 	strv_free(&r.faults);
+	gcov_stream_free(&r.gcov);
 	res->total_s = r.t0 ? now_s() - r.t0 : 0;
 	qmp_close(&r.qmp);
 	ktap_free(r.kp);

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# upci.ko's coverage from a sanitizer run: each VM's .gcda files (the guest
+# sent them out before unloading the modules: harness/gcov_stream.h) beside
+# the module's .gcno, captured with lcov per VM, merged, and rendered by
+# genhtml: OUT/index.html (line, function and branch coverage of each of
+# the module's .c files; kernel headers' inline functions left out),
+# OUT/VM.info per VM, OUT/all.info merged, OUT/summary.md (the per-file
+# table, for CI's job summary); one summary line on stdout.
+#
+# Usage: ci/coverage.sh RESULTS OBJ OUT
+#   RESULTS  a results directory (build/results-sanitize)
+#   OBJ      the directory the module was built in (its .gcno and sources)
+set -euo pipefail
+
+[ $# = 3 ] || { echo "usage: ci/coverage.sh RESULTS OBJ OUT" >&2; exit 2; }
+results=$1 obj=$2 out=$3
+command -v lcov >/dev/null && command -v genhtml >/dev/null ||
+	{ echo "coverage: lcov is not installed (ci/install-deps.sh installs it)" >&2; exit 1; }
+ls "$obj"/*.gcno >/dev/null 2>&1 ||
+	{ echo "coverage: no .gcno in $obj: the module was not built with GCOV_PROFILE=y" >&2; exit 1; }
+rc=(--rc lcov_branch_coverage=1 --quiet)
+# lcov 1.16 under Debian 12's perl warns of redefined subroutines: noise
+quiet_lcov() { "$@" 2> >(grep -v ' redefined at ' >&2); }
+rm -rf "$out"
+mkdir -p "$out"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+# the VMs of the run the results directory holds (its durations file), not
+# what an earlier run with other scenarios left there
+if [ -f "$results/durations" ]; then
+	mapfile -t vms < <(awk '!/^#/ && NF == 2 { gsub("/", "-", $1); print $1 }' "$results/durations")
+else
+	mapfile -t vms < <(cd "$results" && ls -d -- */ | sed 's:/$::')
+fi
+infos=()
+for name in "${vms[@]}"; do
+	vm=$results/$name
+	gcda=$( (find "$vm/gcov" -name '*.gcda' 2>/dev/null || true) | sort)
+	[ -n "$gcda" ] || continue
+	rm -rf "$scratch/d" && mkdir -p "$scratch/d"
+	cp "$obj"/*.gcno "$scratch/d/"
+	# shellcheck disable=SC2086
+	cp $gcda "$scratch/d/"
+	quiet_lcov lcov "${rc[@]}" --capture --directory "$scratch/d" --base-directory "$obj" \
+		--test-name "${name//-/_}" --output-file "$out/$name.info"
+	infos+=(--add-tracefile "$out/$name.info")
+done
+[ ${#infos[@]} -gt 0 ] ||
+	{ echo "coverage: no VM in $results sent coverage data (a kernel without gcov?)" >&2; exit 1; }
+lcov "${rc[@]}" "${infos[@]}" --output-file "$out/merged.info"
+# the module's own sources: not the kernel headers' inline functions
+quiet_lcov lcov "${rc[@]}" --extract "$out/merged.info" "$obj/*.c" --output-file "$out/all.info"
+rm -f "$out/merged.info"
+genhtml "${rc[@]}" --branch-coverage --show-details --legend \
+	--title "upci.ko: $(( ${#infos[@]} / 2 )) VMs" --output-directory "$out" "$out/all.info"
+{
+	echo "| file | lines | functions | branches |"
+	echo "| --- | --- | --- | --- |"
+	lcov --rc lcov_branch_coverage=1 --list "$out/all.info" |
+		awk -F'|' '/\.c *\|/ { name = $1; gsub(/^ +| +$/, "", name);
+			split($2, l, " "); split($3, f, " "); split($4, b, " ");
+			printf "| %s | %s of %s | %s of %s | %s of %s |\n", name, l[1], l[2], f[1], f[2], b[1], b[2] }'
+	echo
+	echo "Rate of each file's lines, functions and branches the suite ran, of how many."
+} >"$out/summary.md"
+lcov --rc lcov_branch_coverage=1 --summary "$out/all.info" 2>&1 |
+	awk -v n=$(( ${#infos[@]} / 2 )) -v out="$out" '
+		/lines\.\.\.\.\.\./ { l = $2 " (" substr($3, 2) " of " $5 ")" }
+		/functions\.\./ { f = $2 " (" substr($3, 2) " of " $5 ")" }
+		/branches\.\.\./ { b = $2 " (" substr($3, 2) " of " $5 ")" }
+		END { printf "coverage: upci.ko from %d VM%s: lines %s, functions %s, branches %s: %s/index.html\n", n, n == 1 ? "" : "s", l, f, b, out }'
