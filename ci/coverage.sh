@@ -34,6 +34,12 @@ if [ -f "$results/durations" ]; then
 else
 	mapfile -t vms < <(cd "$results" && ls -d -- */ | sed 's:/$::')
 fi
+# the baseline: every line of every file at zero, so a file no VM ran
+# still counts against the totals
+mkdir -p "$scratch/base"
+cp "$obj"/*.gcno "$scratch/base/"
+quiet_lcov lcov "${rc[@]}" --capture --initial --directory "$scratch/base" \
+	--base-directory "$obj" --output-file "$out/baseline.info"
 infos=()
 for name in "${vms[@]}"; do
 	vm=$results/$name
@@ -49,10 +55,10 @@ for name in "${vms[@]}"; do
 done
 [ ${#infos[@]} -gt 0 ] ||
 	{ echo "coverage: no VM in $results sent coverage data (a kernel without gcov?)" >&2; exit 1; }
-lcov "${rc[@]}" "${infos[@]}" --output-file "$out/merged.info"
+lcov "${rc[@]}" --add-tracefile "$out/baseline.info" "${infos[@]}" --output-file "$out/merged.info"
 # the module's own sources: not the kernel headers' inline functions
 quiet_lcov lcov "${rc[@]}" --extract "$out/merged.info" "$obj/*.c" --output-file "$out/all.info"
-rm -f "$out/merged.info"
+rm -f "$out/merged.info" "$out/baseline.info"
 genhtml "${rc[@]}" --branch-coverage --show-details --legend \
 	--title "upci.ko: $(( ${#infos[@]} / 2 )) VMs" --output-directory "$out" "$out/all.info"
 {

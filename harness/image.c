@@ -61,10 +61,11 @@ static const char init_head[] =
 static const char gcov_dump[] =
 	"if [ -d /sys/kernel/debug/gcov ]; then\n"
 	"\tfind /sys/kernel/debug/gcov -name '*.gcda' | while read -r f; do\n"
-	"\t\tsay \"# upcilab: gcov-file ${f#/sys/kernel/debug/gcov}\"\n"
-	"\t\tbase64 \"$f\" | while read -r l; do say \"# upcilab: gcov-data $l\"; done\n"
-	"\t\tsay '# upcilab: gcov-end'\n"
-	"\tdone\n"
+	"\t\techo \"# upcilab: gcov-file ${f#/sys/kernel/debug/gcov}\"\n"
+	"\t\tbase64 \"$f\" | sed 's/^/# upcilab: gcov-data /'\n"
+	"\t\techo '# upcilab: gcov-end'\n"
+	/* one open of the port for all of it, not one per line */
+	"\tdone >$K\n"
 	"fi\n";
 static const char leak_check_head[] =
 	"if [ -w $KL ]; then\n"

@@ -49,7 +49,9 @@ int main(int argc, char **argv)
 	return 0;
 }
 C
-(cd "$work/obj" && gcc --coverage -O0 -o prog prog.c) >"$work/out" 2>&1
+# and a file no VM ran at all (a .gcno, never a .gcda): it still counts
+printf 'int unused(int x)\n{\n\treturn x + 1;\n}\n' >"$work/obj/unused.c"
+(cd "$work/obj" && gcc --coverage -O0 -o prog prog.c && gcc --coverage -O0 -c unused.c) >"$work/out" 2>&1
 run "$PATH" "$work/res" "$work/obj" "$work/cov"
 check "no VM sent data: exit 1 and says so" '[ $rc = 1 ] && grep -q "no VM in .* sent coverage data" "$work/out"'
 
@@ -62,7 +64,8 @@ echo garbage >"$work/res/stale-upci/gcov$work/obj/prog.gcda"
 run "$PATH" "$work/res" "$work/obj" "$work/cov"
 check "end to end: exit 0" '[ $rc = 0 ]'
 check "the summary line counts lines, functions and branches" \
-	'grep -qE "^coverage: upci.ko from 1 VM: lines 60.0% \(3 of 5\), functions 50.0% \(1 of 2\), branches 50.0% \(1 of 2\): $work/cov/index.html$" "$work/out"'
+	'grep -qE "^coverage: upci.ko from 1 VM: lines 42.9% \(3 of 7\), functions 33.3% \(1 of 3\), branches 50.0% \(1 of 2\): $work/cov/index.html$" "$work/out"'
 check "genhtml wrote the HTML, and a .info per VM" '[ -s "$work/cov/index.html" ] && [ -s "$work/cov/good-upci.info" ] && [ ! -e "$work/cov/stale-upci.info" ]'
-check "the per-file table" 'grep -qE "^\| prog.c \| 60.0% of 5 \| 50.0% of 2 \| 50.0% of 2 \|$" "$work/cov/summary.md"'
+check "the per-file table, the file no VM ran included" 'grep -qE "^\| prog.c \| 60.0% of 5 \| 50.0% of 2 \| 50.0% of 2 \|$" "$work/cov/summary.md" &&
+	grep -qE "^\| unused.c \| 0.0% of 2 \| 0.0% of 1 \| - of 0 \|$" "$work/cov/summary.md"'
 tap_totals
