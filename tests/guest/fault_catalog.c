@@ -681,18 +681,6 @@ out:
 	mockdma_close(&m);
 }
 
-static int write_str(const char *path, const char *v)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, v, strlen(v));
-	close(fd);
-	return n == (ssize_t)strlen(v) ? 0 : -EIO;
-}
-
 /*
  * Hot-add into a group user space owns: a NIC joins the group behind the
  * PCIe-to-PCI bridge whose edu5 the test holds. The IOMMU core refuses the
@@ -724,7 +712,7 @@ TEST_F_TIMEOUT(owner, hot_add_into_an_owned_group, 180)
 		SKIP(goto out, "no reply from the harness to a qmp request (no QMP relay)");
 	ASSERT_EQ(0, ret) TH_LOG("device_add: %s", reply);
 	if (!wait_presence(nic, true, 3000))
-		ASSERT_EQ(0, write_str("/sys/bus/pci/rescan", "1"));
+		ASSERT_EQ(0, pci_topo_write_file("/sys/bus/pci/rescan", "1"));
 	ASSERT_TRUE(wait_presence(nic, true, HOTPLUG_WAIT_MS)) TH_LOG("%s never appeared", nic);
 	EXPECT_EQ(d.group_id, pci_topo_iommu_group(nic)) TH_LOG("%s is not in edu5's group", nic);
 	usleep(500 * 1000);
@@ -737,12 +725,12 @@ TEST_F_TIMEOUT(owner, hot_add_into_an_owned_group, 180)
 	EXPECT_EQ(0x1234, id);
 	vfio_lab_close(&d);
 	/* the owner gone, the same driver takes it: ownership kept it off */
-	EXPECT_EQ(0, write_str("/sys/bus/pci/drivers_probe", nic));
+	EXPECT_EQ(0, pci_topo_write_file("/sys/bus/pci/drivers_probe", nic));
 	ASSERT_EQ(0, pci_topo_driver(nic, drv));
 	EXPECT_STREQ("e1000", drv) TH_LOG("e1000 did not bind %s once the group was free", nic);
 	/* gone again: the guest lets it go first, then QEMU */
 	snprintf(why, sizeof(why), "/sys/bus/pci/devices/%s/remove", nic);
-	EXPECT_EQ(0, write_str(why, "1"));
+	EXPECT_EQ(0, pci_topo_write_file(why, "1"));
 	ret = host_qmp("device_del", "{\"id\": \"hotnic\"}", reply, sizeof(reply), 10000);
 	EXPECT_EQ(0, ret) TH_LOG("device_del: %s", reply);
 	EXPECT_TRUE(wait_presence(nic, false, HOTPLUG_WAIT_MS));

@@ -20,9 +20,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "lab_time.h"
 #include "vfio_lab.h"
 
 #define TH_LOG_STREAM stdout
@@ -316,7 +316,7 @@ TEST_F(trace, the_last_detach_traces_each_mapping_it_takes)
 	munmap(buf, 2 * PAGE);
 }
 
-#define RACE_NS 400000000ll	/* long enough for the scheduler to interleave */
+#define RACE_MS 400.0	/* long enough for the scheduler to interleave */
 
 struct racer {
 	int container;
@@ -324,20 +324,12 @@ struct racer {
 	int maps;
 };
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 static void *map_loop(void *arg)
 {
 	struct racer *r = arg;
-	long long end = now_ns() + RACE_NS;
+	double end = lab_now_ms() + RACE_MS;
 
-	while (now_ns() < end)
+	while (lab_now_ms() < end)
 		r->maps += !vfio_lab_map(r->container, (uintptr_t)r->buf, IOVA, PAGE, VFIO_LAB_RW);
 	return NULL;
 }
@@ -364,7 +356,7 @@ TEST_F(trace, racing_map_and_unmap_trace_the_mappings_in_order)
 	ASSERT_EQ(0, write_str(TRACEFS "/events/upci/upci_dma_unmap/enable", "1"));
 	ASSERT_EQ(0, write_str(TRACEFS "/trace", ""));
 	ASSERT_EQ(0, pthread_create(&th, NULL, map_loop, &r));
-	for (long long end = now_ns() + RACE_NS; now_ns() < end;)
+	for (double end = lab_now_ms() + RACE_MS; lab_now_ms() < end;)
 		vfio_lab_unmap(self->dev.container, IOVA, PAGE, 0, &unmapped);
 	pthread_join(th, NULL);
 	t = trace_text();

@@ -7,16 +7,9 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "lab_time.h"
 
 /* Read @fd until a line starting with @prefix; 0 with it in @line */
 static int read_reply(int fd, const char *prefix, char *line, size_t size,
@@ -27,7 +20,7 @@ static int read_reply(int fd, const char *prefix, char *line, size_t size,
 
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int ms = (int)(deadline - now_ms());
+		int ms = (int)(deadline - lab_now_ms());
 		char *nl;
 		ssize_t n;
 
@@ -70,7 +63,7 @@ int host_qmp(const char *execute, const char *arguments, char *reply,
 	printf("# upcilab: qmp %u {\"execute\": \"%s\"%s%s}\n", seq, execute,
 	       arguments ? ", \"arguments\": " : "", arguments ? arguments : "");
 	fflush(stdout);
-	ret = read_reply(fd, prefix, reply, size, now_ms() + timeout_ms);
+	ret = read_reply(fd, prefix, reply, size, lab_now_ms() + timeout_ms);
 	close(fd);
 	if (ret)
 		return ret;

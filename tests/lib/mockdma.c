@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "mockdma.h"
 
+#include "lab_time.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -572,10 +574,7 @@ int mockdma_submit(struct mockdma *m, struct mockdma_ring *r,
 
 double mockdma_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return lab_now_ms();
 }
 
 static uint32_t status_of(const struct mockdma_ring *r, uint32_t slot)
