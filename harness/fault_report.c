@@ -204,16 +204,16 @@ static void excerpt(struct buf *b, const char *what, const char *line)
 		buf_addf(b, "- %s:\n  `%s`\n", what, str_starts(line, " ") ? line + strspn(line, " ") : line);
 }
 
-static void fault_section(struct buf *b, const struct timeline *tl, size_t i)
+static void fault_section(struct buf *b, const struct timeline *tl, size_t i,
+			  const struct fault_verdict *vp)
 {
 	const struct tl_fault *f = &tl->faults[i];
 	const char *reason = timeline_reason_text(tl->viommu, f->reason);
 	const char *md[MOCKDMA_EXCERPT];
 	size_t nmd = mockdma_lines(tl, f, md, MOCKDMA_EXCERPT);
-	struct fault_verdict v;
+	const struct fault_verdict v = *vp;
 	char *text;
 
-	fault_verdict(tl, f, &v);
 	text = fault_verdict_text(tl, f, &v);
 	buf_addf(b, "## Fault %zu: %s to 0x%llx by %s\n\n", i + 1, access_name(f),
 		 f->iova, f->bdf);
@@ -260,7 +260,6 @@ static void fault_section(struct buf *b, const struct timeline *tl, size_t i)
 		excerpt(b, "mockdma's record (qemu.log)", md[k]);
 	buf_addf(b, "\n");
 	free(text);
-	fault_verdict_free(&v);
 }
 
 static void causes_table(struct buf *b, const struct fault_cause *c, size_t n)
@@ -286,6 +285,7 @@ char *fault_report_markdown(const struct timeline *tl,
 			    const struct fault_report_ctx *ctx,
 			    const struct fault_cause *causes, size_t ncauses)
 {
+	struct fault_verdict *v;
 	struct buf b = { 0 };
 
 	buf_addf(&b, "# IOMMU fault report: %s %s\n\n", ctx->scenario, ctx->target);
@@ -303,24 +303,27 @@ char *fault_report_markdown(const struct timeline *tl,
 	}
 	buf_addf(&b, "| # | device | group | IOVA | access | reason | verdict |\n"
 		     "| --- | --- | --- | --- | --- | --- | --- |\n");
+	/* each fault's replay, once for its row and its section */
+	v = xcalloc(tl->nfaults, sizeof(*v));
 	for (size_t i = 0; i < tl->nfaults; i++) {
 		const struct tl_fault *f = &tl->faults[i];
-		struct fault_verdict v;
 
-		fault_verdict(tl, f, &v);
+		fault_verdict(tl, f, &v[i]);
 		buf_addf(&b, "| %zu | %s | %d | 0x%llx | %s | ", i + 1, f->bdf,
-			 v.group, f->iova, access_name(f));
+			 v[i].group, f->iova, access_name(f));
 		if (f->reason >= 0)
 			buf_addf(&b, "0x%02x", f->reason);
 		else
 			buf_addf(&b, "-");
-		buf_addf(&b, " | %s |\n", fault_verdict_code(v.kind));
-		fault_verdict_free(&v);
+		buf_addf(&b, " | %s |\n", fault_verdict_code(v[i].kind));
 	}
 	buf_addf(&b, "\n");
 	causes_table(&b, causes, ncauses);
-	for (size_t i = 0; i < tl->nfaults; i++)
-		fault_section(&b, tl, i);
+	for (size_t i = 0; i < tl->nfaults; i++) {
+		fault_section(&b, tl, i, &v[i]);
+		fault_verdict_free(&v[i]);
+	}
+	free(v);
 	return b.s;
 }
 
