@@ -6,15 +6,20 @@
 # genhtml: OUT/index.html (line, function and branch coverage of each of
 # the module's .c files; kernel headers' inline functions left out),
 # OUT/VM.info per VM, OUT/all.info merged, OUT/summary.md (the per-file
-# table, for CI's job summary); one summary line on stdout.
+# table, for CI's job summary), OUT/gaps.md (each function no test called
+# and each block of 4 or more lines no test reached, with why: REASONS,
+# ci/coverage-gaps.awk); one summary line on stdout.
 #
-# Usage: ci/coverage.sh RESULTS OBJ OUT
+# Usage: ci/coverage.sh RESULTS OBJ OUT [REASONS]
 #   RESULTS  a results directory (build/results-sanitize)
 #   OBJ      the directory the module was built in (its .gcno and sources)
+#   REASONS  "FUNCTION: why it is not covered" lines (tests/coverage-gaps.txt)
 set -euo pipefail
 
-[ $# = 3 ] || { echo "usage: ci/coverage.sh RESULTS OBJ OUT" >&2; exit 2; }
-results=$1 obj=$2 out=$3
+[ $# = 3 ] || [ $# = 4 ] || { echo "usage: ci/coverage.sh RESULTS OBJ OUT [REASONS]" >&2; exit 2; }
+results=$1 obj=$2 out=$3 reasons=${4:-}
+[ -z "$reasons" ] || [ -r "$reasons" ] ||
+	{ echo "coverage: cannot read the reasons file $reasons" >&2; exit 1; }
 command -v lcov >/dev/null && command -v genhtml >/dev/null ||
 	{ echo "coverage: lcov is not installed (ci/install-deps.sh installs it)" >&2; exit 1; }
 ls "$obj"/*.gcno >/dev/null 2>&1 ||
@@ -71,9 +76,13 @@ genhtml "${rc[@]}" --branch-coverage --show-details --legend \
 	echo
 	echo "Rate of each file's lines, functions and branches the suite ran, of how many."
 } >"$out/summary.md"
+awk -v min=4 -v prefix=kmod/ -v reasons="$reasons" -f "$(dirname "$0")/coverage-gaps.awk" \
+	"$out/all.info" >"$out/gaps.md"
+gaps=$(grep -c '^| `' "$out/gaps.md" || true)
+{ echo; sed 's/^# /### /; s/^## /#### /' "$out/gaps.md"; } >>"$out/summary.md"
 lcov --rc lcov_branch_coverage=1 --summary "$out/all.info" 2>&1 |
-	awk -v n=$(( ${#infos[@]} / 2 )) -v out="$out" '
+	awk -v n=$(( ${#infos[@]} / 2 )) -v out="$out" -v gaps="$gaps" '
 		/lines\.\.\.\.\.\./ { l = $2 " (" substr($3, 2) " of " $5 ")" }
 		/functions\.\./ { f = $2 " (" substr($3, 2) " of " $5 ")" }
 		/branches\.\.\./ { b = $2 " (" substr($3, 2) " of " $5 ")" }
-		END { printf "coverage: upci.ko from %d VM%s: lines %s, functions %s, branches %s: %s/index.html\n", n, n == 1 ? "" : "s", l, f, b, out }'
+		END { printf "coverage: upci.ko from %d VM%s: lines %s, functions %s, branches %s: %s/index.html, %d gaps in %s/gaps.md\n", n, n == 1 ? "" : "s", l, f, b, out, gaps, out }'

@@ -25,28 +25,39 @@ for t in bash dirname cat cut mkdir rm ls sed awk find sort mktemp cp basename; 
 done
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..11"
 run "$PATH" one two
-check "wrong arguments: usage, exit 2" '[ $rc = 2 ] && grep -q "usage: ci/coverage.sh RESULTS OBJ OUT" "$work/out"'
+check "wrong arguments: usage, exit 2" '[ $rc = 2 ] && grep -q "usage: ci/coverage.sh RESULTS OBJ OUT \[REASONS\]" "$work/out"'
 run "$work/bare" "$work/res" "$work/obj" "$work/cov"
 check "no lcov: exit 1 and says so" '[ $rc = 1 ] && grep -q "lcov is not installed" "$work/out"'
 if ! command -v lcov >/dev/null; then
-	for i in 3 4 5 6 7 8; do echo "ok $i # SKIP lcov is not installed (ci/install-deps.sh installs it)"; done
-	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:6 error:0"
+	for i in 3 4 5 6 7 8 9 10 11; do echo "ok $i # SKIP lcov is not installed (ci/install-deps.sh installs it)"; done
+	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:9 error:0"
 	exit "$fail"
 fi
 run "$PATH" "$work/res" "$work/empty" "$work/cov"
 check "no .gcno: exit 1 and says so" '[ $rc = 1 ] && grep -q "no .gcno in" "$work/out"'
 
-# a program with one branch never taken and one function never called
+# a program with one branch never taken, one function never called and a
+# block of 4 lines never reached in one that is
 cat >"$work/obj/prog.c" <<'C'
 static int never(int x) { return x * 2; }
+static int some(int x)
+{
+	if (x > 5) {
+		x += 1;
+		x *= 3;
+		x -= 2;
+		x /= 7;
+	}
+	return x;
+}
 int main(int argc, char **argv)
 {
 	(void)argv;
 	if (argc > 5)
 		return never(argc);
-	return 0;
+	return some(argc) - 1;
 }
 C
 # and a file no VM ran at all (a .gcno, never a .gcda): it still counts
@@ -61,11 +72,19 @@ mv "$work/obj/prog.gcda" "$work/res/good-upci/gcov$work/obj/"
 printf 'good/upci 1.0\n' >"$work/res/durations"
 # a stale VM with bogus data: it must not be read
 echo garbage >"$work/res/stale-upci/gcov$work/obj/prog.gcda"
-run "$PATH" "$work/res" "$work/obj" "$work/cov"
+run "$PATH" "$work/res" "$work/obj" "$work/cov" "$work/no-reasons"
+check "an unreadable reasons file: exit 1 and says so" '[ $rc = 1 ] && grep -q "cannot read the reasons file $work/no-reasons" "$work/out"'
+printf '# why\nnever: nothing calls it with more than 5 arguments\n' >"$work/reasons"
+run "$PATH" "$work/res" "$work/obj" "$work/cov" "$work/reasons"
 check "end to end: exit 0" '[ $rc = 0 ]'
-check "the summary line counts lines, functions and branches" \
-	'grep -qE "^coverage: upci.ko from 1 VM: lines 42.9% \(3 of 7\), functions 33.3% \(1 of 3\), branches 50.0% \(1 of 2\): $work/cov/index.html$" "$work/out"'
+check "the summary line counts lines, functions and branches, and the gaps" \
+	'grep -qE "^coverage: upci.ko from 1 VM: lines 42.9% \(6 of 14\), functions 50.0% \(2 of 4\), branches 50.0% \(2 of 4\): $work/cov/index.html, 3 gaps in $work/cov/gaps.md$" "$work/out"'
+check "gaps.md: the uncalled functions, with a reason where one is given" \
+	'grep -qxF "| \`never()\` | 1 | function never called | nothing calls it with more than 5 arguments |" "$work/cov/gaps.md" &&
+	grep -qxF "| \`unused()\` | 1 | function never called | no reason given |" "$work/cov/gaps.md"'
+check "gaps.md: the block of 4 lines never reached, in its function" \
+	'grep -qxF "| \`some()\` | 5-8 | 4 lines not reached | no reason given |" "$work/cov/gaps.md"'
 check "genhtml wrote the HTML, and a .info per VM" '[ -s "$work/cov/index.html" ] && [ -s "$work/cov/good-upci.info" ] && [ ! -e "$work/cov/stale-upci.info" ]'
-check "the per-file table, the file no VM ran included" 'grep -qE "^\| prog.c \| 60.0% of 5 \| 50.0% of 2 \| 50.0% of 2 \|$" "$work/cov/summary.md" &&
+check "the per-file table, the file no VM ran included" 'grep -qE "^\| prog.c \| 50.0% of 12 \| 66.7% of 3 \| 50.0% of 4 \|$" "$work/cov/summary.md" &&
 	grep -qE "^\| unused.c \| 0.0% of 2 \| 0.0% of 1 \| - of 0 \|$" "$work/cov/summary.md"'
 tap_totals
