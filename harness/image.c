@@ -31,7 +31,15 @@ static const char init_head[] =
 	"\techo \"upcilab: setup failed: $*\"\n"
 	"\tpoweroff -f\n"
 	"}\n"
-	"load() { insmod \"/lib/modules/$@\" || fail \"insmod $*\"; }\n"
+	/* MODULE.PARAM=VALUE on the kernel command line too, as modprobe does */
+	"load() {\n"
+	"\tm=$1; shift\n"
+	"\tn=$(basename \"$m\" .ko | tr - _)\n"
+	"\tfor w in $(cat /proc/cmdline); do\n"
+	"\t\tcase $w in \"$n\".*=*) set -- \"$@\" \"${w#\"$n\".}\" ;; esac\n"
+	"\tdone\n"
+	"\tinsmod \"/lib/modules/$m\" \"$@\" || fail \"insmod $m $*\"\n"
+	"}\n"
 	"bind() { upcilab-guest bind \"$1\" \"$2\" || fail \"bind $1 to $2\"; }\n"
 	"run() {\n"
 	"\tn=$1 t=$2; shift 2\n"
@@ -56,7 +64,9 @@ static const char init_head[] =
  */
 /*
  * A kernel with gcov: each profiled module's counters out on the results
- * channel, before the modules unload (harness/gcov_stream.h)
+ * channel (harness/gcov_stream.h), after the modules unloaded, so their
+ * remove and exit paths count too (gcov_persist, on by default, keeps an
+ * unloaded module's counters in debugfs)
  */
 static const char gcov_dump[] =
 	"if [ -d /sys/kernel/debug/gcov ]; then\n"
@@ -72,7 +82,7 @@ static const char leak_check_head[] =
 	"\techo 'upcilab: kmemleak: unloading the modules, then scanning'\n";
 static const char leak_check_tail[] =
 	"\tsleep 6\n"
-	"\techo scan >$KL; echo scan >$KL\n"
+	"\techo scan >$KL\n"
 	"\tcat $KL\n"
 	"\techo 'upcilab: kmemleak: scanned'\n"
 	"fi\n";
@@ -239,7 +249,6 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 	}
 	if (scn->trace_iommu)
 		buf_add(&b, trace_dump, strlen(trace_dump));
-	buf_add(&b, gcov_dump, strlen(gcov_dump));
 	buf_add(&b, leak_check_head, strlen(leak_check_head));
 	if (scn->host_root)
 		buf_addf(&b, "\tumount -l /host; umount /host-fs\n");
@@ -250,6 +259,7 @@ char *image_init_script(const struct scenario *scn, const char *driver,
 		free(name);
 	}
 	buf_add(&b, leak_check_tail, strlen(leak_check_tail));
+	buf_add(&b, gcov_dump, strlen(gcov_dump));
 	buf_addf(&b, "say '# upcilab: done'\npoweroff -f\n");
 	return b.s;
 }

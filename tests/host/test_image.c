@@ -131,6 +131,53 @@ TEST(init_passes_module_parameters_to_insmod)
 	free(s);
 }
 
+/* SCRIPT run by sh; what it printed (stdout and stderr) in OUT */
+static void run_sh(struct __test_metadata *_metadata, const char *script,
+		   char *out, size_t size)
+{
+	char path[] = "/tmp/upcilab-sh-XXXXXX", cmd[64];
+	int fd = mkstemp(path);
+	FILE *f, *p;
+	size_t n;
+
+	ASSERT_LE(0, fd);
+	f = fdopen(fd, "w");
+	ASSERT_NE(NULL, f);
+	fputs(script, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "sh %s 2>&1", path);
+	p = popen(cmd, "r");
+	if (p) {
+		n = fread(out, 1, size - 1, p);
+		out[n] = 0;
+		pclose(p);
+	}
+	unlink(path);
+	ASSERT_NE(NULL, p);
+}
+
+/* upcilab -A upci.dma_entry_limit=9: insmod gets it, as from modprobe */
+TEST(init_adds_the_command_lines_parameters_of_each_module)
+{
+	char *s = init_for(_metadata, lab, "upci", "upci.ko");
+	const char *from = strstr(s, "load() {\n"), *to = from ? strstr(from, "\n}\n") : NULL;
+	char script[4096], out[512] = "";
+
+	ASSERT_NE(NULL, to);
+	/* the function as sh runs it, /proc/cmdline and insmod stood in for */
+	snprintf(script, sizeof(script),
+		 "cat() { echo 'quiet upci.dma_entry_limit=7 upci_x.y=1 vfio_pci.z=2 upci'; }\n"
+		 "insmod() { echo \"insmod $*\"; }\n"
+		 "fail() { echo \"fail $*\"; }\n"
+		 "%.*s\n}\n"
+		 "load upci.ko vfio_compat=1; load kernel/vfio_pci.ko\n",
+		 (int)(to - from), from);
+	run_sh(_metadata, script, out, sizeof(out));
+	EXPECT_STREQ("insmod /lib/modules/upci.ko vfio_compat=1 dma_entry_limit=7\n"
+		     "insmod /lib/modules/kernel/vfio_pci.ko z=2\n", out);
+	free(s);
+}
+
 TEST(init_loads_modules_in_the_given_order)
 {
 	char *s = init_for(_metadata, lab, "vfio-pci",
@@ -360,6 +407,19 @@ TEST(init_checks_kmemleak_after_the_tests)
 	EXPECT_LT(offset_of(s, "\tcat $KL\n"), offset_of(s, "say '# upcilab: done'"));
 	/* what logscan.c fails the VM on */
 	EXPECT_NE(NULL, strstr(s, "echo \"upcilab: cannot unload $1\""));
+	free(s);
+}
+
+/* gcov's counters go out after the unload: the exit paths count too */
+TEST(init_sends_coverage_after_the_modules_unloaded)
+{
+	char *s = init_for(_metadata, lab, "upci", "upci.ko");
+	long dump = offset_of(s, "find /sys/kernel/debug/gcov -name '*.gcda'");
+
+	ASSERT_LE(0, dump);
+	EXPECT_LT(offset_of(s, "\tunload upci\n"), dump);
+	EXPECT_LT(offset_of(s, "\tcat $KL\n"), dump);
+	EXPECT_LT(dump, offset_of(s, "say '# upcilab: done'"));
 	free(s);
 }
 
