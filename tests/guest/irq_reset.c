@@ -8,7 +8,8 @@
  * still works after it (the driver zaps it during the reset and it faults
  * back in), with the device's config state (BARs, decode, MSI-X) restored;
  * and a reset in the middle of DMA: nothing is written after the reset and
- * the engine works again.
+ * the engine works again. The user's own resets through config space: an
+ * FLR by Device Control, D3hot and back by PMCSR.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -130,6 +131,88 @@ TEST_F(reset, intx_after_reset)
 	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_IRQ_ENABLE, MOCKDMA_IRQ_SWINT));
 	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_SWINT, 0));
 	ASSERT_EQ(1, irq_efd_wait(self->efd[0], SIGNAL_MS)) TH_LOG("INTx dead after the reset");
+}
+
+/* Offset of a capability in the config space the device fd shows */
+static int user_cap(struct __test_metadata *_metadata, int fd, uint8_t id)
+{
+	uint8_t cfg[256];
+	uint64_t v;
+
+	for (unsigned int off = 0; off < sizeof(cfg); off += 4) {
+		EXPECT_EQ(0, vfio_lab_config_read(fd, off, 4, &v));
+		memcpy(cfg + off, &v, 4);	/* little-endian, as the guest is */
+	}
+	return mockdma_cap_offset(cfg, sizeof(cfg), id);
+}
+
+/*
+ * The user sets Initiate FLR in Device Control: a device whose Device
+ * Capabilities offer FLR gets one (and its config state back), one
+ * without is left alone; the bit reads as 0 (vfio_exp_config_write).
+ */
+TEST_F(reset, users_devctl_write_initiates_flr)
+{
+	int exp = user_cap(_metadata, self->m.dev.fd, PCI_CAP_ID_EXP);
+	bool flr = variant->kind == MOCKDMA_RESET_FLR;
+	uint64_t devctl;
+	uint32_t count;
+
+	ASSERT_LT(0, exp);
+	ASSERT_NE(NULL, self->m.regs) TH_LOG("BAR0 not mmapped");
+	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_SCRATCH, 0x5ca1ab1e));
+	count = rd(_metadata, &self->m, MOCKDMA_REG_RESET_COUNT);
+	ASSERT_EQ(0, vfio_lab_config_read(self->m.dev.fd, exp + PCI_EXP_DEVCTL, 2, &devctl));
+	ASSERT_EQ(0, vfio_lab_config_write(self->m.dev.fd, exp + PCI_EXP_DEVCTL, 2,
+					   devctl | PCI_EXP_DEVCTL_BCR_FLR));
+
+	ASSERT_EQ(MOCKDMA_MAGIC, *(volatile uint32_t *)(self->m.regs + MOCKDMA_REG_MAGIC));
+	ASSERT_EQ(count + flr, rd(_metadata, &self->m, MOCKDMA_REG_RESET_COUNT))
+		TH_LOG("%s", flr ? "no FLR" : "a device without FLR was reset");
+	if (flr)
+		ASSERT_EQ(MOCKDMA_RESET_FLR, rd(_metadata, &self->m, MOCKDMA_REG_LAST_RESET));
+	ASSERT_EQ(flr ? 0 : 0x5ca1ab1e, rd(_metadata, &self->m, MOCKDMA_REG_SCRATCH));
+	ASSERT_EQ(0, vfio_lab_config_read(self->m.dev.fd, exp + PCI_EXP_DEVCTL, 2, &devctl));
+	ASSERT_EQ(0, devctl & PCI_EXP_DEVCTL_BCR_FLR);
+}
+
+/*
+ * The user moves the device to D3hot and back through PMCSR: the device
+ * goes there (the host's view of PMCSR says so), and coming back without
+ * No_Soft_Reset resets it; its BARs and decode are restored, so the BAR0
+ * mapping from before reads it again.
+ */
+TEST_F(reset, users_pmcsr_write_to_d3hot_and_back)
+{
+	int pm = user_cap(_metadata, self->m.dev.fd, PCI_CAP_ID_PM);
+	uint64_t pmcsr;
+	uint16_t host;
+	uint32_t count;
+
+	ASSERT_LT(0, pm);
+	ASSERT_NE(NULL, self->m.regs) TH_LOG("BAR0 not mmapped");
+	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_SCRATCH, 0x5ca1ab1e));
+	count = rd(_metadata, &self->m, MOCKDMA_REG_RESET_COUNT);
+	ASSERT_EQ(0, vfio_lab_config_read(self->m.dev.fd, pm + PCI_PM_CTRL, 2, &pmcsr));
+	ASSERT_EQ(0, pmcsr & PCI_PM_CTRL_STATE_MASK);
+
+	ASSERT_EQ(0, vfio_lab_config_write(self->m.dev.fd, pm + PCI_PM_CTRL, 2,
+					   (pmcsr & ~PCI_PM_CTRL_STATE_MASK) | 3));
+	ASSERT_EQ(0, vfio_lab_config_read(self->m.dev.fd, pm + PCI_PM_CTRL, 2, &pmcsr));
+	ASSERT_EQ(3, pmcsr & PCI_PM_CTRL_STATE_MASK);
+	ASSERT_EQ(0, mockdma_raw_config_read(self->m.dev.bdf, pm + PCI_PM_CTRL, &host, 2));
+	ASSERT_EQ(3, host & PCI_PM_CTRL_STATE_MASK) TH_LOG("the device is not in D3hot");
+
+	ASSERT_EQ(0, vfio_lab_config_write(self->m.dev.fd, pm + PCI_PM_CTRL, 2,
+					   pmcsr & ~PCI_PM_CTRL_STATE_MASK));
+	ASSERT_EQ(0, vfio_lab_config_read(self->m.dev.fd, pm + PCI_PM_CTRL, 2, &pmcsr));
+	ASSERT_EQ(0, pmcsr & PCI_PM_CTRL_STATE_MASK);
+	ASSERT_EQ(0, mockdma_raw_config_read(self->m.dev.bdf, pm + PCI_PM_CTRL, &host, 2));
+	ASSERT_EQ(0, host & PCI_PM_CTRL_STATE_MASK);
+	ASSERT_EQ(MOCKDMA_MAGIC, *(volatile uint32_t *)(self->m.regs + MOCKDMA_REG_MAGIC));
+	ASSERT_EQ(count + 1, rd(_metadata, &self->m, MOCKDMA_REG_RESET_COUNT));
+	ASSERT_EQ(MOCKDMA_RESET_PM, rd(_metadata, &self->m, MOCKDMA_REG_LAST_RESET));
+	ASSERT_EQ(0, rd(_metadata, &self->m, MOCKDMA_REG_SCRATCH));
 }
 
 /*
