@@ -23,6 +23,10 @@
 #   bin/VERSION-HASH/           finished binaries; HASH covers mockdevs/'s
 #                               sources, include/mockdma.h, this script and
 #                               the compiler. Only the newest $KEEP_BINARIES stay.
+#   bin/VERSION-HASH/coverage/  mockdma.c is built with gcov (meson.build):
+#                               its notes (mockdma.c.gcno) and the sources
+#                               they describe, so ci/coverage-qemu.sh can
+#                               read a VM's mockdma.c.gcda without the tree
 # With unchanged inputs nothing runs but a hash.
 #
 # The build packages come from ci/install-deps.sh (the one list of them).
@@ -225,7 +229,7 @@ prune() {
 # Build, and store the binary as bin/$built_key.
 built_key=
 build() {
-	local ver=$1 key=$2 ver_dir=$qcache/${1#*:} log new
+	local ver=$1 key=$2 ver_dir=$qcache/${1#*:} log new gcno
 	local src=$ver_dir/src build=$ver_dir/build
 	"$UPCI_INSTALL_DEPS" >&2 || exit 1
 	mkdir -p "$ver_dir" "$bindir"
@@ -245,11 +249,21 @@ build() {
 		progress "mockdevs/ changed since the start: building it as it is now ($built_key)"
 	configure "$src" "$build" "$log"
 	compile "$build" "$log"
-	"$build/qemu-system-x86_64" -device help 2>/dev/null | grep -q '^name "mockdma"' ||
+	# its .gcda (it has gcov) goes to a scratch prefix, not into the tree
+	rm -rf "$ver_dir/.gcov-check"
+	GCOV_PREFIX=$ver_dir/.gcov-check "$build/qemu-system-x86_64" -device help 2>/dev/null |
+		grep -q '^name "mockdma"' ||
 		die "the built QEMU has no mockdma device (is CONFIG_MOCKDMA on? log: $log)"
+	rm -rf "$ver_dir/.gcov-check"
+	gcno=$(find "$build/hw/misc/mockdevs" -name mockdma.c.gcno 2>/dev/null | head -1)
+	[ -n "$gcno" ] ||
+		die "the build left no mockdma.c.gcno: mockdevs/meson.build must compile mockdma.c with --coverage (log: $log)"
 	grep -E "hw/misc/mockdevs/.*: warning: " "$log" >&2 || true
 	new=$(mktemp -d "$bindir/.new.XXXXXX")
 	cp "$build/qemu-system-x86_64" "$new/"
+	# the notes and what they were compiled from (the staged copies)
+	mkdir "$new/coverage"
+	cp "$gcno" "$src/hw/misc/mockdevs/mockdma.c" "$src/hw/misc/mockdevs/mockdma.h" "$new/coverage/"
 	{
 		echo "qemu source: $ver"
 		echo "configure: $(configure_args)"

@@ -84,7 +84,22 @@ if grep -q '#error' "$src/hw/misc/mockdevs/mockdma.c"; then
 	exit 1
 fi
 touch "$build/stamp"
-printf '#!/bin/sh\necho "name \\"mockdma\\", bus PCI"\n' >"$build/qemu-system-x86_64"
+# gcc's notes for mockdma.c, naming what was compiled; FAKE_NO_GCNO=1: a
+# meson.build without --coverage
+notes=$build/hw/misc/mockdevs/libmockdma-cov.a.p/mockdma.c.gcno
+if [ "${FAKE_NO_GCNO:-0}" = 1 ]; then
+	rm -f "$notes"
+else
+	mkdir -p "${notes%/*}"
+	echo "notes of $(md5sum <"$src/hw/misc/mockdevs/mockdma.c")" >"$notes"
+fi
+# QEMU with gcov writes its counters at exit under $GCOV_PREFIX, else
+# beside the notes
+cat >"$build/qemu-system-x86_64" <<Q
+#!/bin/sh
+mkdir -p "\${GCOV_PREFIX:-}${notes%/*}" && echo counters >"\${GCOV_PREFIX:-}${notes%.gcno}.gcda"
+echo 'name "mockdma", bus PCI'
+Q
 chmod +x "$build/qemu-system-x86_64"
 echo "[2/2] Linking target qemu-system-x86_64"
 F
@@ -108,7 +123,7 @@ bins() { find "$cache/qemu/bin" -mindepth 1 -maxdepth 1 -type d ! -name '.*' | w
 reset_log() { : >"$work/log"; }
 
 echo "TAP version 13"
-echo "1..25"
+echo "1..29"
 
 reset_log
 bq --check
@@ -127,6 +142,10 @@ check fetched_the_pinned_version_not_the_newest 'ran "apt-get source -q --downlo
 check source_tree_is_stamped_with_its_version '[ "$(cat "$cache/qemu/7.2+dfsg-1/src/.upci-unpacked")" = "qemu=1:7.2+dfsg-1" ]'
 check build_log_is_in_the_cache 'grep -q "Linking target" "$cache/qemu/7.2+dfsg-1/build.log"'
 first=$(tail -1 "$work/out")
+notes() { echo "notes of $(md5sum <"$tree/mockdevs/mockdma.c")"; }
+check coverage_notes_and_sources_are_beside_the_binary 'c=${first%/*}/coverage && [ "$(cat "$c/mockdma.c.gcno")" = "$(notes)" ] &&
+	cmp -s "$c/mockdma.c" "$tree/mockdevs/mockdma.c" && cmp -s "$c/mockdma.h" "$tree/include/mockdma.h"'
+check the_device_check_leaves_no_counters_in_the_tree '[ -z "$(find "$cache/qemu" -name "*.gcda")" ] && [ ! -e "$cache/qemu/7.2+dfsg-1/.gcov-check" ]'
 
 reset_log
 bq --check
@@ -148,6 +167,8 @@ bq
 second=$(tail -1 "$work/out")
 check changed_model_recompiles_one_file '[ "$second" != "$first" ] && [ -x "$second" ] && [ -x "$first" ] &&
 	! ran configure && ! ran "apt-get source" && [ "$(grep -c ^compiled "$work/log")" = 1 ] && ran "compiled mockdma.c"'
+check changed_model_gets_its_own_notes 'cmp -s "${second%/*}/coverage/mockdma.c" "$tree/mockdevs/mockdma.c" &&
+	[ "$(cat "${second%/*}/coverage/mockdma.c.gcno")" = "$(notes)" ] && ! cmp -s "${first%/*}/coverage/mockdma.c" "$tree/mockdevs/mockdma.c"'
 check unchanged_files_keep_their_mtime '[ "$(stat -c %Y "$cache/qemu/7.2+dfsg-1/src/hw/misc/mockdevs/Kconfig")" = "$(date -d 2000-01-01 +%s)" ]'
 check hooks_are_added_once '[ "$(grep -cx "subdir('"'mockdevs'"')" "$cache/qemu/7.2+dfsg-1/src/hw/misc/meson.build")" = 1 ] &&
 	[ "$(grep -cx "source mockdevs/Kconfig" "$cache/qemu/7.2+dfsg-1/src/hw/misc/Kconfig")" = 1 ]'
@@ -170,6 +191,10 @@ check compile_error_shows_the_compiler_line '[ $rc != 0 ] &&
 	grep -q "^build-qemu: the QEMU build failed (log: " "$work/err" && [ ! -s "$work/out" ]'
 
 sed -i '/#error/d' "$tree/mockdevs/mockdma.c"
+echo '/* no notes */' >>"$tree/mockdevs/mockdma.c"
+FAKE_NO_GCNO=1 bq
+check build_without_coverage_notes_fails_saying_so '[ $rc = 1 ] && grep -q "^build-qemu: the build left no mockdma.c.gcno: mockdevs/meson.build must compile mockdma.c with --coverage" "$work/err" &&
+	[ ! -s "$work/out" ] && bq --check && [ $rc = 1 ]'
 for i in 1 2 3; do
 	echo "/* $i */" >>"$tree/mockdevs/mockdma.c"
 	bq
