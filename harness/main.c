@@ -367,6 +367,7 @@ static void fail_all(struct vm_result *res, const struct scenario *scn,
 struct vm_paths {
 	char *run, *log, *console, *ktap, *qmp, *initrd, *stage;
 	char *console_log, *ktap_log, *qemu_log;
+	char *qemu_gcov;	/* absolute: QEMU's GCOV_PREFIX */
 };
 
 static char *vm_log_dir(const struct config *cfg, const char *label)
@@ -401,13 +402,18 @@ static void vm_paths_make(const struct config *cfg, const char *label,
 	flat = xasprintf("%s/gcov", p->log);
 	rm_rf(flat);
 	free(flat);
+	/* and QEMU's own: mockdma.c's counters (vm.h, gcov_prefix) */
+	flat = realpath(p->log, NULL);
+	p->qemu_gcov = xasprintf("%s/qemu-gcov", flat ? flat : p->log);
+	free(flat);
+	rm_rf(p->qemu_gcov);
 }
 
 static void vm_paths_free(struct vm_paths *p)
 {
 	char **all[] = { &p->run, &p->log, &p->console, &p->ktap, &p->qmp,
 			 &p->initrd, &p->stage, &p->console_log, &p->ktap_log,
-			 &p->qemu_log };
+			 &p->qemu_log, &p->qemu_gcov };
 
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
 		free(*all[i]);
@@ -489,6 +495,7 @@ static void run_one(const struct config *cfg, const struct scenario *scn,
 	spec.console_log = p.console_log;
 	spec.ktap_log = p.ktap_log;
 	spec.qemu_log = p.qemu_log;
+	spec.gcov_prefix = p.qemu_gcov;
 	spec.tests = scn->tests;
 	spec.ntests = scn->ntests;
 	spec.viommu = viommu;
@@ -1071,6 +1078,7 @@ static int cmd_shell(struct config *cfg, struct scenario *scn)
 	qemu_argv(cfg, scn, viommu, &p, true, &argv);
 	fprintf(stderr, "upcilab: %s: Ctrl-A X quits QEMU; the test results channel goes to %s\n",
 		label, p.ktap_log);
+	vm_gcov_env(p.qemu_gcov);
 	execvp(argv.v[0], argv.v);
 	fprintf(stderr, "upcilab: cannot run %s: %s\n", argv.v[0], strerror(errno));
 	return EXIT_FAILED;

@@ -379,6 +379,12 @@ static void pump(struct run *r, struct stream *s, bool flush)
 	}
 }
 
+void vm_gcov_env(const char *dir)
+{
+	setenv("GCOV_PREFIX", dir, 1);
+	setenv("GCOV_PREFIX_STRIP", "0", 1);
+}
+
 static pid_t spawn(const struct vm_spec *spec, int log_fd)
 {
 	pid_t parent = getpid();
@@ -397,6 +403,8 @@ static pid_t spawn(const struct vm_spec *spec, int log_fd)
 		dup2(log_fd, 1);
 		dup2(log_fd, 2);
 	}
+	if (spec->gcov_prefix)
+		vm_gcov_env(spec->gcov_prefix);
 	execvp(spec->argv.v[0], spec->argv.v);
 	fprintf(stderr, "upcilab: cannot run %s: %s\n", spec->argv.v[0],
 		strerror(errno));

@@ -32,6 +32,8 @@ struct vm_spec {
 	const char *console_log;
 	const char *ktap_log;
 	const char *qemu_log;		/* QEMU's own stdout and stderr */
+	/* QEMU's GCOV_PREFIX (vm_gcov_env), or NULL to leave it alone */
+	const char *gcov_prefix;
 	const struct scn_test *tests;
 	size_t ntests;
 	/* the VM's vIOMMU: its fault trace is checked (fault_trace.h); may be NULL */
@@ -56,6 +58,14 @@ struct vm_result {
 };
 
 int vm_make_fifos(const char *base);
+/*
+ * Our QEMU is built with gcov in mockdma.c (mockdevs/meson.build): on a
+ * normal exit (the guest powers off, QMP quit, SIGTERM) it writes
+ * mockdma.c.gcda under DIR, at DIR followed by the absolute path of the
+ * object in QEMU's build tree (GCOV_PREFIX, GCOV_PREFIX_STRIP=0). A
+ * SIGKILL writes nothing. Sets the variables in this process, for an exec.
+ */
+void vm_gcov_env(const char *dir);
 int vm_run(const struct vm_spec *spec, const char *name,
 	   struct vm_result *res);
 void vm_result_free(struct vm_result *res);

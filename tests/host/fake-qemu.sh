@@ -25,6 +25,8 @@ fi
 [ -n "${FAKE_QEMU_PIDFILE:-}" ] && echo $$ >"$FAKE_QEMU_PIDFILE"
 exec 3>"$con.out" 4>"$res.out"
 echo "fake-qemu: mode ${FAKE_QEMU_MODE:-pass}" >&2
+# where a gcov build of QEMU would write its counters (harness/vm.h)
+echo "fake-qemu: GCOV_PREFIX=${GCOV_PREFIX-unset} GCOV_PREFIX_STRIP=${GCOV_PREFIX_STRIP-unset}" >&2
 
 say_con() { printf '%s\n' "$*" >&3; }
 say() { printf '%s\n' "$*" >&4; }

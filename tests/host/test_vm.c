@@ -237,6 +237,34 @@ TEST_F(vm, logs_hold_what_was_said)
 	expect_in_file(_metadata, self->qemu_log, "fake-qemu: mode pass");
 }
 
+/* mockdma.c's counters go where the spec says, whatever the harness's
+ * own environment holds, and only QEMU's environment changes */
+TEST_F(vm, qemu_gets_the_gcov_prefix)
+{
+	char *dir = xasprintf("%s/qemu-gcov", self->dir);
+	char *line = xasprintf("fake-qemu: GCOV_PREFIX=%s GCOV_PREFIX_STRIP=0\n", dir);
+
+	unsetenv("GCOV_PREFIX");
+	setenv("GCOV_PREFIX_STRIP", "3", 1);
+	self->spec.gcov_prefix = dir;
+	run(_metadata, self, "pass");
+	expect_in_file(_metadata, self->qemu_log, line);
+	EXPECT_NULL(getenv("GCOV_PREFIX"));
+	EXPECT_STREQ("3", getenv("GCOV_PREFIX_STRIP"));
+	unsetenv("GCOV_PREFIX_STRIP");
+	free(line);
+	free(dir);
+}
+
+TEST_F(vm, no_gcov_prefix_leaves_it_unset)
+{
+	unsetenv("GCOV_PREFIX");
+	unsetenv("GCOV_PREFIX_STRIP");
+	run(_metadata, self, "pass");
+	expect_in_file(_metadata, self->qemu_log,
+		       "fake-qemu: GCOV_PREFIX=unset GCOV_PREFIX_STRIP=unset\n");
+}
+
 TEST_F(vm, skip)
 {
 	run(_metadata, self, "skip");
