@@ -155,6 +155,80 @@
 #define MOCKDMA_VF_REG_SCRATCH	0x008	/* RW, cleared by reset */
 #define MOCKDMA_VF_MAGIC	0x46564b4d	/* the bytes "MKVF" */
 
+/*
+ * cap-extra=on (default off: nothing below exists): one well-formed
+ * instance of each capability no other knob and no QEMU device has, so a
+ * driver's handling of them can be tested.  The standard ones follow the
+ * real list in this order (0x90 0x78 0x68 0x50 0x40, then 0x48 0x84 0xcc
+ * 0xd4; 0x48 follows MSI with pm=off), the extended ones follow AER (the
+ * anchor with aer=off) and SR-IOV; a cap-hostile layout still comes last.
+ * Registers a reset clears are marked (reset); the rest are read-only.
+ *
+ *   PCI-X (0x07) at MOCKDMA_CAP_PCIX, version 0 (8 bytes): Command's
+ *     DPERR_E, ERO, MMRBC and max split bits (0x007f) are writable
+ *     (reset); Status says 64-bit and 133 MHz capable.
+ *   VPD (0x03) at MOCKDMA_CAP_VPD: Address and Data are writable (reset);
+ *     a write of Address's high byte with F clear reads the dword at the
+ *     (dword-aligned) address into Data and sets F, with F set writes
+ *     Data there and clears F, at once.  The VPD image: an identifier
+ *     string MOCKDMA_VPD_ID, VPD-R with "PN" MOCKDMA_VPD_PN and a correct
+ *     "RV" checksum, VPD-W with a 16-byte "YA" at MOCKDMA_VPD_W_DATA (the
+ *     only bytes writes change, kept across resets as an EEPROM keeps
+ *     them; initially spaces), then the end tag: MOCKDMA_VPD_LEN bytes.
+ *     Addresses past it read zero.
+ *   Advanced Features (0x13) at MOCKDMA_CAP_AF: TP and FLR capable,
+ *     Transactions Pending never set; writing Initiate FLR to AF Control
+ *     (which reads 0) resets the function as a PCIe FLR does, LAST_RESET
+ *     MOCKDMA_RESET_AF_FLR (KNOB_REFUSE_FLR ignores it too).
+ *   HyperTransport (0x08) at MOCKDMA_CAP_HT: a slave/primary interface
+ *     block (command type 000, 28 bytes), unit count 1, read-only.
+ *
+ *   VC (0x0002) at MOCKDMA_ECAP_VC: 2 VCs (EVCC 1, LPEVCC 1), 32-phase
+ *     WRR VC arbitration, the VC arbitration table (16 bytes, writable,
+ *     reset) at +MOCKDMA_VC_ARB_TABLE; VC0 enabled with every TC, VC1 off.
+ *     0x10 read-only zero bytes follow it (Linux saves (LPEVCC + 1) *
+ *     phases / 2 bytes of table, twice the spec's).
+ *   ACS (0x000d) at MOCKDMA_ECAP_ACS: P2P Request and Completion Redirect
+ *     and Egress Control, a 32-bit egress vector (12 bytes); Control's
+ *     bits for them and the vector are writable (reset).
+ *   Resizable BAR (0x0015) at MOCKDMA_ECAP_REBAR: one BAR, BAR2, of the
+ *     one size it has (12 bytes), read-only.
+ *   DPA (0x0016) at MOCKDMA_ECAP_DPA: 4 substates (20 bytes), power
+ *     allocations MOCKDMA_DPA_ALLOC0 and three lower, read-only.
+ *   TPH Requester (0x0017) at MOCKDMA_ECAP_TPH: No ST and Device Specific
+ *     modes, a 4-entry ST table in the capability (20 bytes); Control's
+ *     mode and enable fields and the table are writable (reset).
+ *   DVSEC (0x0023) at MOCKDMA_ECAP_DVSEC: vendor MOCKDMA_VENDOR_ID, DVSEC
+ *     ID MOCKDMA_DVSEC_ID, 16 bytes; a u32 scratch at +MOCKDMA_DVSEC_SCRATCH
+ *     (writable, reset).
+ */
+#define MOCKDMA_CAP_PCIX	0x48
+#define MOCKDMA_CAP_VPD		0x84
+#define MOCKDMA_CAP_AF		0xcc
+#define MOCKDMA_CAP_HT		0xd4
+#define MOCKDMA_CAP_HT_LEN	28
+#define MOCKDMA_ECAP_VC		0x200
+#define MOCKDMA_ECAP_VC_LEN	0x40
+#define MOCKDMA_VC_ARB_TABLE	0x30
+#define MOCKDMA_ECAP_ACS	0x250
+#define MOCKDMA_ECAP_ACS_LEN	12
+#define MOCKDMA_ECAP_REBAR	0x260
+#define MOCKDMA_ECAP_REBAR_LEN	12
+#define MOCKDMA_ECAP_DPA	0x270
+#define MOCKDMA_ECAP_DPA_LEN	20
+#define MOCKDMA_DPA_ALLOC0	100	/* substate 0's power allocation */
+#define MOCKDMA_ECAP_TPH	0x288
+#define MOCKDMA_ECAP_TPH_LEN	20
+#define MOCKDMA_ECAP_DVSEC	0x2a0
+#define MOCKDMA_ECAP_DVSEC_LEN	16
+#define MOCKDMA_DVSEC_ID	0x0001
+#define MOCKDMA_DVSEC_SCRATCH	12
+#define MOCKDMA_VPD_ID		"MOCKDMA VPD"
+#define MOCKDMA_VPD_PN		"MOCK-001"
+#define MOCKDMA_VPD_W_DATA	0x28
+#define MOCKDMA_VPD_W_LEN	16
+#define MOCKDMA_VPD_LEN		0x39
+
 /* Vendor-specific capability body (after ID, next and length bytes). */
 #define MOCKDMA_VNDR_LEN	16
 #define MOCKDMA_VNDR_VERSION	3	/* u8:  MOCKDMA_REG_VERSION */
@@ -226,6 +300,7 @@
 #define MOCKDMA_FEAT_SRIOV	(1u << 6)	/* SR-IOV PF ("sriov" property) */
 #define MOCKDMA_FEAT_VNDR_WRITABLE (1u << 7)	/* "vndr-writable" property */
 #define MOCKDMA_FEAT_CAP_HOSTILE (1u << 8)	/* a "cap-hostile" layout */
+#define MOCKDMA_FEAT_CAP_EXTRA	(1u << 9)	/* "cap-extra" property */
 
 #define MOCKDMA_CTRL_ENABLE	(1u << 0)	/* run descriptors */
 #define MOCKDMA_CTRL_HALT_ON_ERR (1u << 1)	/* stop the ring at an error */
@@ -239,6 +314,7 @@
 #define MOCKDMA_RESET_FLR	1	/* function-level reset */
 #define MOCKDMA_RESET_PM	2	/* D3hot -> D0 with NoSoftRst clear */
 #define MOCKDMA_RESET_BUS	3	/* secondary bus, system or QEMU reset */
+#define MOCKDMA_RESET_AF_FLR	4	/* FLR through Advanced Features (cap-extra) */
 
 /*
  * Interrupt causes. Every event sets its bit in IRQ_STATUS. In INTx mode
@@ -254,7 +330,7 @@
 
 #define MOCKDMA_KNOB_IGNORE_DISINTX (1u << 0)	/* keep INTx asserted: DisINTx writes are dropped */
 #define MOCKDMA_KNOB_HANG_DMA	(1u << 1)	/* next descriptor never completes until reset */
-#define MOCKDMA_KNOB_REFUSE_FLR	(1u << 2)	/* initiate-FLR is accepted and ignored */
+#define MOCKDMA_KNOB_REFUSE_FLR	(1u << 2)	/* initiate-FLR (PCIe or AF) is accepted and ignored */
 #define MOCKDMA_KNOB_ERR_AER	(1u << 3)	/* a DMA fault also reports an AER error */
 #define MOCKDMA_KNOBS_ALL	0xfu
 

@@ -74,11 +74,15 @@ struct MockDmaState {
 	bool vndr_writable;
 	bool sriov;
 	uint16_t total_vfs;
+	bool cap_extra;
 
 	/* from the properties, at realize */
 	uint32_t hostile;		/* MOCKDMA_HOSTILE_* */
 	uint8_t hostile_tail;		/* capability linked to the hostile one */
 	uint8_t vndr_saved[MOCKDMA_VNDR_LEN];	/* vndr-writable: reset to it */
+
+	/* cap-extra's VPD image: survives resets, as an EEPROM */
+	uint8_t vpd[MOCKDMA_VPD_LEN];
 
 	/* registers, cleared by every reset */
 	uint32_t ctrl;
@@ -561,7 +565,8 @@ static uint32_t mockdma_features(const MockDmaState *s)
 	       (s->pm ? MOCKDMA_FEAT_PM : 0) |
 	       (s->sriov ? MOCKDMA_FEAT_SRIOV : 0) |
 	       (s->vndr_writable ? MOCKDMA_FEAT_VNDR_WRITABLE : 0) |
-	       (s->hostile ? MOCKDMA_FEAT_CAP_HOSTILE : 0);
+	       (s->hostile ? MOCKDMA_FEAT_CAP_HOSTILE : 0) |
+	       (s->cap_extra ? MOCKDMA_FEAT_CAP_EXTRA : 0);
 }
 
 static uint32_t mockdma_status(const MockDmaState *s)
@@ -814,6 +819,42 @@ static void mockdma_flr_write(MockDmaState *s, uint32_t addr, uint32_t val,
 	s->reset_kind = MOCKDMA_RESET_NONE;
 }
 
+/*
+ * cap-extra's VPD: a write of the Address register's high byte starts an
+ * access, which completes at once (F toggles).
+ */
+static void mockdma_vpd_access(MockDmaState *s)
+{
+	uint8_t *cap = PCI_DEVICE(s)->config + MOCKDMA_CAP_VPD;
+	uint16_t addr = pci_get_word(cap + PCI_VPD_ADDR);
+	uint32_t off = addr & PCI_VPD_ADDR_MASK & ~3u, data = 0;
+
+	if (addr & PCI_VPD_ADDR_F) {
+		data = pci_get_long(cap + PCI_VPD_DATA);
+		for (uint32_t i = 0; i < 4; i++)
+			if (off + i >= MOCKDMA_VPD_W_DATA &&
+			    off + i < MOCKDMA_VPD_W_DATA + MOCKDMA_VPD_W_LEN)
+				s->vpd[off + i] = data >> (8 * i);
+		pci_set_word(cap + PCI_VPD_ADDR, addr & ~PCI_VPD_ADDR_F);
+		return;
+	}
+	for (uint32_t i = 0; i < 4; i++)
+		if (off + i < MOCKDMA_VPD_LEN)
+			data |= (uint32_t)s->vpd[off + i] << (8 * i);
+	pci_set_long(cap + PCI_VPD_DATA, data);
+	pci_set_word(cap + PCI_VPD_ADDR, addr | PCI_VPD_ADDR_F);
+}
+
+/* cap-extra's AF Control: Initiate FLR (read-only, it reads 0) */
+static void mockdma_af_write(MockDmaState *s, uint32_t addr, uint32_t val)
+{
+	uint32_t ctrl = val >> (8 * (MOCKDMA_CAP_AF + PCI_AF_CTRL - addr));
+
+	if (!(ctrl & PCI_AF_CTRL_FLR) || (s->knobs & MOCKDMA_KNOB_REFUSE_FLR))
+		return;
+	mockdma_reset_as(s, MOCKDMA_RESET_AF_FLR);
+}
+
 static uint16_t mockdma_power_state(PCIDevice *pdev)
 {
 	return pci_get_word(pdev->config + MOCKDMA_CAP_PM + PCI_PM_CTRL) &
@@ -840,6 +881,12 @@ static void mockdma_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
 	if (s->aer && ranges_overlap(addr, len, MOCKDMA_ECAP_AER,
 				     PCI_ERR_SIZEOF))
 		pcie_aer_write_config(pdev, addr, val, len);
+	if (s->cap_extra && ranges_overlap(addr, len, MOCKDMA_CAP_VPD +
+					   PCI_VPD_ADDR + 1, 1))
+		mockdma_vpd_access(s);
+	if (s->cap_extra && ranges_overlap(addr, len, MOCKDMA_CAP_AF +
+					   PCI_AF_CTRL, 1))
+		mockdma_af_write(s, addr, val);
 	/* D3hot -> D0 with NoSoftRst clear resets the function */
 	if (s->pm && old_state == 3 && mockdma_power_state(pdev) == 0)
 		mockdma_reset_as(s, MOCKDMA_RESET_PM);
@@ -867,6 +914,23 @@ static void mockdma_sriov_reset(PCIDevice *pdev)
 			     pdev->exp.sriov_pf.vf_bar_type[i]);
 }
 
+/* cap-extra's writable registers go back to their defaults: zero */
+static void mockdma_extra_reset(PCIDevice *pdev)
+{
+	uint8_t *c = pdev->config;
+
+	pci_set_word(c + MOCKDMA_CAP_PCIX + PCI_X_CMD, 0);
+	pci_set_word(c + MOCKDMA_CAP_VPD + PCI_VPD_ADDR, 0);
+	pci_set_long(c + MOCKDMA_CAP_VPD + PCI_VPD_DATA, 0);
+	memset(c + MOCKDMA_ECAP_VC + MOCKDMA_VC_ARB_TABLE, 0,
+	       MOCKDMA_ECAP_VC_LEN - MOCKDMA_VC_ARB_TABLE);
+	pci_set_word(c + MOCKDMA_ECAP_ACS + PCI_ACS_CTRL, 0);
+	pci_set_long(c + MOCKDMA_ECAP_ACS + PCI_ACS_EGRESS_CTL_V, 0);
+	memset(c + MOCKDMA_ECAP_TPH + PCI_TPH_CAP + 4, 0,
+	       MOCKDMA_ECAP_TPH_LEN - PCI_TPH_CAP - 4);
+	pci_set_long(c + MOCKDMA_ECAP_DVSEC + MOCKDMA_DVSEC_SCRATCH, 0);
+}
+
 static void mockdma_qdev_reset(DeviceState *dev)
 {
 	MockDmaState *s = MOCKDMA(dev);
@@ -877,6 +941,8 @@ static void mockdma_qdev_reset(DeviceState *dev)
 	if (s->vndr_writable)
 		memcpy(pdev->config + MOCKDMA_CAP_VNDR, s->vndr_saved,
 		       MOCKDMA_VNDR_LEN);
+	if (s->cap_extra)
+		mockdma_extra_reset(pdev);
 
 	timer_del(s->timer);
 	qemu_bh_cancel(s->bh);
@@ -1011,10 +1077,95 @@ static void mockdma_init_pm_cap(PCIDevice *pdev)
 		     PCI_PM_CTRL_STATE_MASK);
 }
 
+/* cap-extra's VPD image (include/mockdma.h) */
+static void mockdma_build_vpd(MockDmaState *s)
+{
+	static const char id[] = MOCKDMA_VPD_ID, pn[] = MOCKDMA_VPD_PN;
+	uint8_t *v = s->vpd, sum = 0;
+	uint32_t n = 0, csum;
+
+	v[n++] = 0x82;				/* identifier string */
+	v[n++] = sizeof(id) - 1;
+	v[n++] = 0;
+	memcpy(v + n, id, sizeof(id) - 1);
+	n += sizeof(id) - 1;
+	v[n++] = 0x90;				/* VPD-R */
+	v[n++] = 3 + sizeof(pn) - 1 + 3 + 3;
+	v[n++] = 0;
+	v[n++] = 'P';
+	v[n++] = 'N';
+	v[n++] = sizeof(pn) - 1;
+	memcpy(v + n, pn, sizeof(pn) - 1);
+	n += sizeof(pn) - 1;
+	v[n++] = 'R';
+	v[n++] = 'V';
+	v[n++] = 3;
+	csum = n;
+	v[n++] = 0;				/* below */
+	v[n++] = 0;
+	v[n++] = 0;
+	v[n++] = 0x91;				/* VPD-W */
+	v[n++] = 3 + MOCKDMA_VPD_W_LEN;
+	v[n++] = 0;
+	v[n++] = 'Y';
+	v[n++] = 'A';
+	v[n++] = MOCKDMA_VPD_W_LEN;
+	assert(n == MOCKDMA_VPD_W_DATA);
+	memset(v + n, ' ', MOCKDMA_VPD_W_LEN);
+	n += MOCKDMA_VPD_W_LEN;
+	v[n++] = 0x78;				/* end tag */
+	assert(n == MOCKDMA_VPD_LEN);
+	/* RV: the bytes from the start through the checksum sum to zero */
+	for (uint32_t i = 0; i < csum; i++)
+		sum += v[i];
+	v[csum] = -sum;
+}
+
+/*
+ * cap-extra's standard capabilities, added before the real ones: QEMU
+ * links each new one at the head, so these end up last, in address order.
+ */
+static bool mockdma_init_extra_caps(MockDmaState *s, Error **errp)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+	uint8_t *c = pdev->config, *w = pdev->wmask;
+
+	if (pci_add_capability(pdev, PCI_CAP_ID_HT, MOCKDMA_CAP_HT,
+			       MOCKDMA_CAP_HT_LEN, errp) < 0)
+		return false;
+	/* command: slave/primary interface (type 000), unit count 1 */
+	pci_set_word(c + MOCKDMA_CAP_HT + 2, 1 << 5);
+
+	if (pci_add_capability(pdev, PCI_CAP_ID_AF, MOCKDMA_CAP_AF,
+			       PCI_CAP_AF_SIZEOF, errp) < 0)
+		return false;
+	c[MOCKDMA_CAP_AF + PCI_AF_LENGTH] = PCI_CAP_AF_SIZEOF;
+	c[MOCKDMA_CAP_AF + PCI_AF_CAP] = PCI_AF_CAP_TP | PCI_AF_CAP_FLR;
+
+	if (pci_add_capability(pdev, PCI_CAP_ID_VPD, MOCKDMA_CAP_VPD,
+			       PCI_CAP_VPD_SIZEOF, errp) < 0)
+		return false;
+	pci_set_word(w + MOCKDMA_CAP_VPD + PCI_VPD_ADDR, 0xffff);
+	pci_set_long(w + MOCKDMA_CAP_VPD + PCI_VPD_DATA, 0xffffffff);
+	mockdma_build_vpd(s);
+
+	if (pci_add_capability(pdev, PCI_CAP_ID_PCIX, MOCKDMA_CAP_PCIX,
+			       PCI_CAP_PCIX_SIZEOF_V0, errp) < 0)
+		return false;
+	pci_set_word(w + MOCKDMA_CAP_PCIX + PCI_X_CMD,
+		     PCI_X_CMD_DPERR_E | PCI_X_CMD_ERO | PCI_X_CMD_READ_4K |
+		     PCI_X_CMD_MAX_SPLIT);
+	pci_set_long(c + MOCKDMA_CAP_PCIX + PCI_X_STATUS,
+		     PCI_X_STATUS_64BIT | PCI_X_STATUS_133MHZ);
+	return true;
+}
+
 static bool mockdma_init_caps(MockDmaState *s, Error **errp)
 {
 	PCIDevice *pdev = PCI_DEVICE(s);
 
+	if (s->cap_extra && !mockdma_init_extra_caps(s, errp))
+		return false;
 	if (s->pm && pci_add_capability(pdev, PCI_CAP_ID_PM, MOCKDMA_CAP_PM,
 					PCI_PM_SIZEOF, errp) < 0)
 		return false;
@@ -1046,16 +1197,78 @@ static bool mockdma_init_caps(MockDmaState *s, Error **errp)
 	return true;
 }
 
+/* cap-extra's extended capabilities, each linked after the last one */
+static void mockdma_init_extra_ecaps(MockDmaState *s)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+	uint8_t *c = pdev->config, *w = pdev->wmask, *cap;
+	uint32_t bar_size = ctz64(s->mem_size) - 20;	/* 0: 1 MiB */
+
+	/* the 0x10 bytes after the VC capability stay read-only zeros */
+	pcie_add_capability(pdev, PCI_EXT_CAP_ID_VC, 1, MOCKDMA_ECAP_VC,
+			    MOCKDMA_ECAP_ACS - MOCKDMA_ECAP_VC);
+	cap = c + MOCKDMA_ECAP_VC;
+	pci_set_long(cap + PCI_VC_PORT_CAP1, 1 | 1 << 4);	/* EVCC, LPEVCC */
+	pci_set_long(cap + PCI_VC_PORT_CAP2, PCI_VC_CAP2_32_PHASE |
+		     (MOCKDMA_VC_ARB_TABLE / 16) << 24);
+	pci_set_long(cap + PCI_VC_RES_CTRL, PCI_VC_RES_CTRL_ENABLE | 0xff);
+	pci_set_long(cap + PCI_VC_RES_CTRL + PCI_CAP_VC_PER_VC_SIZEOF,
+		     1 << 24);				/* VC ID 1, off */
+	memset(w + MOCKDMA_ECAP_VC + MOCKDMA_VC_ARB_TABLE, 0xff,
+	       MOCKDMA_ECAP_VC_LEN - MOCKDMA_VC_ARB_TABLE);
+
+	pcie_add_capability(pdev, PCI_EXT_CAP_ID_ACS, 1, MOCKDMA_ECAP_ACS,
+			    MOCKDMA_ECAP_ACS_LEN);
+	pci_set_word(c + MOCKDMA_ECAP_ACS + PCI_ACS_CAP,
+		     PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_EC | 32 << 8);
+	pci_set_word(w + MOCKDMA_ECAP_ACS + PCI_ACS_CTRL,
+		     PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_EC);
+	pci_set_long(w + MOCKDMA_ECAP_ACS + PCI_ACS_EGRESS_CTL_V, 0xffffffff);
+
+	pcie_add_capability(pdev, PCI_EXT_CAP_ID_REBAR, 1, MOCKDMA_ECAP_REBAR,
+			    MOCKDMA_ECAP_REBAR_LEN);
+	pci_set_long(c + MOCKDMA_ECAP_REBAR + PCI_REBAR_CAP,
+		     1u << (4 + bar_size));
+	pci_set_long(c + MOCKDMA_ECAP_REBAR + PCI_REBAR_CTRL,
+		     MOCKDMA_BAR_MEM | 1 << PCI_REBAR_CTRL_NBAR_SHIFT |
+		     bar_size << PCI_REBAR_CTRL_BAR_SHIFT);
+
+	pcie_add_capability(pdev, PCI_EXT_CAP_ID_DPA, 1, MOCKDMA_ECAP_DPA,
+			    MOCKDMA_ECAP_DPA_LEN);
+	cap = c + MOCKDMA_ECAP_DPA;
+	pci_set_long(cap + PCI_DPA_CAP, 3);	/* substates 0-3 */
+	for (int i = 0; i < 4; i++)
+		cap[PCI_DPA_BASE_SIZEOF + i] = MOCKDMA_DPA_ALLOC0 - 25 * i;
+
+	pcie_add_capability(pdev, PCI_EXT_CAP_ID_TPH, 1, MOCKDMA_ECAP_TPH,
+			    MOCKDMA_ECAP_TPH_LEN);
+	pci_set_long(c + MOCKDMA_ECAP_TPH + PCI_TPH_CAP,
+		     1 | 1 << 2 | PCI_TPH_LOC_CAP | 3 << PCI_TPH_CAP_ST_SHIFT);
+	pci_set_long(w + MOCKDMA_ECAP_TPH + PCI_TPH_CAP + 4, 0x307);
+	memset(w + MOCKDMA_ECAP_TPH + PCI_TPH_BASE_SIZEOF, 0xff,
+	       MOCKDMA_ECAP_TPH_LEN - PCI_TPH_BASE_SIZEOF);
+
+	pcie_add_capability(pdev, PCI_EXT_CAP_ID_DVSEC, 1, MOCKDMA_ECAP_DVSEC,
+			    MOCKDMA_ECAP_DVSEC_LEN);
+	pci_set_long(c + MOCKDMA_ECAP_DVSEC + PCI_DVSEC_HEADER1,
+		     MOCKDMA_VENDOR_ID | 1 << 16 | MOCKDMA_ECAP_DVSEC_LEN << 20);
+	pci_set_word(c + MOCKDMA_ECAP_DVSEC + PCI_DVSEC_HEADER2,
+		     MOCKDMA_DVSEC_ID);
+	pci_set_long(w + MOCKDMA_ECAP_DVSEC + MOCKDMA_DVSEC_SCRATCH,
+		     0xffffffff);
+}
+
 /*
  * Extended capabilities after AER: the anchor at 0x100 when AER is off
- * and something must follow it, then SR-IOV.
+ * and something must follow it, then SR-IOV, then cap-extra's.
  */
 static void mockdma_init_ext_caps(MockDmaState *s)
 {
 	PCIDevice *pdev = PCI_DEVICE(s);
 	uint8_t *anchor = pdev->config + MOCKDMA_ECAP_ANCHOR;
 
-	if (!s->aer && (s->sriov || s->hostile >= MOCKDMA_HOSTILE_ECAP_LONG)) {
+	if (!s->aer && (s->sriov || s->cap_extra ||
+			s->hostile >= MOCKDMA_HOSTILE_ECAP_LONG)) {
 		pcie_add_capability(pdev, PCI_EXT_CAP_ID_VNDR, 1,
 				    MOCKDMA_ECAP_ANCHOR,
 				    MOCKDMA_ECAP_ANCHOR_LEN);
@@ -1073,6 +1286,8 @@ static void mockdma_init_ext_caps(MockDmaState *s)
 					  PCI_BASE_ADDRESS_SPACE_MEMORY,
 					  MOCKDMA_VF_BAR0_SIZE);
 	}
+	if (s->cap_extra)
+		mockdma_init_extra_ecaps(s);
 }
 
 static void mockdma_init_vndr_writable(MockDmaState *s)
@@ -1269,6 +1484,7 @@ static Property mockdma_properties[] = {
 	DEFINE_PROP_BOOL("sriov", MockDmaState, sriov, false),
 	DEFINE_PROP_UINT16("total-vfs", MockDmaState, total_vfs,
 			   MOCKDMA_SRIOV_DEF_VFS),
+	DEFINE_PROP_BOOL("cap-extra", MockDmaState, cap_extra, false),
 	DEFINE_PROP_END_OF_LIST(),
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Check mockdma's config-space knobs (cap-hostile, vndr-writable, sriov)
-# without a guest: QEMU's qtest accelerator runs no CPU, and this script
+# Check mockdma's config-space knobs (cap-hostile, vndr-writable, cap-extra,
+# sriov) without a guest: QEMU's qtest accelerator runs no CPU, and this script
 # is the "guest". It reads and writes config space through the q35 host
 # bridge's 0xcf8/0xcfc ports (the first 256 bytes) and through MMCONFIG
 # (PCIEXBAR, programmed here as SeaBIOS would, at 0xb0000000) for the
@@ -31,6 +31,8 @@ while read -r _ name value; do
 	value=$( (echo $((value))) 2>/dev/null) || continue
 	printf -v "$name" '%d' "$value"
 done < <(grep -E '^#define MOCKDMA_[A-Z0-9_]+[[:space:]]' "$hdr" | tr '\t' ' ')
+# and a string one
+vpd_id=$(sed -n 's/^#define MOCKDMA_VPD_ID[[:space:]]*"\(.*\)".*/\1/p' "$hdr")
 
 MMCFG=$((0xb0000000))
 BAR0_ADDR=$((0xe0000000))	# the PF's BAR0 when a check maps it
@@ -296,6 +298,159 @@ qt clock_step 1000000 >/dev/null
 check "vndr-writable: a machine reset restores it too" "$(rd 0 3 0 $((V + 1)) 1)" 0x50
 qt_alive
 ok "vndr-writable: QEMU still runs" $?
+qt_stop
+
+# --- cap-extra ---
+extra_std="0x48 0x84 0xcc 0xd4"
+extra_ext="0x200 0x250 0x260 0x270 0x288 0x2a0"
+bar0_write() {	# bar0_write BUS DEV FN REG VALUE (BAR0 mapped by bar0_read)
+	qt writel $((BAR0_ADDR + $4)) "$5" >/dev/null
+}
+# vpd_read BUS DEV FN ADDR: start a read, the dword in $reply (F must be set)
+vpd_read() {
+	local v=$MOCKDMA_CAP_VPD
+	cfg_write "$1" "$2" "$3" $((v + 2)) 2 "$4" >/dev/null
+	[ $(( $(rd "$1" "$2" "$3" $((v + 2)) 2) & 0x8000 )) != 0 ] || { reply=-1; return; }
+	cfg_read "$1" "$2" "$3" $((v + 4)) 4 || reply=-1
+}
+qt_start -device mockdma,id=m,addr=03.0,cap-extra=on,flr=off
+is "cap-extra: standard list, the new ones last" "$(walk_std 0 3 0)" "$real_caps $extra_std end:0"
+is "cap-extra: extended list after AER" "$(walk_ext 0 3 0)" "0x100 $extra_ext end:0"
+for pair in "$MOCKDMA_CAP_PCIX 7" "$MOCKDMA_CAP_VPD 3" "$MOCKDMA_CAP_AF 0x13" "$MOCKDMA_CAP_HT 8"; do
+	set -- $pair
+	check "cap-extra: ID at $(printf 0x%x "$1")" "$(rd 0 3 0 "$1" 1)" "$2"
+done
+for pair in "$MOCKDMA_ECAP_VC 2" "$MOCKDMA_ECAP_ACS 0xd" "$MOCKDMA_ECAP_REBAR 0x15" \
+	"$MOCKDMA_ECAP_DPA 0x16" "$MOCKDMA_ECAP_TPH 0x17" "$MOCKDMA_ECAP_DVSEC 0x23"; do
+	set -- $pair
+	check "cap-extra: ID and version 1 at $(printf 0x%x "$1")" "$(rd 0 3 0 "$1" 4) & 0xfffff" $(($2 | 1 << 16))
+done
+check "cap-extra: FEATURES bit, no FLR" "$(( $(bar0_read 0 3 0 8) & (MOCKDMA_FEAT_CAP_EXTRA | MOCKDMA_FEAT_FLR) ))" \
+	"$MOCKDMA_FEAT_CAP_EXTRA"
+
+# PCI-X version 0 and HyperTransport
+X=$MOCKDMA_CAP_PCIX
+check "cap-extra: PCI-X Command is version 0" "$(rd 0 3 0 $((X + 2)) 2) & 0x3000" 0
+check "cap-extra: PCI-X Status: 64-bit, 133 MHz" "$(rd 0 3 0 $((X + 4)) 4)" 0x30000
+check "cap-extra: PCI-X Command's writable bits" \
+	"$(cfg_write 0 3 0 $((X + 2)) 2 0xffff; rd 0 3 0 $((X + 2)) 2)" 0x7f
+check "cap-extra: HT command: slave/primary, unit count 1" "$(rd 0 3 0 $((MOCKDMA_CAP_HT + 2)) 2)" 0x20
+check "cap-extra: HT is read-only" \
+	"$(cfg_write 0 3 0 $((MOCKDMA_CAP_HT + 4)) 4 0xffffffff; rd 0 3 0 $((MOCKDMA_CAP_HT + 4)) 4)" 0
+
+# VPD: the whole image, its tags and checksum
+vpd=()
+for ((a = 0; a < MOCKDMA_VPD_LEN; a += 4)); do
+	vpd_read 0 3 0 "$a"
+	for ((i = 0; i < 4; i++)); do vpd+=($(( (reply >> (8 * i)) & 0xff ))); done
+done
+check "cap-extra: VPD starts with an identifier string of ${#vpd_id} bytes" \
+	"${vpd[0]} | ${vpd[1]} << 8 | ${vpd[2]} << 16" $((0x82 | ${#vpd_id} << 8))
+id=; for ((i = 0; i < ${#vpd_id}; i++)); do id+=$(printf "\\x$(printf %x "${vpd[3 + i]}")"); done
+is "cap-extra: VPD identifier" "$id" "$vpd_id"
+ro=$((3 + ${#vpd_id}))
+check "cap-extra: VPD-R follows" "${vpd[ro]}" 0x90
+check "cap-extra: PN keyword" "${vpd[ro + 3]} << 8 | ${vpd[ro + 4]}" $((0x504e))
+rv=$((ro + 3 + ${vpd[ro + 1]} - 6))
+check "cap-extra: RV keyword ends VPD-R" "${vpd[rv]} << 8 | ${vpd[rv + 1]}" $((0x5256))
+sum=0; for ((i = 0; i <= rv + 3; i++)); do sum=$((sum + vpd[i])); done
+check "cap-extra: VPD-R checksum" "$sum & 0xff" 0
+check "cap-extra: VPD-W at 0x22 with YA" "${vpd[0x22]} | ${vpd[0x25]} << 8 | ${vpd[0x26]} << 16" $((0x91 | 0x59 << 8 | 0x41 << 16))
+check "cap-extra: the end tag" "${vpd[MOCKDMA_VPD_LEN - 1]}" 0x78
+vpd_read 0 3 0 0x100
+check "cap-extra: past the image reads 0" "$reply" 0
+# VPD writes: only the YA bytes take them
+vw() {	# vw ADDR DATA: a write access; echoes Address after it
+	cfg_write 0 3 0 $((MOCKDMA_CAP_VPD + 4)) 4 "$2" >/dev/null
+	cfg_write 0 3 0 $((MOCKDMA_CAP_VPD + 2)) 2 $(($1 | 0x8000)) >/dev/null
+	rd 0 3 0 $((MOCKDMA_CAP_VPD + 2)) 2
+}
+check "cap-extra: a VPD write completes at once (F clear)" "$(vw "$MOCKDMA_VPD_W_DATA" 0x11223344)" "$MOCKDMA_VPD_W_DATA"
+vpd_read 0 3 0 "$MOCKDMA_VPD_W_DATA"
+check "cap-extra: and reads back" "$reply" 0x11223344
+vw 0 0xffffffff >/dev/null
+vpd_read 0 3 0 0
+check "cap-extra: a write outside VPD-W's data changes nothing" "$reply" \
+	$((vpd[0] | vpd[1] << 8 | vpd[2] << 16 | vpd[3] << 24))
+
+# extended capabilities
+V=$MOCKDMA_ECAP_VC
+check "cap-extra: VC: EVCC 1, LPEVCC 1" "$(rd 0 3 0 $((V + 4)) 4)" 0x11
+check "cap-extra: VC: 32-phase WRR, table at +0x30" "$(rd 0 3 0 $((V + 8)) 4)" 0x03000002
+check "cap-extra: VC0 enabled with every TC" "$(rd 0 3 0 $((V + 0x14)) 4)" 0x800000ff
+check "cap-extra: VC1 ID 1, off" "$(rd 0 3 0 $((V + 0x20)) 4)" 0x01000000
+check "cap-extra: VC arbitration table writable" \
+	"$(cfg_write 0 3 0 $((V + 0x3c)) 4 0x76543210; rd 0 3 0 $((V + 0x3c)) 4)" 0x76543210
+check "cap-extra: the bytes after VC are read-only" \
+	"$(cfg_write 0 3 0 $((V + 0x40)) 4 0xffffffff; rd 0 3 0 $((V + 0x40)) 4)" 0
+A=$MOCKDMA_ECAP_ACS
+check "cap-extra: ACS: RR, CR, EC, 32-bit egress vector" "$(rd 0 3 0 $((A + 4)) 2)" 0x202c
+check "cap-extra: ACS Control's writable bits" \
+	"$(cfg_write 0 3 0 $((A + 6)) 2 0xffff; rd 0 3 0 $((A + 6)) 2)" 0x2c
+check "cap-extra: ACS egress vector writable" \
+	"$(cfg_write 0 3 0 $((A + 8)) 4 0xa5a5a5a5; rd 0 3 0 $((A + 8)) 4)" 0xa5a5a5a5
+check "cap-extra: REBAR: 1 MiB supported" "$(rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 4)) 4)" 0x10
+check "cap-extra: REBAR: BAR2, one BAR, 1 MiB" "$(rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 8)) 4)" 0x22
+D=$MOCKDMA_ECAP_DPA
+check "cap-extra: DPA: 4 substates" "$(rd 0 3 0 $((D + 4)) 4)" 3
+check "cap-extra: DPA allocations" "$(rd 0 3 0 $((D + 16)) 4)" \
+	$((MOCKDMA_DPA_ALLOC0 | (MOCKDMA_DPA_ALLOC0 - 25) << 8 | (MOCKDMA_DPA_ALLOC0 - 50) << 16 | (MOCKDMA_DPA_ALLOC0 - 75) << 24))
+T=$MOCKDMA_ECAP_TPH
+check "cap-extra: TPH: No ST, DS, 4-entry table in the capability" "$(rd 0 3 0 $((T + 4)) 4)" 0x30205
+check "cap-extra: TPH Control's writable bits" \
+	"$(cfg_write 0 3 0 $((T + 8)) 4 0xffffffff; rd 0 3 0 $((T + 8)) 4)" 0x307
+check "cap-extra: TPH ST table's last entry writable" \
+	"$(cfg_write 0 3 0 $((T + 18)) 2 0xbeef; rd 0 3 0 $((T + 18)) 2)" 0xbeef
+E=$MOCKDMA_ECAP_DVSEC
+check "cap-extra: DVSEC header 1" "$(rd 0 3 0 $((E + 4)) 4)" \
+	$((MOCKDMA_VENDOR_ID | 1 << 16 | MOCKDMA_ECAP_DVSEC_LEN << 20))
+check "cap-extra: DVSEC ID" "$(rd 0 3 0 $((E + 8)) 2)" "$MOCKDMA_DVSEC_ID"
+check "cap-extra: DVSEC scratch writable" \
+	"$(cfg_write 0 3 0 $((E + MOCKDMA_DVSEC_SCRATCH)) 4 0x5eed5eed; rd 0 3 0 $((E + MOCKDMA_DVSEC_SCRATCH)) 4)" 0x5eed5eed
+
+# Advanced Features: FLR
+F=$MOCKDMA_CAP_AF
+check "cap-extra: AF length 6, TP and FLR capable" "$(rd 0 3 0 $((F + 2)) 2)" 0x0306
+bar0_write 0 3 0 "$MOCKDMA_REG_SCRATCH" 0x1234
+count=$(bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT")
+cfg_write 0 3 0 $((F + 4)) 1 1
+check "cap-extra: AF Initiate FLR resets the function" "$(bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT")" $((count + 1))
+check "cap-extra: LAST_RESET is AF_FLR" "$(bar0_read 0 3 0 "$MOCKDMA_REG_LAST_RESET")" "$MOCKDMA_RESET_AF_FLR"
+check "cap-extra: SCRATCH cleared by it" "$(bar0_read 0 3 0 "$MOCKDMA_REG_SCRATCH")" 0
+check "cap-extra: AF Control reads 0" "$(rd 0 3 0 $((F + 4)) 1)" 0
+check "cap-extra: the reset clears PCI-X Command" "$(rd 0 3 0 $((X + 2)) 2)" 0
+check "cap-extra: and VPD Address" "$(rd 0 3 0 $((MOCKDMA_CAP_VPD + 2)) 2)" 0
+check "cap-extra: and VPD Data" "$(rd 0 3 0 $((MOCKDMA_CAP_VPD + 4)) 4)" 0
+check "cap-extra: and the VC arbitration table" "$(rd 0 3 0 $((V + 0x3c)) 4)" 0
+check "cap-extra: and ACS Control" "$(rd 0 3 0 $((A + 6)) 2)" 0
+check "cap-extra: and the egress vector" "$(rd 0 3 0 $((A + 8)) 4)" 0
+check "cap-extra: and TPH Control" "$(rd 0 3 0 $((T + 8)) 4)" 0
+check "cap-extra: and the ST table" "$(rd 0 3 0 $((T + 18)) 2)" 0
+check "cap-extra: and the DVSEC scratch" "$(rd 0 3 0 $((E + MOCKDMA_DVSEC_SCRATCH)) 4)" 0
+vpd_read 0 3 0 "$MOCKDMA_VPD_W_DATA"
+check "cap-extra: VPD-W's data survives it" "$reply" 0x11223344
+bar0_write 0 3 0 "$MOCKDMA_REG_KNOBS" "$MOCKDMA_KNOB_REFUSE_FLR"
+count=$(bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT")
+cfg_write 0 3 0 $((F + 4)) 1 1
+check "cap-extra: KNOB_REFUSE_FLR ignores the AF FLR" "$(bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT")" "$count"
+qt_alive
+ok "cap-extra: QEMU still runs" $?
+qt_stop
+
+qt_start -device mockdma,addr=03.0,cap-extra=on,pm=off,aer=off,sriov=on,mem-size=4M
+is "cap-extra, pm=off: after MSI" "$(walk_std 0 3 0)" "0x90 0x78 0x68 0x50 $extra_std end:0"
+is "cap-extra, aer=off, sriov=on: anchor, SR-IOV, then the new ones" "$(walk_ext 0 3 0)" \
+	"0x100 0x160 $extra_ext end:0"
+check "cap-extra, mem-size=4M: REBAR says 4 MiB" "$(rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 4)) 4)" 0x40
+check "cap-extra, mem-size=4M: REBAR size field 2" "$(rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 8)) 4)" 0x222
+qt_stop
+qt_start -device mockdma,addr=03.0,cap-extra=on,cap-hostile=cycle
+is "cap-extra, cap-hostile=cycle: the hostile one still last" "$(walk_std 0 3 0)" \
+	"$real_caps $extra_std 0xf0 end:cycle:0x90"
+qt_stop
+qt_start -device mockdma,addr=03.0,cap-extra=on,cap-hostile=ecap-cycle
+is "cap-extra, cap-hostile=ecap-cycle: the hostile one still last" "$(walk_ext 0 3 0)" \
+	"0x100 $extra_ext 0xf00 end:cycle:0x100"
 qt_stop
 
 # --- SR-IOV ---

@@ -843,6 +843,7 @@ const char *mockdma_reset_name(uint32_t reset)
 		[MOCKDMA_RESET_FLR] = "FLR",
 		[MOCKDMA_RESET_PM] = "PM",
 		[MOCKDMA_RESET_BUS] = "bus",
+		[MOCKDMA_RESET_AF_FLR] = "AF FLR",
 	};
 
 	return reset < sizeof(names) / sizeof(names[0]) ? names[reset] : "?";
