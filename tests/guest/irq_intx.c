@@ -280,6 +280,33 @@ TEST_F(intx, trigger_eventfd_replaced)
 	ASSERT_EQ(0, irq_efd_take(self->efd)) TH_LOG("the old eventfd still fires");
 }
 
+/*
+ * Replaced while an unmask eventfd is watched (the driver waits for the
+ * unmask work in flight before it lets the old trigger go): the new
+ * eventfd gets the interrupts, the old one none, and the unmask eventfd
+ * still unmasks, now signalling the new one.
+ */
+TEST_F(intx, trigger_replaced_with_unmask_eventfd)
+{
+	int32_t unmask = irq_efd();
+
+	ASSERT_LE(0, unmask);
+	ASSERT_EQ(0, irq_set(self->fd, VFIO_IRQ_SET_DATA_EVENTFD | UNMASK, INTX, 0,
+			     1, &unmask, 4));
+	ASSERT_EQ(0, irq_trigger_fds(self->fd, INTX, 0, 1, &self->efd2))
+		TH_LOG("SET_IRQS INTx trigger, replacing: %s", strerror(errno));
+	swint(self);
+	expect_signal(self->efd2);
+	/* serviced; masked until the unmask eventfd says so */
+	clear_status(self);
+	swint(self);
+	expect_quiet(self->efd2);
+	ASSERT_EQ(0, irq_efd_signal(unmask));
+	expect_signal(self->efd2);
+	ASSERT_EQ(0, irq_efd_take(self->efd)) TH_LOG("the old eventfd still fires");
+	close(unmask);
+}
+
 TEST_F(intx, disabled_delivers_nothing)
 {
 	ASSERT_EQ(0, irq_disable(self->fd, INTX));
