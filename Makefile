@@ -180,13 +180,12 @@ bench: deps
 	@$(MAKE) --no-print-directory all qemu
 	$(UPCILAB) $(UPCILAB_FLAGS) run bench
 
-# The builds and checks run $(NPROC) at a time; the unit tests after QEMU
-# is built (some run it); the VMs bring their own -j.
+# The builds and checks run $(NPROC) at a time; then the unit tests (some
+# run QEMU, so after it is built) beside the VMs, which bring their own -j.
 NPROC := $(shell nproc)
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all qemu $(if $(KMOD_SRCS),check-kmod) lint-workflows
-	@$(MAKE) --no-print-directory -j$(NPROC) unit
-	@$(MAKE) --no-print-directory -j2 --output-sync=recurse test-stock test-sanitize \
+	@$(MAKE) --no-print-directory -j3 --output-sync=recurse unit test-stock test-sanitize \
 		VM_JOBS=$(HALF_JOBS) MOCKDMA_COVERAGE=
 	@$(MAKE) --no-print-directory coverage-qemu
 

@@ -48,6 +48,14 @@ capture() {
 	quiet_lcov lcov "${rc[@]}" --no-markers --capture --base-directory "$obj" "$@"
 }
 point_at_obj() { sed -i "s#^SF:.*/mockdma\\.c\$#SF:$obj/mockdma.c#" "$1"; }
+# one VM's counts (GCDA) as test NAME into INFO, in a directory of its own
+capture_vm() {
+	local d
+	d=$(mktemp -d "$scratch/vm.XXXXXX")
+	cp "$obj/mockdma.c.gcno" "$1" "$d/"
+	{ capture --directory "$d" --test-name "$2" --output-file "$3" && point_at_obj "$3"; } ||
+		touch "$scratch/failed"
+}
 # gcc's stamp of one compilation, in the notes and in the counts
 stamp() { od -An -tx4 -j8 -N4 "$1" | tr -d ' \n'; }
 
@@ -83,17 +91,17 @@ for r in "$@"; do
 			rel=${vm#"$r"}
 			info=$out/vms/${r##*/}/${rel#/}.info
 			mkdir -p "${info%/*}"
-			rm -rf "$scratch/d" && mkdir -p "$scratch/d"
-			cp "$obj/mockdma.c.gcno" "$gcda" "$scratch/d/"
-			capture --directory "$scratch/d" --test-name "$(tr -c 'A-Za-z0-9_\n' _ <<<"${r##*/}_$rel")" \
-				--output-file "$info"
-			point_at_obj "$info"
+			# as many captures at once as there are CPUs
+			while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n || true; done
+			capture_vm "$gcda" "$(tr -c 'A-Za-z0-9_\n' _ <<<"${r##*/}_$rel")" "$info" &
 			infos+=(--add-tracefile "$info")
 		done
 	done < <(find "$r" -name durations -type f | sort)
 	[ "$other" = 0 ] ||
 		echo "coverage-qemu: $r: $other VM(s) ran another build of mockdma.c (their counts do not match $obj; an older run?): left out" >&2
 done
+wait
+[ ! -e "$scratch/failed" ] || die "lcov could not capture a VM's counts (above)"
 n=$(( ${#infos[@]} / 2 ))
 [ "$nodata" = 0 ] ||
 	echo "coverage-qemu: $nodata VM(s) left no mockdma.c counts (QEMU killed, or not ours)" >&2

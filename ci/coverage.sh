@@ -45,19 +45,28 @@ mkdir -p "$scratch/base"
 cp "$obj"/*.gcno "$scratch/base/"
 quiet_lcov lcov "${rc[@]}" --capture --initial --directory "$scratch/base" \
 	--base-directory "$obj" --output-file "$out/baseline.info"
+# one VM: its .gcda beside the notes in a directory of its own, captured
+capture() {
+	local name=$1 d=$scratch/vm-$1
+	mkdir -p "$d"
+	cp "$obj"/*.gcno "$d/"
+	# shellcheck disable=SC2086
+	cp $2 "$d/"
+	quiet_lcov lcov "${rc[@]}" --capture --directory "$d" --base-directory "$obj" \
+		--test-name "${name//-/_}" --output-file "$out/$name.info" || touch "$scratch/failed"
+}
+# as many captures at once as there are CPUs (lcov is one process each)
 infos=()
 for name in "${vms[@]}"; do
 	vm=$results/$name
 	gcda=$( (find "$vm/gcov" -name '*.gcda' 2>/dev/null || true) | sort)
 	[ -n "$gcda" ] || continue
-	rm -rf "$scratch/d" && mkdir -p "$scratch/d"
-	cp "$obj"/*.gcno "$scratch/d/"
-	# shellcheck disable=SC2086
-	cp $gcda "$scratch/d/"
-	quiet_lcov lcov "${rc[@]}" --capture --directory "$scratch/d" --base-directory "$obj" \
-		--test-name "${name//-/_}" --output-file "$out/$name.info"
+	while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n || true; done
+	capture "$name" "$gcda" &
 	infos+=(--add-tracefile "$out/$name.info")
 done
+wait
+[ ! -e "$scratch/failed" ] || { echo "coverage: lcov could not capture a VM's data (above)" >&2; exit 1; }
 [ ${#infos[@]} -gt 0 ] ||
 	{ echo "coverage: no VM in $results sent coverage data (a kernel without gcov?)" >&2; exit 1; }
 lcov "${rc[@]}" --add-tracefile "$out/baseline.info" "${infos[@]}" --output-file "$out/merged.info"
