@@ -178,6 +178,16 @@ TEST_F_TIMEOUT(sriov, a_vf_is_handed_out_with_its_ids, 60)
 	ASSERT_EQ(0, vfio_lab_reg_read(d.fd, VFIO_PCI_BAR0_REGION_INDEX, MOCKDMA_VF_REG_NUMBER, 4,
 				       &number));
 	EXPECT_EQ(0, number);
+	/* its scratch register keeps what the user writes; MAGIC is read-only */
+	ASSERT_EQ(0, vfio_lab_reg_write(d.fd, VFIO_PCI_BAR0_REGION_INDEX, MOCKDMA_VF_REG_SCRATCH, 4,
+					0x5ca1ab1e));
+	ASSERT_EQ(0, vfio_lab_reg_write(d.fd, VFIO_PCI_BAR0_REGION_INDEX, MOCKDMA_VF_REG_MAGIC, 4, 0));
+	ASSERT_EQ(0, vfio_lab_reg_read(d.fd, VFIO_PCI_BAR0_REGION_INDEX, MOCKDMA_VF_REG_SCRATCH, 4,
+				       &magic));
+	EXPECT_EQ(0x5ca1ab1e, magic);
+	ASSERT_EQ(0, vfio_lab_reg_read(d.fd, VFIO_PCI_BAR0_REGION_INDEX, MOCKDMA_VF_REG_MAGIC, 4,
+				       &magic));
+	EXPECT_EQ(MOCKDMA_VF_MAGIC, magic);
 	vfio_lab_close(&d);
 	EXPECT_EQ(0, release(vf0));
 	EXPECT_EQ(0, set_attr(vf0, "driver_override", "\n"));
