@@ -38,9 +38,8 @@ for r in "$@"; do
 	[ -d "$r" ] || die "no results directory $r"
 done
 obj=$(cd "$obj" && pwd)
-rc=(--rc lcov_branch_coverage=1 --quiet)
-# lcov 1.16 under Debian 12's perl warns of redefined subroutines: noise
-quiet_lcov() { "$@" 2> >(grep -v ' redefined at ' >&2); }
+# shellcheck source=ci/lcov-report.sh
+. "$(dirname "$0")/lcov-report.sh"
 # The notes name the source as the compiler saw it in QEMU's tree
 # (../src/hw/misc/mockdevs/mockdma.c): point it at OBJ's copy. No
 # exclusion markers, so lcov does not look for the tree.
@@ -107,18 +106,9 @@ n=$(( ${#infos[@]} / 2 ))
 	echo "coverage-qemu: $nodata VM(s) left no mockdma.c counts (QEMU killed, or not ours)" >&2
 [ "$n" -gt 0 ] ||
 	die "no VM in $* sent mockdma.c coverage data (a QEMU without gcov, VMs killed before QEMU exited, or another build of mockdma.c)"
-quiet_lcov lcov "${rc[@]}" --add-tracefile "$out/baseline.info" "${infos[@]}" --output-file "$out/merged.info"
-quiet_lcov lcov "${rc[@]}" --extract "$out/merged.info" "$obj/mockdma.c" --output-file "$out/all.info"
-rm -f "$out/merged.info" "$out/baseline.info"
-genhtml "${rc[@]}" --branch-coverage --show-details --legend \
-	--title "mockdma (QEMU): $n VMs" --output-directory "$out" "$out/all.info"
+lcov_render "$out" "mockdma (QEMU): $n VMs" "$obj/mockdma.c" "${infos[@]}"
 {
-	echo "| file | lines | functions | branches |"
-	echo "| --- | --- | --- | --- |"
-	lcov --rc lcov_branch_coverage=1 --list "$out/all.info" 2> >(grep -v ' redefined at ' >&2) |
-		awk -F'|' '/\.c *\|/ { name = $1; gsub(/^ +| +$/, "", name);
-			split($2, l, " "); split($3, f, " "); split($4, b, " ");
-			printf "| %s | %s of %s | %s of %s | %s of %s |\n", name, l[1], l[2], f[1], f[2], b[1], b[2] }'
+	lcov_file_table "$out/all.info"
 	echo
 	echo "QEMU's mockdma.c as $n VM$([ "$n" = 1 ] || echo s) of $* ran it: the rate of its lines, functions and branches, of how many."
 	# FN:LINE,NAME and FNDA:COUNT,NAME: the functions at 0, in source order
@@ -128,9 +118,4 @@ genhtml "${rc[@]}" --branch-coverage --show-details --legend \
 		sort -n | awk 'BEGIN { ORS = "" } { list = list (NR > 1 ? ", " : "") "`" $2 "`" }
 			END { if (NR) print "\nFunctions no VM ran (" NR "): " list ".\n"; else print "\nEvery function ran.\n" }'
 } >"$out/summary.md"
-lcov --rc lcov_branch_coverage=1 --summary "$out/all.info" 2>&1 |
-	awk -v n="$n" -v out="$out" '
-		/lines\.\.\.\.\.\./ { l = $2 " (" substr($3, 2) " of " $5 ")" }
-		/functions\.\./ { f = $2 " (" substr($3, 2) " of " $5 ")" }
-		/branches\.\.\./ { b = $2 " (" substr($3, 2) " of " $5 ")" }
-		END { printf "coverage: mockdma from %d VM%s: lines %s, functions %s, branches %s: %s/index.html\n", n, n == 1 ? "" : "s", l, f, b, out }'
+echo "coverage: mockdma from $n VM$([ "$n" = 1 ] || echo s): $(lcov_totals "$out/all.info"): $out/index.html"

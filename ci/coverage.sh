@@ -24,9 +24,8 @@ command -v lcov >/dev/null && command -v genhtml >/dev/null ||
 	{ echo "coverage: lcov is not installed (ci/install-deps.sh installs it)" >&2; exit 1; }
 ls "$obj"/*.gcno >/dev/null 2>&1 ||
 	{ echo "coverage: no .gcno in $obj: the module was not built with GCOV_PROFILE=y" >&2; exit 1; }
-rc=(--rc lcov_branch_coverage=1 --quiet)
-# lcov 1.16 under Debian 12's perl warns of redefined subroutines: noise
-quiet_lcov() { "$@" 2> >(grep -v ' redefined at ' >&2); }
+# shellcheck source=ci/lcov-report.sh
+. "$(dirname "$0")/lcov-report.sh"
 rm -rf "$out"
 mkdir -p "$out"
 scratch=$(mktemp -d)
@@ -69,19 +68,11 @@ wait
 [ ! -e "$scratch/failed" ] || { echo "coverage: lcov could not capture a VM's data (above)" >&2; exit 1; }
 [ ${#infos[@]} -gt 0 ] ||
 	{ echo "coverage: no VM in $results sent coverage data (a kernel without gcov?)" >&2; exit 1; }
-lcov "${rc[@]}" --add-tracefile "$out/baseline.info" "${infos[@]}" --output-file "$out/merged.info"
+n=$(( ${#infos[@]} / 2 ))
 # the module's own sources: not the kernel headers' inline functions
-quiet_lcov lcov "${rc[@]}" --extract "$out/merged.info" "$obj/*.c" --output-file "$out/all.info"
-rm -f "$out/merged.info" "$out/baseline.info"
-genhtml "${rc[@]}" --branch-coverage --show-details --legend \
-	--title "upci.ko: $(( ${#infos[@]} / 2 )) VMs" --output-directory "$out" "$out/all.info"
+lcov_render "$out" "upci.ko: $n VMs" "$obj/*.c" "${infos[@]}"
 {
-	echo "| file | lines | functions | branches |"
-	echo "| --- | --- | --- | --- |"
-	lcov --rc lcov_branch_coverage=1 --list "$out/all.info" |
-		awk -F'|' '/\.c *\|/ { name = $1; gsub(/^ +| +$/, "", name);
-			split($2, l, " "); split($3, f, " "); split($4, b, " ");
-			printf "| %s | %s of %s | %s of %s | %s of %s |\n", name, l[1], l[2], f[1], f[2], b[1], b[2] }'
+	lcov_file_table "$out/all.info"
 	echo
 	echo "Rate of each file's lines, functions and branches the suite ran, of how many."
 } >"$out/summary.md"
@@ -89,9 +80,4 @@ awk -v min=4 -v prefix=kmod/ -v reasons="$reasons" -f "$(dirname "$0")/coverage-
 	"$out/all.info" >"$out/gaps.md"
 gaps=$(grep -c '^| `' "$out/gaps.md" || true)
 { echo; sed 's/^# /### /; s/^## /#### /' "$out/gaps.md"; } >>"$out/summary.md"
-lcov --rc lcov_branch_coverage=1 --summary "$out/all.info" 2>&1 |
-	awk -v n=$(( ${#infos[@]} / 2 )) -v out="$out" -v gaps="$gaps" '
-		/lines\.\.\.\.\.\./ { l = $2 " (" substr($3, 2) " of " $5 ")" }
-		/functions\.\./ { f = $2 " (" substr($3, 2) " of " $5 ")" }
-		/branches\.\.\./ { b = $2 " (" substr($3, 2) " of " $5 ")" }
-		END { printf "coverage: upci.ko from %d VM%s: lines %s, functions %s, branches %s: %s/index.html, %d gaps in %s/gaps.md\n", n, n == 1 ? "" : "s", l, f, b, out, gaps, out }'
+echo "coverage: upci.ko from $n VM$([ "$n" = 1 ] || echo s): $(lcov_totals "$out/all.info"): $out/index.html, $gaps gaps in $out/gaps.md"
