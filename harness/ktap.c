@@ -129,7 +129,11 @@ static bool parse_result(char *s, enum result *res, int *num, char **name,
 	if (!hash && *s == '#')
 		hash = s - 1;
 	if (hash) {
-		char *dir = hash + 3;
+		/* past the '#' and one space: a bare "#" at the end has none */
+		char *dir = hash + 2;
+
+		if (*dir == ' ')
+			dir++;
 
 		*hash = '\0';
 		if (!strncasecmp(dir, "SKIP", 4)) {

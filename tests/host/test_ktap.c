@@ -232,6 +232,33 @@ TEST_F(ktap, skip_on_a_failure_stays_a_failure)
 	expect_tally(_metadata, &self->t, 0, 1, 0);
 }
 
+/*
+ * A result ending in a bare "#" (found by make fuzz-harness): the directive
+ * was read from two bytes past the '#', beyond the end of ktap_line()'s
+ * copy of the line. To see that without ASan, the heap chunk the copy will
+ * get (glibc's tcache hands back the last one freed of its size) is left
+ * holding "SKIP" just past where the copy's NUL lands: reading it turned
+ * the pass into a skip.
+ */
+TEST_F(ktap, bare_hash_at_the_end_reads_nothing_past_it)
+{
+	/* 34 characters: the copy is malloc(35), the chunk malloc(40)'s */
+	static const char line[] = "ok 00000000000000000000000000001 #";
+	char *bait;
+
+	ASSERT_EQ(34, strlen(line));
+	ktap_line(self->k, "1..1");
+	bait = xmalloc(40);
+	memset(bait, 0, 40);
+	memcpy(bait + sizeof(line), "SKIP", 4);
+	free(bait);
+	ktap_line(self->k, line);
+	ktap_end(self->k);
+	for (size_t i = 0; i < self->root->nkids; i++)
+		node_tally(self->root->kids[i], &self->t);
+	expect_tally(_metadata, &self->t, 1, 0, 0);
+}
+
 TEST_F(ktap, empty_plan_with_skip_has_no_results_and_no_error)
 {
 	run(self, "TAP version 13\n1..0 # SKIP no device\n");
