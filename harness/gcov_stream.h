@@ -2,8 +2,9 @@
 /*
  * Coverage data out of a guest. A kernel with gcov (the sanitizer kernel)
  * keeps each profiled module's counters in /sys/kernel/debug/gcov, under
- * the path the module was built at; before it unloads the modules the
- * guest's /init sends each .gcda file on the results channel:
+ * the path the module was built at (and, with gcov_persist, after the
+ * module unloaded); once the modules are unloaded the guest's /init sends
+ * each .gcda file on the results channel:
  *
  *   # upcilab: gcov-file /abs/build/path/upci_main.gcda
  *   # upcilab: gcov-data <base64, a line at a time>

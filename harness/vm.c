@@ -59,6 +59,7 @@ struct run {
 	int status;
 	struct strv faults;	/* announced by the tests (fault_trace.h) */
 	struct gcov_stream gcov;	/* coverage data coming out (gcov_stream.h) */
+	char *gcov_dir;			/* where it goes: the logs' directory */
 };
 
 int vm_make_fifos(const char *base)
@@ -237,17 +238,21 @@ static void skip_test(struct run *r, int n, const char *name, const char *why)
 /* A .gcda file coming out of the guest: beside the VM's logs */
 static void gcov_line(struct run *r, const char *cmd)
 {
-	char *dir = xstrdup(r->spec->console_log), *slash = strrchr(dir, '/');
 	struct buf why = { 0 };
 
-	if (slash)
-		*slash = '\0';
-	else
-		strcpy(dir, ".");
-	if (gcov_stream_line(&r->gcov, cmd, dir, &why) && why.s)
+	if (!r->gcov_dir) {
+		char *slash;
+
+		r->gcov_dir = xstrdup(r->spec->console_log);
+		slash = strrchr(r->gcov_dir, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			strcpy(r->gcov_dir, ".");
+	}
+	if (gcov_stream_line(&r->gcov, cmd, r->gcov_dir, &why) && why.s)
 		fprintf(stderr, "upcilab: %s\n", why.s);
 	buf_free(&why);
-	free(dir);
 }
 
 /* A reply line to the guest, on the results port's input */
@@ -674,6 +679,7 @@ out:
 	}
 	strv_free(&r.faults);
 	gcov_stream_free(&r.gcov);
+	free(r.gcov_dir);
 	res->total_s = r.t0 ? now_s() - r.t0 : 0;
 	qmp_close(&r.qmp);
 	ktap_free(r.kp);
