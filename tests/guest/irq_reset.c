@@ -136,14 +136,22 @@ TEST_F(reset, intx_after_reset)
 /* Offset of a capability in the config space the device fd shows */
 static int user_cap(struct __test_metadata *_metadata, int fd, uint8_t id)
 {
-	uint8_t cfg[256];
-	uint64_t v;
+	uint8_t cfg[PCI_CFG_SPACE_SIZE];
 
-	for (unsigned int off = 0; off < sizeof(cfg); off += 4) {
-		EXPECT_EQ(0, vfio_lab_config_read(fd, off, 4, &v));
-		memcpy(cfg + off, &v, 4);	/* little-endian, as the guest is */
-	}
+	EXPECT_EQ((ssize_t)sizeof(cfg),
+		  vfio_lab_region_read(fd, VFIO_PCI_CONFIG_REGION_INDEX, 0, cfg, sizeof(cfg)));
 	return mockdma_cap_offset(cfg, sizeof(cfg), id);
+}
+
+#define SCRATCH_MARK	0x5ca1ab1e
+
+/* Before a reset: SCRATCH marked (a reset clears it); RESET_COUNT as it is */
+static void before_reset(struct __test_metadata *_metadata, struct mockdma *m,
+			 uint32_t *count)
+{
+	ASSERT_NE(NULL, m->regs) TH_LOG("BAR0 not mmapped");
+	ASSERT_EQ(0, mockdma_write32(m, MOCKDMA_REG_SCRATCH, SCRATCH_MARK));
+	*count = rd(_metadata, m, MOCKDMA_REG_RESET_COUNT);
 }
 
 /*
@@ -159,9 +167,7 @@ TEST_F(reset, users_devctl_write_initiates_flr)
 	uint32_t count;
 
 	ASSERT_LT(0, exp);
-	ASSERT_NE(NULL, self->m.regs) TH_LOG("BAR0 not mmapped");
-	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_SCRATCH, 0x5ca1ab1e));
-	count = rd(_metadata, &self->m, MOCKDMA_REG_RESET_COUNT);
+	before_reset(_metadata, &self->m, &count);
 	ASSERT_EQ(0, vfio_lab_config_read(self->m.dev.fd, exp + PCI_EXP_DEVCTL, 2, &devctl));
 	ASSERT_EQ(0, vfio_lab_config_write(self->m.dev.fd, exp + PCI_EXP_DEVCTL, 2,
 					   devctl | PCI_EXP_DEVCTL_BCR_FLR));
@@ -171,7 +177,7 @@ TEST_F(reset, users_devctl_write_initiates_flr)
 		TH_LOG("%s", flr ? "no FLR" : "a device without FLR was reset");
 	if (flr)
 		ASSERT_EQ(MOCKDMA_RESET_FLR, rd(_metadata, &self->m, MOCKDMA_REG_LAST_RESET));
-	ASSERT_EQ(flr ? 0 : 0x5ca1ab1e, rd(_metadata, &self->m, MOCKDMA_REG_SCRATCH));
+	ASSERT_EQ(flr ? 0 : SCRATCH_MARK, rd(_metadata, &self->m, MOCKDMA_REG_SCRATCH));
 	ASSERT_EQ(0, vfio_lab_config_read(self->m.dev.fd, exp + PCI_EXP_DEVCTL, 2, &devctl));
 	ASSERT_EQ(0, devctl & PCI_EXP_DEVCTL_BCR_FLR);
 }
@@ -190,9 +196,7 @@ TEST_F(reset, users_pmcsr_write_to_d3hot_and_back)
 	uint32_t count;
 
 	ASSERT_LT(0, pm);
-	ASSERT_NE(NULL, self->m.regs) TH_LOG("BAR0 not mmapped");
-	ASSERT_EQ(0, mockdma_write32(&self->m, MOCKDMA_REG_SCRATCH, 0x5ca1ab1e));
-	count = rd(_metadata, &self->m, MOCKDMA_REG_RESET_COUNT);
+	before_reset(_metadata, &self->m, &count);
 	ASSERT_EQ(0, vfio_lab_config_read(self->m.dev.fd, pm + PCI_PM_CTRL, 2, &pmcsr));
 	ASSERT_EQ(0, pmcsr & PCI_PM_CTRL_STATE_MASK);
 
