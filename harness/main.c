@@ -358,7 +358,7 @@ static void show_progress(void *ctx, const char *what)
 static void fail_all(struct vm_result *res, const struct scenario *scn,
 		     const char *label, const char *why)
 {
-	*res = (struct vm_result){ .boot_s = -1, .error = xstrdup(why) };
+	*res = (struct vm_result){ .boot_s = -1, .cpu_s = -1, .error = xstrdup(why) };
 	res->root = node_new(label);
 	for (size_t i = 0; i < scn->ntests; i++)
 		node_set(node_add(res->root, scn->tests[i].name), RES_FAIL, why);
@@ -821,14 +821,19 @@ static struct tally write_results(const struct config *cfg,
 	free(path);
 	path = xasprintf("%s/durations", cfg->results_dir);
 	f = fopen(path, "we");
-	for (size_t i = 0; f && i < n; i++)
-		fprintf(f, "%s %.1f\n", vms[i].label, vms[i].res.total_s);
+	for (size_t i = 0; f && i < n; i++) {
+		fprintf(f, "%s %.1f", vms[i].label, vms[i].res.total_s);
+		if (vms[i].res.cpu_s >= 0)
+			fprintf(f, " cpu %.1f", vms[i].res.cpu_s);
+		fputc('\n', f);
+	}
 	if (!f || fclose(f))
 		fprintf(stderr, "upcilab: cannot write %s\n", path);
 	free(path);
 	report_bench_ratios(stdout, vms, n);
 	t = report_tally(vms, n);
 	printf("%d passed, %d failed, %d skipped\n", t.pass, t.fail, t.skip);
+	report_cpu(stdout, vms, n);
 	fflush(stdout);
 	if (report_github(stdout, vms, n))
 		fprintf(stderr, "upcilab: cannot append to $GITHUB_STEP_SUMMARY\n");

@@ -101,14 +101,16 @@ void report_vm(FILE *out, const struct report_vm *vm, bool verbose)
 {
 	const struct vm_result *r = &vm->res;
 	struct tally t = { 0 };
-	char boot[32] = "-";
+	char boot[32] = "-", cpu[32] = "-";
 
 	node_tally(r->root, &t);
 	if (r->boot_s >= 0)
 		snprintf(boot, sizeof(boot), "%.1fs", r->boot_s);
-	fprintf(out, "%s %-28s %d passed, %d failed, %d skipped  boot %s  total %.1fs\n",
+	if (r->cpu_s >= 0)
+		snprintf(cpu, sizeof(cpu), "%.1fs", r->cpu_s);
+	fprintf(out, "%s %-28s %d passed, %d failed, %d skipped  boot %s  total %.1fs  cpu %s\n",
 		t.fail || r->error ? "FAIL" : "ok  ", vm->label, t.pass, t.fail,
-		t.skip, boot, r->total_s);
+		t.skip, boot, r->total_s, cpu);
 	for (size_t i = 0; i < r->root->nkids; i++) {
 		const struct test_node *k = r->root->kids[i];
 		struct tally kt = { 0 };
@@ -177,6 +179,23 @@ struct tally report_tally(const struct report_vm *vms, size_t n)
 	for (size_t i = 0; i < n; i++)
 		node_tally(vms[i].res.root, &t);
 	return t;
+}
+
+void report_cpu(FILE *out, const struct report_vm *vms, size_t n)
+{
+	double cpu = 0, wall = 0;
+	size_t known = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (vms[i].res.cpu_s < 0)
+			continue;
+		cpu += vms[i].res.cpu_s;
+		wall += vms[i].res.total_s;
+		known++;
+	}
+	if (known)
+		fprintf(out, "cpu: QEMU used %.1f CPU-seconds in %zu VMs (%.1f VM-seconds)\n",
+			cpu, known, wall);
 }
 
 void report_vms_free(struct report_vm *vms, size_t n)

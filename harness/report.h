@@ -21,6 +21,12 @@ void report_pci_table(FILE *out, const struct report_vm *vm,
 int report_write_ktap(const char *path, const struct report_vm *vms, size_t n);
 int report_write_junit(const char *path, const struct report_vm *vms, size_t n);
 struct tally report_tally(const struct report_vm *vms, size_t n);
+/*
+ * "cpu: ..." the VMs' QEMU CPU-seconds summed, beside their wall seconds:
+ * on a machine the VMs keep busy, what a change costs is the former.
+ * Nothing when no VM's CPU time is known.
+ */
+void report_cpu(FILE *out, const struct report_vm *vms, size_t n);
 /* Frees each VM's result, label and log directory, and the array. */
 void report_vms_free(struct report_vm *vms, size_t n);
 

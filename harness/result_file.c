@@ -44,10 +44,11 @@ static json_t *node_to_json(const struct test_node *n)
 int result_file_save(const char *path, const char *label,
 		     const struct vm_result *res)
 {
-	json_t *j = json_pack("{s:i, s:o, s:f, s:f, s:o, s:o, s:o, s:b, s:o}",
+	json_t *j = json_pack("{s:i, s:o, s:f, s:f, s:f, s:o, s:o, s:o, s:b, s:o}",
 			      "version", RESULT_FILE_VERSION,
 			      "label", str_or_null(label),
 			      "boot_s", res->boot_s, "total_s", res->total_s,
+			      "cpu_s", res->cpu_s,
 			      "error", str_or_null(res->error),
 			      "shutdown_reason", str_or_null(res->shutdown_reason),
 			      "pci_table", text(res->pci_table.s, res->pci_table.len),
@@ -139,16 +140,17 @@ int result_file_load(const char *path, char **label, struct vm_result *res,
 	const char *lab;
 	int version, interrupted;
 
-	*res = (struct vm_result){ .boot_s = -1 };
+	*res = (struct vm_result){ .boot_s = -1, .cpu_s = -1 };
 	if (label)
 		*label = NULL;
 	if (!j) {
 		buf_addf(err, "%s: %s (line %d)", path, je.text, je.line);
 		return -1;
 	}
-	if (json_unpack(j, "{s:i, s:s, s:F, s:F, s:o, s:o, s:o, s:b, s:o}",
+	if (json_unpack(j, "{s:i, s:s, s:F, s:F, s?F, s:o, s:o, s:o, s:b, s:o}",
 			"version", &version, "label", &lab,
 			"boot_s", &res->boot_s, "total_s", &res->total_s,
+			"cpu_s", &res->cpu_s,
 			"error", &error, "shutdown_reason", &reason,
 			"pci_table", &table, "interrupted", &interrupted,
 			"root", &root) ||
@@ -173,6 +175,6 @@ int result_file_load(const char *path, char **label, struct vm_result *res,
 bad:
 	json_decref(j);
 	vm_result_free(res);
-	*res = (struct vm_result){ .boot_s = -1 };
+	*res = (struct vm_result){ .boot_s = -1, .cpu_s = -1 };
 	return -1;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -418,13 +419,16 @@ static pid_t spawn(const struct vm_spec *spec, int log_fd)
 
 static void reap(struct run *r, int options)
 {
+	struct rusage ru;
 	int st;
 
 	if (r->exited)
 		return;
-	if (waitpid(r->pid, &st, options) == r->pid) {
+	if (wait4(r->pid, &st, options, &ru) == r->pid) {
 		r->exited = true;
 		r->status = st;
+		r->res->cpu_s = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+				(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 	}
 }
 
@@ -634,7 +638,7 @@ int vm_run(const struct vm_spec *spec, const char *name, struct vm_result *res)
 			 .con.log_fd = -1, .ktap.log_fd = -1 };
 	int qlog;
 
-	*res = (struct vm_result){ .boot_s = -1 };
+	*res = (struct vm_result){ .boot_s = -1, .cpu_s = -1 };
 	r.qmp.fd = -1;
 	if (setup(&r, name))
 		goto out;

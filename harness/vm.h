@@ -51,6 +51,7 @@ struct vm_result {
 	struct test_node *root;		/* one kid per scenario test */
 	double boot_s;			/* QEMU start to first test; <0 unknown */
 	double total_s;
+	double cpu_s;			/* QEMU's user + system CPU; <0 unknown */
 	char *error;			/* why the VM run is a failure, or NULL */
 	char *shutdown_reason;		/* from QMP, or NULL */
 	struct buf pci_table;		/* "# pci:" rows, prefix stripped */

@@ -190,6 +190,7 @@ static struct test_node *add_vm(FIXTURE_DATA(rep) *self, const char *label,
 	vm->res.root = node_new(label);
 	vm->res.boot_s = 1.5;
 	vm->res.total_s = 12.25;
+	vm->res.cpu_s = -1;
 	if (error)
 		vm->res.error = xstrdup(error);
 	node_set(vm->res.root, error ? RES_FAIL : RES_PASS, error);
@@ -517,6 +518,44 @@ TEST_F(rep, summary_shows_bench_lines_and_nothing_else_of_the_diagnostics)
 	EXPECT_EQ(NULL, strstr(self->text, "RUN copy"));
 	EXPECT_EQ(NULL, strstr(self->text, "not a"));
 	EXPECT_EQ(2, count_of(self->text, "bench: "));
+}
+
+TEST_F(rep, summary_shows_qemus_cpu_seconds_when_known)
+{
+	struct test_node *root = add_vm(self, "s/none", NULL);
+
+	leaf(root, "t", RES_PASS, NULL);
+	self->text = summary(self, false);
+	EXPECT_NE(NULL, strstr(self->text, "total 12.2s  cpu -\n"));
+	free(self->text);
+	self->vms[0].res.cpu_s = 10.5;
+	self->text = summary(self, false);
+	EXPECT_NE(NULL, strstr(self->text, "total 12.2s  cpu 10.5s\n"));
+}
+
+static char *cpu_line(FIXTURE_DATA(rep) *self)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	report_cpu(f, self->vms, self->n);
+	fclose(f);
+	return s;
+}
+
+TEST_F(rep, cpu_line_sums_the_vms_whose_cpu_is_known)
+{
+	add_vm(self, "one/none", NULL);
+	add_vm(self, "two/none", NULL);
+	add_vm(self, "three/none", NULL);
+	self->text = cpu_line(self);
+	EXPECT_STREQ("", self->text);
+	free(self->text);
+	self->vms[0].res.cpu_s = 10.5;
+	self->vms[2].res.cpu_s = 2.25;
+	self->text = cpu_line(self);
+	EXPECT_STREQ("cpu: QEMU used 12.8 CPU-seconds in 2 VMs (24.5 VM-seconds)\n", self->text);
 }
 
 TEST_F(rep, report_tally_sums_vms)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "result_file.h"
+#include "util.h"
 #include "results.h"
 
 #include "kselftest_harness.h"
@@ -25,7 +26,7 @@ FIXTURE_SETUP(rf)
 	strcpy(self->dir, "/tmp/upci-rf-XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->dir));
 	self->path = xasprintf("%s/" RESULT_FILE_NAME, self->dir);
-	self->in = (struct vm_result){ .boot_s = 2.5, .total_s = 31.25,
+	self->in = (struct vm_result){ .boot_s = 2.5, .total_s = 31.25, .cpu_s = 29.75,
 				       .error = xstrdup("QEMU died"),
 				       .interrupted = true };
 	buf_addf(&self->in.pci_table, "0000:00:03.0 03.0 1234:11e8 group=2\n");
@@ -70,6 +71,7 @@ TEST_F(rf, round_trip_keeps_every_field)
 	free(label);
 	EXPECT_EQ(2.5, self->out.boot_s);
 	EXPECT_EQ(31.25, self->out.total_s);
+	EXPECT_EQ(29.75, self->out.cpu_s);
 	EXPECT_STREQ("QEMU died", self->out.error);
 	EXPECT_EQ(NULL, self->out.shutdown_reason);
 	EXPECT_TRUE(self->out.interrupted);
@@ -107,6 +109,24 @@ TEST_F(rf, console_bytes_that_are_not_utf8_do_not_lose_the_result)
 	ASSERT_EQ(0, result_file_save(self->path, "x/y", &self->in));
 	ASSERT_EQ(0, result_file_load(self->path, NULL, &self->out, &self->err));
 	EXPECT_STREQ("# junk ?? end\n", self->out.root->kids[1]->diag.s);
+}
+
+TEST_F(rf, result_without_cpu_seconds_loads_with_them_unknown)
+{
+	char *text;
+	char *cut;
+
+	ASSERT_EQ(0, result_file_save(self->path, "vfio/upci", &self->in));
+	text = read_file(self->path, NULL);
+	ASSERT_NE(NULL, text);
+	cut = strstr(text, "\"cpu_s\"");
+	ASSERT_NE(NULL, cut);
+	memmove(cut, strchr(cut, '\n') + 1, strlen(strchr(cut, '\n') + 1) + 1);
+	write_text(self->path, text);
+	free(text);
+	ASSERT_EQ(0, result_file_load(self->path, NULL, &self->out, &self->err));
+	EXPECT_EQ(-1, self->out.cpu_s);
+	EXPECT_EQ(31.25, self->out.total_s);
 }
 
 TEST_F(rf, missing_file_is_an_error_naming_it)

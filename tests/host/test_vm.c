@@ -220,11 +220,22 @@ TEST_F(vm, pass)
 	EXPECT_EQ(RES_PASS, a->kids[0]->res);
 	expect_tally(_metadata, &self->res, 3, 0, 0);
 	EXPECT_GE(self->res.boot_s, 0);
+	EXPECT_GE(self->res.cpu_s, 0);
+	EXPECT_LT(self->res.cpu_s, 0.3);
 	EXPECT_LT(self->secs, SLACK_S);
 	EXPECT_STREQ("0000:00:03.0 03.0 1234:11e8 group=3 driver=vfio-pci\n",
 		     self->res.pci_table.s);
 	EXPECT_TRUE(has_progress(&self->progress, "booting"));
 	EXPECT_TRUE(has_progress(&self->progress, "beta (2/3)"));
+}
+
+/* QEMU's CPU time is what a VM costs a loaded machine, wall time is not */
+TEST_F(vm, cpu_seconds_are_qemus_own)
+{
+	run(_metadata, self, "busy");
+	EXPECT_NULL(self->res.error);
+	EXPECT_GT(self->res.cpu_s, 0.3);
+	EXPECT_LE(self->res.cpu_s, self->res.total_s + 0.05);
 }
 
 TEST_F(vm, logs_hold_what_was_said)
