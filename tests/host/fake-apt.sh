@@ -9,7 +9,9 @@
 #   installed  "PACKAGE VERSION" lines
 # FAKE_INSTALL_AS: apt-get install records this version instead.
 # $FAKE_LOG records every apt-get call. FAKE_UPDATE_FAILS=1: the archive
-# is unreachable. FAKE_UID: what id -u says (default 0).
+# is unreachable. FAKE_INSTALL_FAILS=1, FAKE_DOWNLOAD_FAILS=1: apt-get
+# install, apt-get download fail as apt does. FAKE_UID: what id -u says
+# (default 0).
 set -u
 st=$FAKE_STATE
 touch "$st/lists" "$st/installed"
@@ -36,6 +38,10 @@ apt_get() {
 		fi
 		touch "$UPCI_APT_LISTS/deb.debian.org_debian_dists_bookworm_InRelease" ;;
 	install)
+		if [ "${FAKE_INSTALL_FAILS:-0}" = 1 ]; then
+			echo "E: Sub-process /usr/bin/dpkg returned an error code (1)"
+			exit 100
+		fi
 		for a in "$@"; do
 			case $a in install | -*) continue ;; esac
 			p=${a%%=*} v=${a#*=}
@@ -47,6 +53,10 @@ apt_get() {
 			mv "$st/i" "$st/installed"
 		done ;;
 	download)
+		if [ "${FAKE_DOWNLOAD_FAILS:-0}" = 1 ]; then
+			echo "E: Failed to fetch http://deb.debian.org/debian/pool/main/l/linux/x.deb  Connection timed out"
+			exit 100
+		fi
 		a=${!#} p=${a%%=*} v=${a#*=}
 		served "$p" "$v" || { echo "E: Version '$v' for '$p' was not found"; exit 100; }
 		echo "$p $v" >"${p}_${v#*:}_amd64.deb" ;;

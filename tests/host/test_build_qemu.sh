@@ -123,9 +123,12 @@ bins() { find "$cache/qemu/bin" -mindepth 1 -maxdepth 1 -type d ! -name '.*' | w
 reset_log() { : >"$work/log"; }
 
 echo "TAP version 13"
-echo "1..29"
+echo "1..30"
 
 reset_log
+bq --frob
+check bad_argument_is_usage '[ $rc = 2 ] && one_err_line "^usage: mockdevs/build-qemu.sh \\[--print-path \\| --check\\]" && [ ! -s "$work/log" ]'
+
 bq --check
 check check_with_nothing_built_asks_no_one '[ $rc = 1 ] && grep -q "^missing: $cache/qemu/bin/7.2+dfsg-1-.*/qemu-system-x86_64" "$work/out" &&
 	[ ! -s "$work/log" ]'

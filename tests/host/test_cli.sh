@@ -9,7 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pass=0 fail=0 n=0
 
-mkdir -p "$work/scn" "$work/guest"
+mkdir -p "$work/scn" "$work/guest" "$work/noscn"
 printf 'test t1\nfrobnicate\n' >"$work/scn/bad.scenario"
 printf 'test t1\n' >"$work/scn/good.scenario"
 printf 'device a edu\ntest t1\n' >"$work/scn/slot1.scenario"
@@ -45,7 +45,7 @@ expect() {
 
 S=(--scenarios "$work/scn" --guest "$work/guest")
 echo "TAP version 13"
-echo "1..48"
+echo "1..52"
 expect no_command 2 '^usage: upcilab'
 expect help 0 '^usage: upcilab' --help
 expect unknown_command 2 "unknown command 'frob'" frob
@@ -77,6 +77,8 @@ expect missing_durations 2 "--durations /nonexistent: No such file or directory"
 expect merge_of_nothing 2 "merge needs the result directories of every shard" merge
 expect merge_of_a_non_result_dir 2 "not the results of an upcilab run" merge "$work/scn"
 expect append_with_quote 2 'must not contain quotes' --append "a='b'" run
+expect append_with_backslash 2 'must not contain quotes, backslashes or newlines' --append 'a=\b' run
+expect append_with_newline 2 'must not contain quotes, backslashes or newlines' --append $'a=1\nb=2' run
 expect shell_needs_one 2 'shell takes exactly one scenario' shell
 expect shell_not_two 2 'shell takes exactly one scenario' "${S[@]}" shell good good
 expect repro_runs_need_a_test 2 'repro: --runs and --until-fail repeat one test: name it \(repro good TEST\)' "${S[@]}" --runs 2 repro good
@@ -92,6 +94,7 @@ expect list_takes_nothing 2 'list takes no arguments' list extra
 expect missing_scenario 2 'nothere.scenario: cannot read' "${S[@]}" run nothere
 expect malformed_scenario 2 "bad.scenario:2: unknown directive 'frobnicate'" "${S[@]}" run bad
 expect missing_dir 2 'cannot open /nonexistent' --scenarios /nonexistent run
+expect empty_dir 2 "no scenarios in $work/noscn" --scenarios "$work/noscn" run
 expect missing_test_binary 2 "good.scenario:1: no guest test binary $work/empty/t1" \
 	--scenarios "$work/scn" --guest "$work/empty" run good
 UPCI_CACHE=$work/nocache expect missing_kernel 2 \

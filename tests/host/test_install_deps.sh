@@ -5,7 +5,8 @@
 # installed and unpacked at exactly its pin; a pin the archive no longer
 # serves fails in one line per package, naming what it offers, before any
 # download; a cache entry of another version is never used; nothing is
-# touched when nothing is missing. TAP out, kselftest-style Totals line
+# touched when nothing is missing; no apt-get, a failed install or a
+# failed download is one line saying so. TAP out, kselftest-style Totals line
 # last (tests/host/run-unit-tests.sh reads it).
 # The checks are shell code in single quotes, eval'd by check():
 # shellcheck disable=SC2016
@@ -97,7 +98,7 @@ restore() {
 }
 
 echo "TAP version 13"
-echo "1..29"
+echo "1..32"
 
 fresh_machine
 FAKE_UPDATE_FAILS=1 di
@@ -195,6 +196,33 @@ sed -i "/^seabios /d" "$work/state/installed"
 FAKE_INSTALL_AS=9.9 di
 check install_that_misses_the_pin_fails '[ $rc = 1 ] && [ $(err_lines) = 2 ] &&
 	err_has "apt-get install left these not at their pins: seabios=$SEABIOS_VERSION"'
+
+restore
+sed -i "/^seabios /d" "$work/state/installed"
+FAKE_INSTALL_FAILS=1 di
+check failed_install_says_apts_error '[ $rc = 1 ] && [ $(err_lines) = 2 ] &&
+	err_has "install-deps: apt-get install failed (log: $UPCI_CACHE/apt-install.log): E: Sub-process /usr/bin/dpkg returned an error code (1)"'
+
+# No apt-get at all (not a Debian system): every tool but apt-get on PATH.
+restore
+sed -i "/^seabios /d" "$work/state/installed"
+mkdir -p "$work/noapt/fake" "$work/noapt/sys"
+for f in /usr/bin/*; do [ "${f##*/}" = apt-get ] || ln -sf "$f" "$work/noapt/sys/"; done
+for c in apt-cache dpkg-query dpkg-deb depmod id; do
+	ln -sf "$top/tests/host/fake-apt.sh" "$work/noapt/fake/$c"
+done
+: >"$work/log"
+PATH="$work/noapt/fake:$work/noapt/sys" bash "$tree/ci/install-deps.sh" >"$work/out" 2>"$work/err"
+rc=$?
+check no_apt_get_is_one_line '[ $rc = 1 ] && [ $(err_lines) = 1 ] && [ ! -s "$work/log" ] &&
+	err_has "install-deps: apt-get not found: this script needs a Debian system"'
+
+# The archive cannot serve a kernel package the cache lacks.
+restore
+rm -rf "$source_dir"
+FAKE_DOWNLOAD_FAILS=1 di
+check failed_download_names_the_package '[ $rc = 1 ] && [ ! -e "$source_dir" ] &&
+	err_has "install-deps: could not download $kernel_source_pkg=$KERNEL_VERSION from the archive: E: Failed to fetch"'
 
 # The cache holds another version: under the pinned name (a stamp of
 # another version, or another tree under the right stamp), and under
