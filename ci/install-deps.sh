@@ -204,8 +204,12 @@ unpack_linux_source() {
 unpack() {
 	local pv=$1 dest=$2 pkg=${1%%=*} tmp
 	tmp=$(mktemp -d "$UPCI_CACHE/.download.XXXXXX")
-	(cd "$tmp" && apt-get download -q "$pv" >"$tmp/apt.log" 2>&1) ||
-		die "could not download $pv from the archive: $(grep -E '^E:' "$tmp/apt.log" | head -1)"
+	if ! (cd "$tmp" && apt-get download -q "$pv" >"$tmp/apt.log" 2>&1); then
+		local why
+		why=$(grep -E '^E:' "$tmp/apt.log" | head -1)
+		rm -rf "$tmp"
+		die "could not download $pv from the archive: $why"
+	fi
 	rm -rf "$dest"
 	mkdir -p "$tmp/x"
 	dpkg-deb -x "$tmp"/*.deb "$tmp/x"

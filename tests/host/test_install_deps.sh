@@ -98,7 +98,7 @@ restore() {
 }
 
 echo "TAP version 13"
-echo "1..32"
+echo "1..33"
 
 fresh_machine
 FAKE_UPDATE_FAILS=1 di
@@ -223,6 +223,7 @@ rm -rf "$source_dir"
 FAKE_DOWNLOAD_FAILS=1 di
 check failed_download_names_the_package '[ $rc = 1 ] && [ ! -e "$source_dir" ] &&
 	err_has "install-deps: could not download $kernel_source_pkg=$KERNEL_VERSION from the archive: E: Failed to fetch"'
+check failed_download_leaves_no_download_directory '! ls -d "$UPCI_CACHE"/.download.* >/dev/null 2>&1'
 
 # The cache holds another version: under the pinned name (a stamp of
 # another version, or another tree under the right stamp), and under
