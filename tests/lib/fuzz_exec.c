@@ -355,7 +355,7 @@ static int struct_ioctl(struct ctx *x, const struct fz_call *c, struct fz_out *o
 		memcpy(img, p, len);
 		if (c->op == FZ_IOMMU_INFO && ret == 0)
 			norm_iommu_info(x->env, img, len);
-		if (c->op == FZ_HOT_RESET_INFO)
+		if (c->op == FZ_HOT_RESET_INFO && ret == 0)
 			norm_hot_reset_info(x->env, img, len);
 		o->outlen = len < FZ_OUT_MAX ? len : FZ_OUT_MAX;
 		memcpy(o->out, img, o->outlen);

@@ -671,7 +671,7 @@ void fz_print_preamble(FILE *f, const char *p)
 	fprintf(f, "%s * 64 KiB arena at its start or ending against a PROT_NONE page, or NULL, or\n", p);
 	fprintf(f, "%s * that page; vaddr_of(kind, off): arena (256 KiB rw), rdonly page after it,\n", p);
 	fprintf(f, "%s * hole, NULL, kernel, top; name_of(kind): the device's name and variants.\n", p);
-	fprintf(f, "%s * (tests/guest/vfio_fuzz.c defines them: fz_arg, fz_vaddr, fz_name.) */\n", p);
+	fprintf(f, "%s * (as tests/lib/fuzz_exec.c: place_arg, vaddr_of, name_of.) */\n", p);
 }
 
 #define P(...) fprintf(f, __VA_ARGS__)
