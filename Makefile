@@ -332,3 +332,23 @@ clean:
 	rm -rf $(B)
 	-$(KBUILD) clean >/dev/null 2>&1
 	-$(TKBUILD) clean >/dev/null 2>&1
+
+# The differential ioctl fuzzer (tests/guest/vfio_fuzz.c, the fuzz
+# scenario) for longer: TIME seconds per driver, SEED (default: from the
+# clock; the run prints it), on the stock kernel; FUZZ_KERNEL=debug runs it
+# on the sanitizer kernel. The timeouts grow with TIME.
+SEED ?=
+TIME ?= 120
+FUZZ_KERNEL ?= stock
+FUZZ_SCALE = $(shell echo $$(( (2 * $(TIME) + 300) / 300 + 1 )))
+.PHONY: fuzz
+fuzz: deps
+	@$(MAKE) --no-print-directory all qemu
+	@if [ "$(FUZZ_KERNEL)" = debug ]; then \
+		$(MAKE) --no-print-directory sanitize SANITIZE_SCENARIOS=fuzz \
+			SANITIZE_APPEND="$(SANITIZE_APPEND) upcilab.fuzz_time=$(TIME) $(if $(SEED),upcilab.fuzz_seed=$(SEED))" \
+			SANITIZE_TIMEOUT_SCALE=$$(( $(SANITIZE_TIMEOUT_SCALE) * $(FUZZ_SCALE) )); \
+	else \
+		$(UPCILAB) $(UPCILAB_FLAGS) --append "upcilab.fuzz_time=$(TIME) $(if $(SEED),upcilab.fuzz_seed=$(SEED))" \
+			--timeout-scale $(FUZZ_SCALE) --results $(B)/results-fuzz --work $(B)/run-fuzz run fuzz; \
+	fi

@@ -265,9 +265,6 @@ static int upci_exp_write(struct upci_device *udev,
 static int upci_af_write(struct upci_device *udev,
 			 const struct upci_cap_policy *pol,
 			 const struct upci_cfg_access *acc, __le32 val);
-static int upci_msi_read(struct upci_device *udev,
-			 const struct upci_cap_policy *pol,
-			 const struct upci_cfg_access *acc, __le32 *val);
 static int upci_msi_write(struct upci_device *udev,
 			  const struct upci_cap_policy *pol,
 			  const struct upci_cfg_access *acc, __le32 val);
@@ -313,10 +310,8 @@ static const struct upci_cap_policy upci_cap_policy[PCI_CAP_ID_MAX + 1] = {
 
 /* MSI's two layouts, indexed by PCI_MSI_FLAGS_64BIT */
 static const struct upci_cap_policy upci_msi_policy[2] = {
-	{ .perms = upci_msi32_perms, .read = upci_msi_read,
-	  .write = upci_msi_write },
-	{ .perms = upci_msi64_perms, .read = upci_msi_read,
-	  .write = upci_msi_write },
+	{ .perms = upci_msi32_perms, .write = upci_msi_write },
+	{ .perms = upci_msi64_perms, .write = upci_msi_write },
 };
 
 /* Extended capabilities, by ID; an absent entry is hidden. */
@@ -955,30 +950,15 @@ static int upci_af_write(struct upci_device *udev,
 }
 
 /*
- * The virtual MSI control word shows what SET_IRQS set up, as vfio-pci's:
- * as many vectors capable as were enabled (one before), the enable bit only
- * while SET_IRQS has MSI on. A write reaches the device with the enable bit
- * cleared unless MSI is on, and the queue size no larger than what was
- * enabled: a config write never turns MSI on (nor MSI-X, whose capability
- * is read-only here).
+ * The virtual MSI control word shows the device's vectors capable, as
+ * vfio-pci's does in fact (its read handler means to show the vectors
+ * enabled, but fixes up the capability's first word, not the control
+ * word), and QEMU sizes its guest's MSI capability from it; the enable
+ * bit only while SET_IRQS has MSI on. A write reaches the device with the
+ * enable bit cleared unless MSI is on, and the queue size no larger than
+ * what was enabled: a config write never turns MSI on (nor MSI-X, whose
+ * capability is read-only here).
  */
-static int upci_msi_read(struct upci_device *udev,
-			 const struct upci_cap_policy *pol,
-			 const struct upci_cfg_access *acc, __le32 *val)
-{
-	struct upci_config *cfg = udev->config;
-	int flags_pos = acc->start + PCI_MSI_FLAGS;
-	u16 flags;
-
-	if (acc->offset <= PCI_MSI_FLAGS &&
-	    acc->offset + acc->count >= PCI_MSI_FLAGS) {
-		flags = upci_vget16(cfg, flags_pos) & ~PCI_MSI_FLAGS_QMASK;
-		flags |= READ_ONCE(udev->msi_qmax) << 1;
-		upci_vset16(cfg, flags_pos, flags);
-	}
-	return upci_default_read(udev, pol, acc, val);
-}
-
 static int upci_msi_write(struct upci_device *udev,
 			  const struct upci_cap_policy *pol,
 			  const struct upci_cfg_access *acc, __le32 val)

@@ -147,17 +147,40 @@ static int upci_group_get_status(struct upci_group *group,
 
 /* ---- Device fds ---- */
 
+/*
+ * A device name as vfio-pci matches it: the PCI name, then nothing, or
+ * spaces and options. Its one option, vf_token=UUID, is always refused
+ * here, as vfio-pci refuses it for a device that is neither a PF with VFs
+ * nor a VF of a PF it drives: upci drives neither. 1 for a match, 0 for
+ * another device's name, -EINVAL for options.
+ */
+static int upci_device_name_match(struct upci_device *udev, const char *buf)
+{
+	const char *name = pci_name(udev->pdev);
+	size_t len = strlen(name);
+
+	if (strncmp(name, buf, len))
+		return 0;
+	buf += len;
+	if (*buf && *buf != ' ')
+		return 0;
+	return *skip_spaces(buf) ? -EINVAL : 1;
+}
+
 static struct upci_device *__upci_group_find_device(struct upci_group *group,
 						    const char *name)
 {
 	struct upci_device *udev;
+	int ret;
 
 	lockdep_assert_held(&group->lock);
 
-	list_for_each_entry(udev, &group->devices, group_next)
-		if (!strcmp(pci_name(udev->pdev), name))
-			return udev;
-	return NULL;
+	list_for_each_entry(udev, &group->devices, group_next) {
+		ret = upci_device_name_match(udev, name);
+		if (ret)
+			return ret < 0 ? ERR_PTR(ret) : udev;
+	}
+	return ERR_PTR(-ENODEV);
 }
 
 /*
@@ -177,8 +200,8 @@ static int upci_group_get_device_fd(struct upci_group *group,
 
 	mutex_lock(&group->lock);
 	udev = __upci_group_find_device(group, name);
-	if (!udev)
-		fd = -ENODEV;
+	if (IS_ERR(udev))
+		fd = PTR_ERR(udev);
 	else if (!group->container ||
 		 !upci_container_iommu_set(group->container))
 		fd = -EINVAL;

@@ -506,7 +506,7 @@ static int upci_msi_enable(struct upci_device *udev, int nvec, bool msix)
 
 	WRITE_ONCE(udev->irq_type, msix ? VFIO_PCI_MSIX_IRQ_INDEX :
 					  VFIO_PCI_MSI_IRQ_INDEX);
-	/* what the virtual MSI capability shows as vectors available */
+	/* the largest queue size a config write may set */
 	if (!msix)
 		WRITE_ONCE(udev->msi_qmax, fls(nvec * 2 - 1) - 1);
 	return 0;

@@ -504,7 +504,8 @@ static int upci_dma_pin(struct upci_dma *dma, size_t size)
 
 		cond_resched();
 		got = pin_user_pages_fast(vaddr, want, gup, pages);
-		if (got == -EFAULT) {
+		/* the last page of the address space wraps: no vma either */
+		if (got == -EFAULT || got == -EOVERFLOW) {
 			unsigned long pfn;
 
 			ret = upci_dma_follow_pfn(dma, vaddr, &pfn);

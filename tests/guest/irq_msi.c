@@ -283,6 +283,31 @@ TEST_F(msi, config_write_cannot_enable)
 }
 
 /*
+ * Multiple Message Capable through the fd is the device's own, before MSI
+ * is enabled, with one vector enabled and after: QEMU sizes its guest's
+ * MSI capability from it.  (Found by the differential fuzzer, vfio_fuzz:
+ * upci showed the vectors last enabled, one before any.)
+ */
+TEST_F(msi, msi_capable_is_the_devices)
+{
+	unsigned int off = MOCKDMA_CAP_MSI + PCI_MSI_FLAGS;
+	uint16_t hw = 0;
+	uint64_t flags;
+
+	if (variant->index != MSI)
+		SKIP(return, "MSI's control word only");
+	ASSERT_EQ(0, mockdma_raw_config_read(self->m.dev.bdf, off, &hw, 2));
+	test_cmd_config_read(self->fd, off, 2, &flags);
+	EXPECT_EQ(hw & PCI_MSI_FLAGS_QMASK, flags & PCI_MSI_FLAGS_QMASK) TH_LOG("before MSI");
+	ASSERT_EQ(0, irq_trigger_fds(self->fd, MSI, 0, 1, self->efd));
+	test_cmd_config_read(self->fd, off, 2, &flags);
+	EXPECT_EQ(hw & PCI_MSI_FLAGS_QMASK, flags & PCI_MSI_FLAGS_QMASK) TH_LOG("one vector on");
+	ASSERT_EQ(0, irq_disable(self->fd, MSI));
+	test_cmd_config_read(self->fd, off, 2, &flags);
+	EXPECT_EQ(hw & PCI_MSI_FLAGS_QMASK, flags & PCI_MSI_FLAGS_QMASK) TH_LOG("after");
+}
+
+/*
  * The message a vector sends belongs to the driver: writes through the
  * device fd to the MSI-X table (BAR4) or to MSI's address and data in
  * config space do not reach the device, so user space cannot point a

@@ -215,6 +215,34 @@ TEST_F(group, get_device_fd_by_pci_name)
 	close(fd);
 }
 
+/*
+ * The name as vfio-pci matches it: trailing spaces are fine, options after
+ * them are not (vf_token= is refused on a device that is neither a PF with
+ * VFs nor a VF), and that answer comes before the container check.  (Found
+ * by the differential fuzzer, vfio_fuzz: upci compared names exactly.)
+ */
+TEST_F(group, get_device_fd_name_with_options)
+{
+	char name[PCI_TOPO_BDF_SIZE + 64];
+	int fd;
+
+	snprintf(name, sizeof(name), "%s vf_token=xyz", self->dev.bdf);
+	ASSERT_EQ(-EINVAL, vfio_lab_get_device_fd(self->dev.group, name));
+	test_cmd_join(&self->dev, VFIO_TYPE1v2_IOMMU);
+	ASSERT_EQ(-EINVAL, vfio_lab_get_device_fd(self->dev.group, name));
+	snprintf(name, sizeof(name), "%s vf_token=2ab74924-c335-45f4-9b16-8569e5b08258",
+		 self->dev.bdf);
+	ASSERT_EQ(-EINVAL, vfio_lab_get_device_fd(self->dev.group, name));
+	snprintf(name, sizeof(name), "%s  junk", self->dev.bdf);
+	ASSERT_EQ(-EINVAL, vfio_lab_get_device_fd(self->dev.group, name));
+	snprintf(name, sizeof(name), "%sjunk", self->dev.bdf);
+	ASSERT_EQ(-ENODEV, vfio_lab_get_device_fd(self->dev.group, name));
+	snprintf(name, sizeof(name), "%s  ", self->dev.bdf);
+	fd = vfio_lab_get_device_fd(self->dev.group, name);
+	ASSERT_LE(0, fd) TH_LOG("GET_DEVICE_FD \"%s\": %s", name, strerror(-fd));
+	close(fd);
+}
+
 TEST_F(group, closing_the_group_releases_it)
 {
 	test_cmd_join(&self->dev, VFIO_TYPE1v2_IOMMU);

@@ -358,6 +358,18 @@ TEST_F(type1, map_vaddr_wrap_is_einval)
 	test_err_map(EINVAL, self->dev.container, -2 * PAGE, IOVA, 4 * PAGE);
 }
 
+/*
+ * The address space's last page ends exactly at 2^64: no wrap by type1's
+ * check, and no user memory there.  (Found by the differential fuzzer,
+ * vfio_fuzz: upci passed pin_user_pages_fast()'s -EOVERFLOW through.)
+ */
+TEST_F(type1, map_last_page_of_the_address_space_is_efault)
+{
+	test_err_map(EFAULT, self->dev.container, -PAGE, IOVA, PAGE);
+	test_err_map_flags(EFAULT, self->dev.container, -PAGE, IOVA, PAGE,
+			   VFIO_DMA_MAP_FLAG_WRITE);
+}
+
 TEST_F(type1, map_without_read_or_write_is_einval)
 {
 	test_err_map_flags(EINVAL, self->dev.container, self->buf, IOVA, PAGE, 0);
