@@ -232,9 +232,13 @@ TEST_F(vm, pass)
 /* QEMU's CPU time is what a VM costs a loaded machine, wall time is not */
 TEST_F(vm, cpu_seconds_are_qemus_own)
 {
+	/* CPU time is the same on a loaded host, wall time is not */
+	self->spec.vm_timeout_s = 60;
+	for (size_t i = 0; i < self->spec.ntests; i++)
+		self->tests[i].timeout_s = 60;
 	run(_metadata, self, "busy");
 	EXPECT_NULL(self->res.error);
-	EXPECT_GT(self->res.cpu_s, 0.3);
+	EXPECT_GT(self->res.cpu_s, 0.2);
 	EXPECT_LE(self->res.cpu_s, self->res.total_s + 0.05);
 }
 
