@@ -156,6 +156,58 @@ TEST_F_TIMEOUT(sriov, a_pf_without_vfs_is_taken_and_keeps_none, 60)
 	EXPECT_FALSE(vf_exists(vf0)) TH_LOG("a VF %s exists", vf0);
 }
 
+/*
+ * vfio-pci takes a VF token with the name of any PF (a device with the
+ * SR-IOV capability), VFs or not: vfio_pci_vf_init() gives every PF a
+ * vf_token, and vfio_pci_validate_vf_token() with no VF users sets it and
+ * opens the device.  DPDK's --vfio-vf-token sends "BDF vf_token=UUID"
+ * first.  A malformed or repeated option is -EINVAL on any device.
+ */
+#define VF_TOKEN "2ab74924-c335-45f4-9b16-8569e5b08258"
+
+TEST_F_TIMEOUT(sriov, a_pf_without_vfs_opens_with_a_vf_token, 60)
+{
+	struct vfio_lab_dev d = { .container = -1, .group = -1, .fd = -1 };
+	char name[PCI_TOPO_BDF_SIZE + 128], why[256];
+
+	ASSERT_EQ(0, pci_topo_unbind(self->pf));
+	ASSERT_EQ(0, bind_to(self->pf, vfio_lab_bind_name()));
+	ASSERT_EQ(0, vfio_lab_attach(&d, self->pf, VFIO_TYPE1v2_IOMMU, why, sizeof(why)))
+		TH_LOG("%s", why);
+
+	snprintf(name, sizeof(name), "%s vf_token=xyz", self->pf);
+	EXPECT_EQ(-EINVAL, vfio_lab_get_device_fd(d.group, name));
+	snprintf(name, sizeof(name), "%s vf_token=" VF_TOKEN " vf_token=" VF_TOKEN, self->pf);
+	EXPECT_EQ(-EINVAL, vfio_lab_get_device_fd(d.group, name));
+	snprintf(name, sizeof(name), "%s vf_token=" VF_TOKEN "x", self->pf);
+	EXPECT_EQ(-EINVAL, vfio_lab_get_device_fd(d.group, name));
+
+	snprintf(name, sizeof(name), "%s vf_token=" VF_TOKEN, self->pf);
+	d.fd = vfio_lab_get_device_fd(d.group, name);
+	EXPECT_LE(0, d.fd) TH_LOG("GET_DEVICE_FD \"%s\": %s", name, strerror(-d.fd));
+	if (d.fd < 0)
+		d.fd = -1;
+	vfio_lab_close(&d);
+}
+
+/* A VF whose PF the host drives takes no token (vfio-pci: -EINVAL) */
+TEST_F_TIMEOUT(sriov, a_vf_of_a_host_pf_refuses_a_vf_token, 60)
+{
+	struct vfio_lab_dev d = { .container = -1, .group = -1, .fd = -1 };
+	char name[PCI_TOPO_BDF_SIZE + 128], vf0[PCI_TOPO_BDF_SIZE], why[256];
+
+	ASSERT_EQ(0, set_attr(self->pf, "sriov_numvfs", "2"));
+	vf_bdf(self->pf, 0, vf0);
+	ASSERT_EQ(0, bind_to(vf0, vfio_lab_bind_name()));
+	ASSERT_EQ(0, vfio_lab_attach(&d, vf0, VFIO_TYPE1v2_IOMMU, why, sizeof(why)))
+		TH_LOG("%s", why);
+	snprintf(name, sizeof(name), "%s vf_token=" VF_TOKEN, vf0);
+	EXPECT_EQ(-EINVAL, vfio_lab_get_device_fd(d.group, name));
+	vfio_lab_close(&d);
+	EXPECT_EQ(0, release(vf0));
+	EXPECT_EQ(0, set_attr(vf0, "driver_override", "\n"));
+}
+
 /* The usual SR-IOV set-up: the host keeps the PF, a user gets a VF */
 TEST_F_TIMEOUT(sriov, a_vf_is_handed_out_with_its_ids, 60)
 {

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "vfio_lab.h"
@@ -241,6 +242,67 @@ TEST_F(group, get_device_fd_name_with_options)
 	fd = vfio_lab_get_device_fd(self->dev.group, name);
 	ASSERT_LE(0, fd) TH_LOG("GET_DEVICE_FD \"%s\": %s", name, strerror(-fd));
 	close(fd);
+}
+
+/*
+ * vfio-pci separates the options after the name by spaces (' ') only:
+ * vfio_pci_core_match() skips ' ', and any other byte, a tab or a newline
+ * included, starts an option, and an unknown option is -EINVAL.  A name
+ * followed directly by a tab is another device's name (-ENODEV).
+ */
+TEST_F(group, get_device_fd_options_are_separated_by_spaces_only)
+{
+	char name[PCI_TOPO_BDF_SIZE + 64];
+	int fd;
+
+	test_cmd_join(&self->dev, VFIO_TYPE1v2_IOMMU);
+	snprintf(name, sizeof(name), "%s \t", self->dev.bdf);
+	fd = vfio_lab_get_device_fd(self->dev.group, name);
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(-EINVAL, fd) TH_LOG("GET_DEVICE_FD \"<bdf> \\t\"");
+	snprintf(name, sizeof(name), "%s \n", self->dev.bdf);
+	fd = vfio_lab_get_device_fd(self->dev.group, name);
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(-EINVAL, fd) TH_LOG("GET_DEVICE_FD \"<bdf> \\n\"");
+	snprintf(name, sizeof(name), "%s \v\f\r ", self->dev.bdf);
+	fd = vfio_lab_get_device_fd(self->dev.group, name);
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(-EINVAL, fd) TH_LOG("GET_DEVICE_FD \"<bdf> \\v\\f\\r \"");
+	snprintf(name, sizeof(name), "%s\t", self->dev.bdf);
+	ASSERT_EQ(-ENODEV, vfio_lab_get_device_fd(self->dev.group, name));
+	snprintf(name, sizeof(name), "%s\n", self->dev.bdf);
+	ASSERT_EQ(-ENODEV, vfio_lab_get_device_fd(self->dev.group, name));
+}
+
+/*
+ * vfio-pci reserves the fd before it checks the container: with no fd
+ * free, GET_DEVICE_FD on a group outside any container is -EMFILE there
+ * (vfio_group_ioctl_get_device_fd: get_unused_fd_flags(), then
+ * vfio_df_group_open()'s -EINVAL).  A name error still comes first.
+ */
+TEST_F(group, get_device_fd_without_a_free_fd_is_emfile_before_the_container_check)
+{
+	struct rlimit saved, rl;
+	int lowest, outside, joined;
+
+	lowest = dup(0);
+	ASSERT_LE(0, lowest);
+	close(lowest);
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &saved));
+	rl = saved;
+	rl.rlim_cur = lowest;		/* no fd below the limit is free */
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	ASSERT_EQ(-ENODEV, vfio_lab_get_device_fd(self->dev.group, "0000:ff:1f.7"));
+	outside = vfio_lab_get_device_fd(self->dev.group, self->dev.bdf);
+	ASSERT_EQ(0, vfio_lab_set_container(self->dev.group, self->dev.container));
+	ASSERT_EQ(0, vfio_lab_set_iommu(self->dev.container, VFIO_TYPE1v2_IOMMU));
+	joined = vfio_lab_get_device_fd(self->dev.group, self->dev.bdf);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &saved));
+	EXPECT_EQ(-EMFILE, outside) TH_LOG("outside a container: %s", strerror(-outside));
+	EXPECT_EQ(-EMFILE, joined) TH_LOG("in a container: %s", strerror(-joined));
 }
 
 TEST_F(group, closing_the_group_releases_it)
