@@ -45,7 +45,9 @@
 #define FN_IOVA		0x100000ull
 #define FN_MAP_SIZE	(256ul << 10)	/* 64 pages: a few runs, two tables */
 #define FN_BAR_MAP	(16ul << 10)	/* BAR2 pages mapped for peer DMA */
+/* MSI and MSI-X vectors a call sets: $UPCILAB_FAILNTH_VECTORS, 2..4 */
 #define FN_VECTORS	4
+static unsigned int fn_vectors = 2;
 
 struct fn_irqs {
 	struct vfio_irq_set h;
@@ -584,7 +586,7 @@ static void undo_intx_unmask_fd(struct fn *f, long ret)
 static long call_msi(struct fn *f)
 {
 	return fn_set_irqs(f, VFIO_PCI_MSI_IRQ_INDEX,
-			   VFIO_IRQ_SET_ACTION_TRIGGER, 0, FN_VECTORS, f->efd);
+			   VFIO_IRQ_SET_ACTION_TRIGGER, 0, fn_vectors, f->efd);
 }
 
 static void undo_msi(struct fn *f, long ret)
@@ -596,7 +598,7 @@ static void undo_msi(struct fn *f, long ret)
 static long call_msix(struct fn *f)
 {
 	return fn_set_irqs(f, VFIO_PCI_MSIX_IRQ_INDEX,
-			   VFIO_IRQ_SET_ACTION_TRIGGER, 0, FN_VECTORS, f->efd);
+			   VFIO_IRQ_SET_ACTION_TRIGGER, 0, fn_vectors, f->efd);
 }
 
 static void undo_msix(struct fn *f, long ret)
@@ -620,7 +622,7 @@ static int prepare_msix_one(struct fn *f)
 static long call_msix_grow(struct fn *f)
 {
 	return fn_set_irqs(f, VFIO_PCI_MSIX_IRQ_INDEX,
-			   VFIO_IRQ_SET_ACTION_TRIGGER, 1, FN_VECTORS - 1,
+			   VFIO_IRQ_SET_ACTION_TRIGGER, 1, fn_vectors - 1,
 			   &f->efd[1]);
 }
 
@@ -892,6 +894,11 @@ TEST_F_TIMEOUT(failnth, sweep, 30)
 	bool fired;
 
 	ASSERT_STREQ(e->name, variant->name);
+	if (getenv("UPCILAB_FAILNTH_VECTORS")) {
+		fn_vectors = atoi(getenv("UPCILAB_FAILNTH_VECTORS"));
+		ASSERT_TRUE(fn_vectors >= 2 && fn_vectors <= FN_VECTORS)
+			TH_LOG("UPCILAB_FAILNTH_VECTORS: 2 to %u", FN_VECTORS);
+	}
 	ret = fail_nth_open(&f->nth, f->why, sizeof(f->why));
 	if (ret == -ENOENT)
 		SKIP(return, "%s", f->why);
