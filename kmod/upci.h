@@ -239,8 +239,10 @@ struct upci_device {
  * and all share its state. Called with the group lock held, once the group
  * has checked its container and IOMMU; on success group.c counts the fd
  * and makes it hold the group file until upci_group_device_closed().
+ * FD is reserved by the caller (before the container check, as vfio's
+ * order of errors is); installed on success, left to the caller on error.
  */
-int upci_device_open_fd(struct upci_device *udev);
+int upci_device_open_fd(struct upci_device *udev, int fd);
 /*
  * upci_pci.c allocates udev zeroed with ->pdev set; probe_init sets up the
  * rest (udev->lock included) before upci_group_add_device(). On remove,

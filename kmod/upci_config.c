@@ -965,8 +965,8 @@ static int upci_msi_write(struct upci_device *udev,
 {
 	struct upci_config *cfg = udev->config;
 	int flags_pos = acc->start + PCI_MSI_FLAGS;
-	u8 qmax = READ_ONCE(udev->msi_qmax);
 	u16 flags;
+	u8 qmax;
 	int ret;
 
 	ret = upci_default_write(udev, pol, acc, val);
@@ -977,15 +977,23 @@ static int upci_msi_write(struct upci_device *udev,
 	    acc->offset + acc->count < PCI_MSI_FLAGS)
 		return 0;
 
+	/*
+	 * igate: a SET_IRQS that turns MSI off between the check and the
+	 * device's write would leave MSI on with no host vectors behind it
+	 */
+	mutex_lock(&udev->igate);
+	qmax = udev->msi_qmax;
 	flags = upci_vget16(cfg, flags_pos);
-	if (READ_ONCE(udev->irq_type) != VFIO_PCI_MSI_IRQ_INDEX)
+	if (udev->irq_type != VFIO_PCI_MSI_IRQ_INDEX)
 		flags &= ~PCI_MSI_FLAGS_ENABLE;
 	if (((flags & PCI_MSI_FLAGS_QSIZE) >> 4) > qmax) {
 		flags &= ~PCI_MSI_FLAGS_QSIZE;
 		flags |= qmax << 4;
 	}
 	upci_vset16(cfg, flags_pos, flags);
-	return pci_user_write_config_word(udev->pdev, flags_pos, flags);
+	ret = pci_user_write_config_word(udev->pdev, flags_pos, flags);
+	mutex_unlock(&udev->igate);
+	return ret;
 }
 
 /* ---- Capability lengths ---- */

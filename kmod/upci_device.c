@@ -965,16 +965,11 @@ static struct file *upci_device_first_file(struct upci_device *udev)
 	return file;
 }
 
-int upci_device_open_fd(struct upci_device *udev)
+int upci_device_open_fd(struct upci_device *udev, int fd)
 {
 	struct file *file;
-	int fd;
 
 	mutex_lock(&udev->lock);
-	fd = get_unused_fd_flags(O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		goto out_unlock;
-
 	if (!udev->open_count) {
 		file = upci_device_first_file(udev);
 	} else {
@@ -984,9 +979,8 @@ int upci_device_open_fd(struct upci_device *udev)
 			file->f_mapping = udev->inode->i_mapping;
 	}
 	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		fd = PTR_ERR(file);
-		goto out_unlock;
+		mutex_unlock(&udev->lock);
+		return PTR_ERR(file);
 	}
 	/* pread and pwrite at the region offsets */
 	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
@@ -996,10 +990,6 @@ int upci_device_open_fd(struct upci_device *udev)
 	mutex_unlock(&udev->lock);
 
 	fd_install(fd, file);
-	return fd;
-
-out_unlock:
-	mutex_unlock(&udev->lock);
 	return fd;
 }
 

@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/uuid.h>
 #include <linux/wait.h>
 
 #include "upci.h"
@@ -147,24 +148,45 @@ static int upci_group_get_status(struct upci_group *group,
 
 /* ---- Device fds ---- */
 
+#define UPCI_VF_TOKEN_ARG "vf_token="
+
 /*
- * A device name as vfio-pci matches it: the PCI name, then nothing, or
- * spaces and options. Its one option, vf_token=UUID, is always refused
- * here, as vfio-pci refuses it for a device that is neither a PF with VFs
- * nor a VF of a PF it drives: upci drives neither. 1 for a match, 0 for
- * another device's name, -EINVAL for options.
+ * A device name as vfio-pci matches it: the PCI name, then nothing, or a
+ * space and options separated by spaces. The one option is vf_token=UUID,
+ * once. A PF takes a token (vfio-pci keeps it for VFs to come: none can
+ * while upci holds the PF, so it is not kept); a VF's PF is never upci's,
+ * and any other device has no token: -EINVAL for them, as vfio-pci's.
+ * 1 for a match, 0 for another device's name, -EINVAL for bad options.
  */
 static int upci_device_name_match(struct upci_device *udev, const char *buf)
 {
 	const char *name = pci_name(udev->pdev);
 	size_t len = strlen(name);
+	bool vf_token = false;
+	uuid_t uuid;
 
 	if (strncmp(name, buf, len))
 		return 0;
 	buf += len;
 	if (*buf && *buf != ' ')
 		return 0;
-	return *skip_spaces(buf) ? -EINVAL : 1;
+	while (*buf) {
+		if (*buf == ' ') {
+			buf++;
+			continue;
+		}
+		if (vf_token || strncmp(buf, UPCI_VF_TOKEN_ARG,
+					strlen(UPCI_VF_TOKEN_ARG)))
+			return -EINVAL;	/* unknown or repeated option */
+		buf += strlen(UPCI_VF_TOKEN_ARG);
+		if (strlen(buf) < UUID_STRING_LEN || uuid_parse(buf, &uuid))
+			return -EINVAL;
+		vf_token = true;
+		buf += UUID_STRING_LEN;
+	}
+	if (vf_token && !udev->pdev->is_physfn)
+		return -EINVAL;
+	return 1;
 }
 
 static struct upci_device *__upci_group_find_device(struct upci_group *group,
@@ -192,7 +214,7 @@ static int upci_group_get_device_fd(struct upci_group *group,
 {
 	struct upci_device *udev;
 	char *name;
-	int fd;
+	int fd, ret;
 
 	name = strndup_user(arg, PAGE_SIZE);
 	if (IS_ERR(name))
@@ -200,19 +222,29 @@ static int upci_group_get_device_fd(struct upci_group *group,
 
 	mutex_lock(&group->lock);
 	udev = __upci_group_find_device(group, name);
-	if (IS_ERR(udev))
+	if (IS_ERR(udev)) {
 		fd = PTR_ERR(udev);
-	else if (!group->container ||
-		 !upci_container_iommu_set(group->container))
-		fd = -EINVAL;
+		goto out_unlock;
+	}
+	/* vfio's order: a free fd before the container */
+	fd = get_unused_fd_flags(O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		goto out_unlock;
+	if (!group->container ||
+	    !upci_container_iommu_set(group->container))
+		ret = -EINVAL;
 	else
-		fd = upci_device_open_fd(udev);
-	if (fd >= 0) {
+		ret = upci_device_open_fd(udev, fd);
+	if (ret < 0) {
+		put_unused_fd(fd);
+		fd = ret;
+	} else {
 		/* Released by upci_group_device_closed() */
 		udev->group_fds++;
 		group->device_fds++;
 		get_file(group->opened_file);
 	}
+out_unlock:
 	mutex_unlock(&group->lock);
 	kfree(name);
 	return fd;
