@@ -104,7 +104,7 @@ enum op {
 };
 
 /* How often a worker picks each (fork and unbind have their own threads) */
-static const unsigned int weight[OP_N] = {
+static unsigned int weight[OP_N] = {
 	[OP_MAP] = 80, [OP_UNMAP] = 80, [OP_SET_IOMMU] = 20,
 	[OP_IOMMU_INFO] = 20, [OP_CONT_CLOSE] = 1, [OP_CONT_OPEN] = 20,
 	[OP_GROUP_SET] = 30, [OP_GROUP_UNSET] = 10, [OP_GROUP_STATUS] = 20,
@@ -116,6 +116,8 @@ static const unsigned int weight[OP_N] = {
 	[OP_INTX_MASK] = 20, [OP_INTX_UNMASK_FD] = 20, [OP_ERR_REQ] = 20,
 	[OP_SWINT] = 20, [OP_RESET] = 20, [OP_HOT_RESET_INFO] = 10,
 	[OP_HOT_RESET] = 20, [OP_IOEVENTFD] = 30, [OP_IOE_KICK] = 40,
+	/* their own threads; nonzero: on */
+	[OP_FORK_KILL] = 1, [OP_UNBIND] = 1,
 };
 
 static struct race_op ops[OP_N] = {
@@ -269,13 +271,21 @@ static struct slot *any_fd(struct tdev *d)
 
 /* ---- container ---- */
 
+/*
+ * Anonymous memory, or a page of a BAR window (peer to peer: upci follows
+ * the PFN map, which the window's own races map, zap and unmap).
+ */
 static long op_map(void)
 {
 	struct slot *s = &W.cont[rnd(NCONT)];
 	uint64_t pages = 1 + rnd(4);
 	uint64_t va = (uint64_t)W.dma + rnd(DMA_PAGES - pages) * PAGE;
 	long ret;
-	int fd = slot_get(s);
+	int fd;
+
+	if (!rnd(4))
+		va = (uint64_t)any_dev()->win[1].base + rnd(WIN2_SIZE / PAGE - pages) * PAGE;
+	fd = slot_get(s);
 
 	ret = fd < 0 ? -EBADF : vfio_lab_map(fd, va, IOVA_BASE + rnd(IOVA_SLOTS) * PAGE,
 					     pages * PAGE, rnd(4) ? VFIO_LAB_RW : VFIO_DMA_MAP_FLAG_READ);
@@ -775,6 +785,27 @@ static long (*const op_fn[OP_N])(void) = {
 	[OP_IOEVENTFD] = op_ioeventfd, [OP_IOE_KICK] = op_ioe_kick,
 };
 
+/*
+ * upcilab.torture_skip=NAME,NAME (or UPCILAB_TORTURE_SKIP): the workers
+ * leave those calls out, to tell which race a failure needs.
+ */
+static void skip_ops(const char *list)
+{
+	char buf[1024], *tok, *save;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		for (int i = 0; i < OP_N; i++)
+			if (!strcmp(tok, ops[i].name))
+				weight[i] = 0;
+}
+
+/* A worker's call (the forker's and unbinder's are theirs alone) */
+static unsigned int worker_weight(int i)
+{
+	return op_fn[i] ? weight[i] : 0;
+}
+
 static enum op pick_op(void)
 {
 	static unsigned int total;
@@ -783,10 +814,10 @@ static enum op pick_op(void)
 
 	if (!total)
 		for (i = 0; i < OP_N; i++)
-			total += weight[i];
+			total += worker_weight(i);
 	r = rnd(total);
-	for (i = 0; r >= weight[i]; i++)
-		r -= weight[i];
+	for (i = 0; r >= worker_weight(i); i++)
+		r -= worker_weight(i);
 	return i;
 }
 
@@ -818,10 +849,7 @@ static void child_main(void)
 {
 	in_child = true;
 	for (;;) {
-		enum op op = pick_op();
-
-		if (op_fn[op])
-			op_fn[op]();
+		op_fn[pick_op()]();
 	}
 }
 
@@ -872,7 +900,7 @@ static void *forker_main(void *arg)
 
 	w->tid = gettid();
 	rng_state = w->seed;
-	while (!atomic_load(&W.stop)) {
+	while (weight[OP_FORK_KILL] && !atomic_load(&W.stop)) {
 		pid_t pid;
 		long ret;
 
@@ -903,7 +931,7 @@ static void *unbinder_main(void *arg)
 
 	w->tid = gettid();
 	rng_state = w->seed;
-	while (!atomic_load(&W.stop)) {
+	while (weight[OP_UNBIND] && !atomic_load(&W.stop)) {
 		struct tdev *d = any_dev();
 
 		usleep(1000 * (500 + rnd(2000)));
@@ -923,25 +951,34 @@ static void *unbinder_main(void *arg)
 
 /* ---- set-up, report, teardown ---- */
 
-static long knob(const char *env, const char *cmdline_key, long def)
+/* $env, or the word after cmdline_key on the kernel command line, or NULL */
+static const char *knob_str(const char *env, const char *cmdline_key)
 {
-	char buf[4096], *p;
+	static char buf[4096];
 	const char *s = getenv(env);
+	char *p;
 	FILE *f;
 
 	if (s && *s)
-		return strtol(s, NULL, 0);
+		return s;
 	f = fopen("/proc/cmdline", "re");
-	if (f) {
-		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	if (!f)
+		return NULL;
+	buf[fread(buf, 1, sizeof(buf) - 1, f)] = 0;
+	fclose(f);
+	p = strstr(buf, cmdline_key);
+	if (!p)
+		return NULL;
+	p += strlen(cmdline_key);
+	p[strcspn(p, " \n")] = 0;
+	return p;
+}
 
-		buf[n] = 0;
-		fclose(f);
-		p = strstr(buf, cmdline_key);
-		if (p)
-			return strtol(p + strlen(cmdline_key), NULL, 0);
-	}
-	return def;
+static long knob(const char *env, const char *cmdline_key, long def)
+{
+	const char *s = knob_str(env, cmdline_key);
+
+	return s ? strtol(s, NULL, 0) : def;
 }
 
 /* /sys/module/upci/refcnt, or -errno */
@@ -1112,6 +1149,7 @@ TEST_F_TIMEOUT(torture, threads_race_every_entry_point, 600)
 	long refcnt0, pinned0, pinned, locked0, refcnt;
 	unsigned long calls = 0, lost = 0;
 	int i, n = WORKERS + 2, stuck = 0;
+	const char *skip;
 	double end;
 	char why[256];
 
@@ -1120,8 +1158,11 @@ TEST_F_TIMEOUT(torture, threads_race_every_entry_point, 600)
 		seconds = _metadata->timeout - 120;
 	ASSERT_LT(0, seconds) TH_LOG("no time left to race in a %d s timeout",
 				     _metadata->timeout);
-	printf("# torture: %ld s, seed %u, %d workers, a forker, an unbinder\n",
-	       seconds, seed, WORKERS);
+	skip = knob_str("UPCILAB_TORTURE_SKIP", "upcilab.torture_skip=");
+	if (skip)
+		skip_ops(skip);
+	printf("# torture: %ld s, seed %u, %d workers, a forker, an unbinder%s%s\n",
+	       seconds, seed, WORKERS, skip ? ", skipping " : "", skip ? skip : "");
 	W.bind_name = vfio_lab_bind_name();
 	for (i = 0; i < NDEV_MAX; i++) {
 		struct tdev *d = &W.dev[W.ndev];
