@@ -108,7 +108,7 @@ static unsigned int weight[OP_N] = {
 	[OP_MAP] = 80, [OP_UNMAP] = 80, [OP_SET_IOMMU] = 20,
 	[OP_IOMMU_INFO] = 20, [OP_CONT_CLOSE] = 1, [OP_CONT_OPEN] = 20,
 	[OP_GROUP_SET] = 30, [OP_GROUP_UNSET] = 10, [OP_GROUP_STATUS] = 20,
-	[OP_GROUP_CLOSE] = 2, [OP_GROUP_OPEN] = 20, [OP_DEVFD_TEMP] = 20,
+	[OP_GROUP_CLOSE] = 4, [OP_GROUP_OPEN] = 20, [OP_DEVFD_TEMP] = 20,
 	[OP_DEV_CLOSE] = 10, [OP_DEV_OPEN] = 40, [OP_DEV_INFO] = 30,
 	[OP_CFG_READ] = 40, [OP_CFG_WRITE] = 60, [OP_BAR_RW] = 50,
 	[OP_BAR_MMAP] = 40, [OP_BAR_UNMAP] = 30, [OP_BAR_TOUCH] = 80,
@@ -390,9 +390,8 @@ static long op_group_status(void)
  * and BAR mappings, which hold the group open; then the group opened again
  * and put in a container (-EBUSY while a forked child still has the fds).
  */
-static long op_group_close(void)
+static long group_cycle(struct tdev *d)
 {
-	struct tdev *d = any_dev();
 	struct slot *c = &W.cont[rnd(NCONT)];
 	long ret;
 	int fd, k, cfd;
@@ -410,6 +409,11 @@ static long op_group_close(void)
 	slot_put(c);
 	slot_fill(&d->group, fd);
 	return ret;
+}
+
+static long op_group_close(void)
+{
+	return group_cycle(any_dev());
 }
 
 /* The node opens once: -EBUSY while the slot (or a device fd) has it */
@@ -696,11 +700,28 @@ static long op_err_req(void)
 	}));
 }
 
-/* The device raises a vector (whatever SET_IRQS has set up meanwhile) */
+/*
+ * The device raises a vector, by MSI-X, MSI or INTx, whatever SET_IRQS has
+ * set up meanwhile (messages need bus master); half the time the INTx
+ * cause is cleared after, or the line stays asserted.
+ */
+static long swint(int fd)
+{
+	long ret = vfio_lab_command_update(fd, PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY, 0);
+
+	if (!ret)
+		ret = vfio_lab_reg_write(fd, MOCKDMA_BAR_REGS, MOCKDMA_REG_IRQ_ENABLE, 4,
+					 MOCKDMA_IRQ_SWINT);
+	if (!ret)
+		ret = vfio_lab_reg_write(fd, MOCKDMA_BAR_REGS, MOCKDMA_REG_SWINT, 4, rnd(NEFD));
+	if (!ret && rnd(2))
+		ret = vfio_lab_reg_write(fd, MOCKDMA_BAR_REGS, MOCKDMA_REG_IRQ_STATUS, 4, ~0u);
+	return ret;
+}
+
 static long op_swint(void)
 {
-	return WITH_DEV_FD(d, fd, vfio_lab_reg_write(fd, MOCKDMA_BAR_REGS,
-						     MOCKDMA_REG_SWINT, 4, rnd(NEFD)));
+	return WITH_DEV_FD(d, fd, swint(fd));
 }
 
 /* ---- resets ---- */
@@ -944,6 +965,8 @@ static void *unbinder_main(void *arg)
 		atomic_store(&w->since_ms, mockdma_now_ms());
 		atomic_store(&w->op, OP_REBIND);
 		race_op_count(&ops[OP_REBIND], pci_topo_bind(d->bdf, W.bind_name));
+		/* the old group fd is stale (-ENODEV): as a user would, anew */
+		group_cycle(d);
 		atomic_store(&w->op, -1);
 	}
 	return NULL;
