@@ -99,7 +99,7 @@ enum op {
 	OP_INTX_UNMASK_FD, OP_ERR_REQ, OP_SWINT,
 	OP_RESET, OP_HOT_RESET_INFO, OP_HOT_RESET,
 	OP_IOEVENTFD, OP_IOE_KICK,
-	OP_FORK_KILL, OP_UNBIND, OP_REBIND,
+	OP_AER, OP_FORK_KILL, OP_UNBIND, OP_REBIND,
 	OP_N
 };
 
@@ -109,13 +109,14 @@ static unsigned int weight[OP_N] = {
 	[OP_IOMMU_INFO] = 20, [OP_CONT_CLOSE] = 1, [OP_CONT_OPEN] = 20,
 	[OP_GROUP_SET] = 30, [OP_GROUP_UNSET] = 10, [OP_GROUP_STATUS] = 20,
 	[OP_GROUP_CLOSE] = 4, [OP_GROUP_OPEN] = 20, [OP_DEVFD_TEMP] = 20,
-	[OP_DEV_CLOSE] = 10, [OP_DEV_OPEN] = 40, [OP_DEV_INFO] = 30,
+	[OP_DEV_CLOSE] = 5, [OP_DEV_OPEN] = 40, [OP_DEV_INFO] = 30,
 	[OP_CFG_READ] = 40, [OP_CFG_WRITE] = 60, [OP_BAR_RW] = 50,
 	[OP_BAR_MMAP] = 40, [OP_BAR_UNMAP] = 30, [OP_BAR_TOUCH] = 80,
 	[OP_IRQ_ENABLE] = 40, [OP_IRQ_DISABLE] = 30, [OP_IRQ_LOOPBACK] = 30,
 	[OP_INTX_MASK] = 20, [OP_INTX_UNMASK_FD] = 20, [OP_ERR_REQ] = 20,
 	[OP_SWINT] = 20, [OP_RESET] = 20, [OP_HOT_RESET_INFO] = 10,
 	[OP_HOT_RESET] = 20, [OP_IOEVENTFD] = 30, [OP_IOE_KICK] = 40,
+	[OP_AER] = 2,
 	/* their own threads; nonzero: on */
 	[OP_FORK_KILL] = 1, [OP_UNBIND] = 1,
 };
@@ -153,6 +154,7 @@ static struct race_op ops[OP_N] = {
 	[OP_HOT_RESET] = { .name = "pci_hot_reset" },
 	[OP_IOEVENTFD] = { .name = "ioeventfd_add_remove" },
 	[OP_IOE_KICK] = { .name = "ioeventfd_signal" },
+	[OP_AER] = { .name = "aer_error_injected" },
 	[OP_FORK_KILL] = { .name = "fork_and_sigkill" },
 	[OP_UNBIND] = { .name = "unbind" },
 	[OP_REBIND] = { .name = "rebind" },
@@ -401,13 +403,26 @@ static long group_cycle(struct tdev *d)
 		slot_close(&d->fd[k]);
 	bar_window_unmap(&d->win[0]);
 	bar_window_unmap(&d->win[1]);
-	fd = vfio_lab_open_group(d->group_id);
+	/* a killed child may still be releasing its copies of the fds */
+	for (k = 0; (fd = vfio_lab_open_group(d->group_id)) == -EBUSY && k < 10; k++)
+		usleep(20 * 1000);
 	if (fd < 0)
 		return fd;
 	cfd = slot_get(c);
 	ret = cfd < 0 ? -EBADF : vfio_lab_set_container(fd, cfd);
+	if (!ret)
+		vfio_lab_set_iommu(cfd, VFIO_TYPE1v2_IOMMU);	/* if the first */
 	slot_put(c);
 	slot_fill(&d->group, fd);
+	/* and the device fds again, as the user starting over would */
+	for (k = 0; !ret && k < FDS_PER_DEV; k++) {
+		int gfd = slot_get(&d->group);
+		int dfd = gfd < 0 ? -EBADF : vfio_lab_get_device_fd(gfd, d->bdf);
+
+		slot_put(&d->group);
+		if (dfd >= 0)
+			slot_fill(&d->fd[k], dfd);
+	}
 	return ret;
 }
 
@@ -479,6 +494,33 @@ static long op_dev_open(void)
 	__ret;								\
 })
 
+/*
+ * GET_INFO whose argument's second half lies on a page just dropped: the
+ * copy, done with page faults off, fails and the ioctl is retried after
+ * the page is faulted in (upci_fault_in_arg()).
+ */
+static long info_across_a_dropped_page(int fd)
+{
+	static __thread uint8_t *pages;
+	struct vfio_device_info *info;
+	long ret;
+
+	if (!pages) {
+		pages = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (pages == MAP_FAILED) {
+			pages = NULL;
+			return -ENOMEM;
+		}
+	}
+	info = (struct vfio_device_info *)(pages + PAGE - 8);
+	info->argsz = sizeof(*info);
+	info->flags = 0;
+	madvise(pages + PAGE, PAGE, MADV_DONTNEED);
+	ret = NEG_ERRNO(ioctl(fd, VFIO_DEVICE_GET_INFO, info));
+	return ret ? ret : info->num_regions ? 0 : -EIO;
+}
+
 static long dev_info(struct tdev *d, int fd)
 {
 	struct vfio_device_info info;
@@ -487,9 +529,11 @@ static long dev_info(struct tdev *d, int fd)
 	long ret;
 
 	(void)d;
-	switch (rnd(3)) {
+	switch (rnd(4)) {
 	case 0:
 		return vfio_lab_device_info(fd, &info);
+	case 3:
+		return info_across_a_dropped_page(fd);
 	case 1:
 		ret = vfio_lab_region_info(fd, rnd(VFIO_PCI_NUM_REGIONS), &r);
 		free(r);
@@ -577,7 +621,11 @@ static long bar_rw(int fd)
 	uint8_t buf[64];
 	uint64_t v;
 
-	switch (rnd(4)) {
+	switch (rnd(5)) {
+	case 4:
+		/* the ROM: mapped for each read, under rom_lock and memory_lock */
+		return vfio_lab_region_read(fd, VFIO_PCI_ROM_REGION_INDEX, rnd(64) * 8,
+					    buf, 8 + rnd(56));
 	case 0:
 		return vfio_lab_reg_read(fd, MOCKDMA_BAR_REGS, MOCKDMA_REG_MAGIC, 4, &v);
 	case 1:
@@ -787,6 +835,20 @@ static long op_ioe_kick(void)
 	return NEG_ERRNO(eventfd_write(d->ioe[rnd(NIOE)], 1));
 }
 
+/*
+ * The device reports an AER error (mdma2 has no AER: nothing happens):
+ * non-fatal uncorrectable, which the AER driver hands to upci's
+ * error_detected (the ERR eventfd), or correctable, which it only logs.
+ */
+static long op_aer(void)
+{
+	return WITH_DEV_FD(d, fd, rnd(2) ?
+		vfio_lab_reg_write(fd, MOCKDMA_BAR_REGS, MOCKDMA_REG_AER_UNC, 4,
+				   PCI_ERR_UNC_COMP_ABORT) :
+		vfio_lab_reg_write(fd, MOCKDMA_BAR_REGS, MOCKDMA_REG_AER_COR, 4,
+				   PCI_ERR_COR_RCVR));
+}
+
 static long (*const op_fn[OP_N])(void) = {
 	[OP_MAP] = op_map, [OP_UNMAP] = op_unmap, [OP_SET_IOMMU] = op_set_iommu,
 	[OP_IOMMU_INFO] = op_iommu_info, [OP_CONT_CLOSE] = op_cont_close,
@@ -804,6 +866,7 @@ static long (*const op_fn[OP_N])(void) = {
 	[OP_ERR_REQ] = op_err_req, [OP_SWINT] = op_swint, [OP_RESET] = op_reset,
 	[OP_HOT_RESET_INFO] = op_hot_reset_info, [OP_HOT_RESET] = op_hot_reset,
 	[OP_IOEVENTFD] = op_ioeventfd, [OP_IOE_KICK] = op_ioe_kick,
+	[OP_AER] = op_aer,
 };
 
 /*
@@ -939,7 +1002,7 @@ static void *forker_main(void *arg)
 		}
 		atomic_store(&w->op, -1);
 		race_op_count(&ops[OP_FORK_KILL], ret);
-		usleep(1000 * rnd(200));
+		usleep(1000 * (100 + rnd(400)));
 	}
 	return NULL;
 }
