@@ -99,7 +99,7 @@ enum op {
 	OP_INTX_UNMASK_FD, OP_ERR_REQ, OP_SWINT,
 	OP_RESET, OP_HOT_RESET_INFO, OP_HOT_RESET,
 	OP_IOEVENTFD, OP_IOE_KICK,
-	OP_AER, OP_FORK_KILL, OP_UNBIND, OP_REBIND,
+	OP_AER, OP_DMA, OP_FORK_KILL, OP_UNBIND, OP_REBIND,
 	OP_N
 };
 
@@ -116,7 +116,7 @@ static unsigned int weight[OP_N] = {
 	[OP_INTX_MASK] = 20, [OP_INTX_UNMASK_FD] = 20, [OP_ERR_REQ] = 20,
 	[OP_SWINT] = 20, [OP_RESET] = 20, [OP_HOT_RESET_INFO] = 10,
 	[OP_HOT_RESET] = 20, [OP_IOEVENTFD] = 30, [OP_IOE_KICK] = 40,
-	[OP_AER] = 2,
+	[OP_AER] = 2, [OP_DMA] = 20,
 	/* their own threads; nonzero: on */
 	[OP_FORK_KILL] = 1, [OP_UNBIND] = 1,
 };
@@ -155,6 +155,7 @@ static struct race_op ops[OP_N] = {
 	[OP_IOEVENTFD] = { .name = "ioeventfd_add_remove" },
 	[OP_IOE_KICK] = { .name = "ioeventfd_signal" },
 	[OP_AER] = { .name = "aer_error_injected" },
+	[OP_DMA] = { .name = "device_dma_copies" },
 	[OP_FORK_KILL] = { .name = "fork_and_sigkill" },
 	[OP_UNBIND] = { .name = "unbind" },
 	[OP_REBIND] = { .name = "rebind" },
@@ -849,6 +850,61 @@ static long op_aer(void)
 				   PCI_ERR_COR_RCVR));
 }
 
+/*
+ * The device copies pages by DMA while others map and unmap them. Every
+ * page MAP_DMA maps holds the same ring of RING_N COPY descriptors between
+ * the IOVA slots, so whatever page is mapped where the device fetches its
+ * ring, it finds descriptors whose copies keep the pages rings; what is
+ * not mapped faults (an error completion), as does a page mapped read-only.
+ * Some descriptors interrupt on completion.
+ */
+#define RING_N	(PAGE / sizeof(struct mockdma_desc))
+
+static void dma_rings_init(void)
+{
+	for (size_t p = 0; p < DMA_PAGES; p++) {
+		struct mockdma_desc *ring = (struct mockdma_desc *)(W.dma + p * PAGE);
+
+		for (size_t i = 0; i < RING_N; i++)
+			ring[i] = mockdma_desc_copy(IOVA_BASE + (i * 7 % IOVA_SLOTS) * PAGE,
+						    IOVA_BASE + ((i * 5 + 3) % IOVA_SLOTS) * PAGE,
+						    PAGE, i % 4 ? 0 : MOCKDMA_F_IRQ);
+		for (size_t i = 0; i < RING_N; i++)
+			ring[i].vector = i % NEFD;
+	}
+}
+
+static long dma(int fd)
+{
+	uint64_t head = 0;
+	long ret = vfio_lab_command_update(fd, PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY, 0);
+
+	if (!ret && rnd(2)) {
+		/* a new ring somewhere in the IOVA slots */
+		ret = vfio_lab_reg_write(fd, MOCKDMA_BAR_REGS, MOCKDMA_REG_CTRL, 4, 0);
+		if (!ret)
+			ret = vfio_lab_reg_write(fd, MOCKDMA_BAR_REGS, MOCKDMA_REG_RING_BASE, 8,
+						 IOVA_BASE + rnd(IOVA_SLOTS) * PAGE);
+		if (!ret)
+			ret = vfio_lab_reg_write(fd, MOCKDMA_BAR_REGS, MOCKDMA_REG_RING_SIZE, 4,
+						 RING_N);
+		if (!ret)
+			ret = vfio_lab_reg_write(fd, MOCKDMA_BAR_REGS, MOCKDMA_REG_CTRL, 4,
+						 MOCKDMA_CTRL_ENABLE);
+	}
+	if (!ret)
+		ret = vfio_lab_reg_read(fd, MOCKDMA_BAR_REGS, MOCKDMA_REG_RING_HEAD, 4, &head);
+	if (!ret)
+		ret = vfio_lab_reg_write(fd, MOCKDMA_BAR_REGS, MOCKDMA_REG_RING_TAIL, 4,
+					 (head + 1 + rnd(4)) % RING_N);
+	return ret;
+}
+
+static long op_dma(void)
+{
+	return WITH_DEV_FD(d, fd, dma(fd));
+}
+
 static long (*const op_fn[OP_N])(void) = {
 	[OP_MAP] = op_map, [OP_UNMAP] = op_unmap, [OP_SET_IOMMU] = op_set_iommu,
 	[OP_IOMMU_INFO] = op_iommu_info, [OP_CONT_CLOSE] = op_cont_close,
@@ -866,7 +922,7 @@ static long (*const op_fn[OP_N])(void) = {
 	[OP_ERR_REQ] = op_err_req, [OP_SWINT] = op_swint, [OP_RESET] = op_reset,
 	[OP_HOT_RESET_INFO] = op_hot_reset_info, [OP_HOT_RESET] = op_hot_reset,
 	[OP_IOEVENTFD] = op_ioeventfd, [OP_IOE_KICK] = op_ioe_kick,
-	[OP_AER] = op_aer,
+	[OP_AER] = op_aer, [OP_DMA] = op_dma,
 };
 
 /*
@@ -1270,6 +1326,7 @@ TEST_F_TIMEOUT(torture, threads_race_every_entry_point, 600)
 
 	W.dma = vfio_lab_buffer(DMA_PAGES * PAGE);
 	ASSERT_NE(MAP_FAILED, W.dma);
+	dma_rings_init();
 	for (i = 0; i < NCONT; i++) {
 		int fd = vfio_lab_open_container();
 
