@@ -5,9 +5,10 @@
  * over. The racing calls: MAP_DMA and UNMAP_DMA on overlapping ranges,
  * SET_IOMMU, a BAR mmapped, touched (faults) and unmapped, BAR and config
  * pread/pwrite (decode, power state, MSI/MSI-X enables, FLR through
- * config space), SET_IRQS (INTx, MSI, MSI-X, ERR, REQ: enable, disable,
- * loopback, mask, unmask by eventfd), ioeventfds added, removed and
- * signalled while config writes hold memory_lock, DEVICE_RESET,
+ * config space, the ROM), SET_IRQS (INTx, MSI, MSI-X, ERR, REQ: enable,
+ * disable, loopback, mask, unmask by eventfd) with the device raising
+ * interrupts, DMA copies by the device, AER errors, ioeventfds added,
+ * removed and signalled while config writes hold memory_lock, DEVICE_RESET,
  * PCI_HOT_RESET, GROUP SET/UNSET_CONTAINER, GET_DEVICE_FD, closing and
  * reopening each fd, forked children holding all the fds SIGKILLed
  * mid-call, and the devices unbound from the driver (revoked after
