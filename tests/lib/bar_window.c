@@ -49,12 +49,26 @@ int bar_window_reserve(struct bar_window *w, size_t size)
 	return 0;
 }
 
+/*
+ * Mapped anywhere, then moved over the window: a MAP_FIXED mmap() that
+ * fails (the driver refusing it) has already unmapped the range, and
+ * another thread's mmap() could land in the hole before the reservation
+ * is back. mremap() to the same size cannot fail that way.
+ */
 int bar_window_map(struct bar_window *w, int fd, uint64_t offset)
 {
-	void *p = mmap(w->base, w->size, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_FIXED, fd, offset);
+	void *p = mmap(NULL, w->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		       offset);
+	int ret;
 
-	return p == MAP_FAILED ? -errno : 0;
+	if (p == MAP_FAILED)
+		return -errno;
+	if (mremap(p, w->size, w->size, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   w->base) != MAP_FAILED)
+		return 0;
+	ret = -errno;
+	munmap(p, w->size);
+	return ret;
 }
 
 int bar_window_unmap(struct bar_window *w)

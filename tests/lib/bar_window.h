@@ -26,7 +26,8 @@ struct bar_window {
 /* SIGSEGV and SIGBUS handlers for the touches; 0 or -errno. */
 int bar_window_signals(void);
 int bar_window_reserve(struct bar_window *w, size_t size);
-/* mmap() the device fd's region at @offset (VFIO's) over the window. */
+/* mmap() the device fd's region at @offset (VFIO's) over the window;
+ * on failure the window stays reserved. */
 int bar_window_map(struct bar_window *w, int fd, uint64_t offset);
 /* The reservation back over it: the BAR's vma is gone. */
 int bar_window_unmap(struct bar_window *w);
