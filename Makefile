@@ -172,7 +172,8 @@ unit: $(UNIT_TESTS) $(UPCILAB) $(PAYLOAD)
 # The harness's parsers under libFuzzer, ASan and UBSan (tests/fuzz/): built
 # with clang from the harness's sources (not libupcilab.a, which gcc built),
 # each run FUZZ_TIME seconds on a copy of its corpus; FUZZ_MERGE=1 keeps
-# what they found in tests/fuzz/corpus. Not part of make test or make unit.
+# what they found in tests/fuzz/corpus. make test runs them TEST_FUZZ_TIME
+# seconds each.
 FUZZ_TIME ?= 30
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -std=gnu11 -g -O1 $(WARN) -Iharness \
@@ -207,9 +208,13 @@ bench: deps
 NPROC := $(shell nproc)
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all qemu $(if $(KMOD_SRCS),check-kmod) lint-workflows
-	@$(MAKE) --no-print-directory -j3 --output-sync=recurse unit test-stock test-sanitize \
-		VM_JOBS=$(HALF_JOBS) MOCKDMA_COVERAGE=
+	@$(MAKE) --no-print-directory -j3 --output-sync=recurse unit test-stock test-sanitize fuzz-harness \
+		VM_JOBS=$(HALF_JOBS) MOCKDMA_COVERAGE= FUZZ_TIME=$(TEST_FUZZ_TIME)
 	@$(MAKE) --no-print-directory coverage-qemu
+
+# The harness's parsers under libFuzzer in make test: seconds each, once
+# the unit tests leave their slot
+TEST_FUZZ_TIME ?= 10
 
 # make test's two halves run side by side, each with half the VMs the CPUs
 # take (3 per CPU: upcilab's default), so neither's last VMs leave a CPU idle
@@ -292,13 +297,15 @@ lint-workflows:
 # lockdep, UBSAN or kmemleak report fails its VM. On intel-iommu only, for
 # make test's time (the kernel has all three vIOMMUs: SANITIZE_VIOMMU=LIST).
 SANITIZE_VIOMMU ?= $(VIOMMU_DEFAULT)
-SANITIZE_SCENARIOS ?= vfio vfio-compat mockdma irq irq-nointx revoke hostile-caps stuck sriov last-close fault-catalog
+SANITIZE_SCENARIOS ?= vfio vfio-compat mockdma irq irq-nointx revoke hostile-caps stuck sriov last-close fault-catalog fuzz failnth torture
 # make test runs every scenario that runs upci there but the clients'
 # (dpdk, qemu-nested: minutes each) and bench and default (bench measures;
 # default is the tour): the uAPI, interrupt, reset, revoke, ioeventfd,
 # peer-to-peer, several-fd and compat paths, the hostile devices and users,
-# the fault catalog. The coverage report is theirs.
-SANITIZE_IN_TEST := vfio irq irq-nointx revoke vfio-compat mockdma hostile-caps stuck sriov last-close fault-catalog
+# the fault catalog, the differential fuzzer, the allocation-failure
+# sweep and the torture (issue 17). The coverage report is theirs.
+SANITIZE_IN_TEST := vfio irq irq-nointx revoke vfio-compat mockdma hostile-caps stuck sriov last-close fault-catalog \
+	fuzz failnth torture
 # The sanitizer makes each of VFIO type1's 65535 one-page maps cost 0.3 ms:
 # vfio_type1's entry-limit cases test the same boundary at a smaller limit
 # (the init passes MODULE.PARAM=VALUE to insmod, as modprobe does)

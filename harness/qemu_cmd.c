@@ -52,7 +52,8 @@ void qemu_build_argv(const struct scenario *scn, const struct qemu_opts *o,
 	/* interrupt remapping under KVM needs the IOAPIC in QEMU */
 	strv_add(argv, o->kvm ? "q35,kernel-irqchip=split" : "q35");
 	strv_add(argv, "-accel");
-	strv_add(argv, o->kvm ? "kvm" : "tcg");
+	strv_add(argv, o->kvm ? "kvm" :
+		 scn->tcg_single_thread ? "tcg,thread=single" : "tcg");
 	strv_add(argv, "-cpu");
 	strv_add(argv, o->kvm ? "host" : "max");
 	strv_add(argv, "-m");

@@ -139,6 +139,24 @@ static bool id_taken(const struct scenario *scn, const char *id)
 static void parse_device(struct parse *p, char **w, int nw);
 
 /*
+ * tcg-single-thread: under TCG, every vCPU in one host thread, taking
+ * turns (-accel tcg,thread=single). QEMU 7.2's multi-threaded TCG lets
+ * one vCPU thread swap another's memory dispatch while that one is in a
+ * device access (tcg_commit): a guest that remaps BARs on one CPU while
+ * the other programs MSI-X can abort QEMU in msix_table_mmio_write. The
+ * guest still has its CPUs and their interleavings; KVM ignores it.
+ */
+static void parse_tcg_single_thread(struct parse *p, int nw)
+{
+	if (nw != 1)
+		perr(p, p->line, "'tcg-single-thread' takes no arguments");
+	else if (p->scn->tcg_single_thread)
+		perr(p, p->line, "'tcg-single-thread' given twice");
+	else
+		p->scn->tcg_single_thread = true;
+}
+
+/*
  * host-root: the host's root file system, read-only, at /host in the guest,
  * so tests run the host's own programs (dpdk-testpmd, Debian's QEMU). It is
  * a virtio-9p-pci device of the topology like any other (its IOMMU group is
@@ -436,6 +454,8 @@ static void parse_line(struct parse *p, char **w, int nw, char *rest,
 		parse_device(p, w, nw);
 	} else if (!strcmp(w[0], "host-root")) {
 		parse_host_root(p, nw);
+	} else if (!strcmp(w[0], "tcg-single-thread")) {
+		parse_tcg_single_thread(p, nw);
 	} else if (!strcmp(w[0], "link")) {
 		if (need_args(p, w, nw, 2, 2))
 			strv_addf(&p->links, "%d %s %s", p->line, w[1], w[2]);

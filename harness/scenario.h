@@ -57,6 +57,7 @@ struct scenario {
 	struct strv modparams;	/* "module key=value": insmod arguments */
 	struct strv env;	/* "KEY=value", exported to the tests */
 	bool host_root;		/* the host's / read-only at /host (9p) */
+	bool tcg_single_thread;	/* TCG runs every vCPU in one thread */
 	struct scn_device *devs;
 	size_t ndevs;
 	struct scn_test *tests;

@@ -149,6 +149,20 @@ TEST_F(cmd, tcg_machine)
 	EXPECT_GT(0, pair_index(&self->argv, "-accel", "kvm"));
 }
 
+TEST_F(cmd, tcg_single_thread_runs_the_vcpus_in_one_thread)
+{
+	struct qemu_opts o = base_opts;
+
+	build(_metadata, self, "cpus 2\ntcg-single-thread\n", &base_opts);
+	expect_pair(_metadata, &self->argv, "-accel", "tcg,thread=single");
+	expect_pair(_metadata, &self->argv, "-smp", "2");
+	strv_free(&self->argv);
+	scenario_free(&self->scn);
+	o.kvm = true;
+	build(_metadata, self, "cpus 2\ntcg-single-thread\n", &o);
+	expect_pair(_metadata, &self->argv, "-accel", "kvm");
+}
+
 TEST_F(cmd, kvm_machine)
 {
 	struct qemu_opts o = base_opts;

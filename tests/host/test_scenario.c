@@ -821,6 +821,24 @@ TEST(host_root_adds_a_9p_device_and_its_modules)
 	buf_free(&err);
 }
 
+TEST(tcg_single_thread_takes_nothing_and_once)
+{
+	struct scenario scn;
+	struct buf err = { 0 };
+
+	ASSERT_EQ(0, scenario_parse(PATH, "test t\n", &scn, &err));
+	EXPECT_FALSE(scn.tcg_single_thread);
+	scenario_free(&scn);
+	ASSERT_EQ(0, scenario_parse(PATH, "tcg-single-thread\ntest t\n", &scn, &err)) TH_LOG("%s", err.s);
+	EXPECT_TRUE(scn.tcg_single_thread);
+	scenario_free(&scn);
+	buf_free(&err);
+	expect_scenario_error_free(_metadata, "tcg-single-thread yes\ntest t\n", 1,
+				   "'tcg-single-thread' takes no arguments");
+	expect_scenario_error_free(_metadata, "tcg-single-thread\ntcg-single-thread\ntest t\n", 2,
+				   "'tcg-single-thread' given twice");
+}
+
 TEST(host_root_takes_nothing_and_once)
 {
 	expect_scenario_error_free(_metadata, "test t\nhost-root /\n", 2,
