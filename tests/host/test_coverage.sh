@@ -69,7 +69,7 @@ check "no VM sent data: exit 1 and says so" '[ $rc = 1 ] && grep -q "no VM in .*
 (cd "$work/obj" && ./prog)
 mkdir -p "$work/res/good-upci/gcov$work/obj" "$work/res/stale-upci/gcov$work/obj"
 mv "$work/obj/prog.gcda" "$work/res/good-upci/gcov$work/obj/"
-printf 'good/upci 1.0\n' >"$work/res/durations"
+printf 'good/upci 1.0 cpu 0.8\n' >"$work/res/durations"
 # a stale VM with bogus data: it must not be read
 echo garbage >"$work/res/stale-upci/gcov$work/obj/prog.gcda"
 run "$PATH" "$work/res" "$work/obj" "$work/cov" "$work/no-reasons"

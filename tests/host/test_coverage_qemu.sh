@@ -75,7 +75,7 @@ build build && build build2
 cp "$work/build/mockdma.c.gcno" "$work/src/mockdma.c" "$work/obj/"
 run "$PATH" "$work/obj" "$work/cov" "$work/res" "$work/nowhere"
 check "a results directory that is not there: exit 1 and says so" '[ $rc = 1 ] && grep -q "^coverage-qemu: no results directory $work/nowhere" "$work/err"'
-printf 'mockdma/upci 1.0\n' >"$work/res/durations"
+printf 'mockdma/upci 1.0 cpu 0.8\n' >"$work/res/durations"
 run "$PATH" "$work/obj" "$work/cov" "$work/res"
 check "no VM sent data: exit 1 and says so" '[ $rc = 1 ] && grep -q "^coverage-qemu: no VM in $work/res sent mockdma.c coverage data" "$work/err"'
 
@@ -83,11 +83,11 @@ check "no VM sent data: exit 1 and says so" '[ $rc = 1 ] && grep -q "^coverage-q
 vm() { env GCOV_PREFIX="$1/qemu-gcov" GCOV_PREFIX_STRIP=0 "${@:2}"; }
 vm "$work/res/mockdma-upci" "$work/build/qemu"
 vm "$work/res2/catalog/upci/fault-catalog-upci" "$work/build/qemu" a b
-printf 'fault-catalog/upci 2.0\n' >"$work/res2/catalog/upci/durations"
+printf 'fault-catalog/upci 2.0 cpu 1.5\n' >"$work/res2/catalog/upci/durations"
 # another build of mockdma.c than the notes, and a VM of an older run
 vm "$work/res/stale-upci" "$work/build2/qemu" a b
 vm "$work/res/older-upci" "$work/build/qemu" a b
-printf 'mockdma/upci 1.0\nstale/upci 1.0\n' >"$work/res/durations"
+printf 'mockdma/upci 1.0 cpu 0.8\nstale/upci 1.0 cpu 0.8\n' >"$work/res/durations"
 # the trees are gone: the notes and the source in OBJ are enough
 rm -rf "$work/build" "$work/build2" "$work/src"
 run "$PATH" "$work/obj" "$work/cov" "$work/res" "$work/res2/"
