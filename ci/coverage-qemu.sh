@@ -75,7 +75,7 @@ for r in "$@"; do
 	# each run's VMs, not what an earlier run with other scenarios left
 	while read -r dur; do
 		runs=${dur%/durations}
-		mapfile -t vms < <(awk '!/^#/ && NF >= 2 { gsub("/", "-", $1); print $1 }' "$dur")
+		mapfile -t vms < <(durations_vms "$dur")
 		for name in "${vms[@]}"; do
 			vm=$runs/$name
 			gcda="" found=""

@@ -34,7 +34,7 @@ trap 'rm -rf "$scratch"' EXIT
 # the VMs of the run the results directory holds (its durations file), not
 # what an earlier run with other scenarios left there
 if [ -f "$results/durations" ]; then
-	mapfile -t vms < <(awk '!/^#/ && NF >= 2 { gsub("/", "-", $1); print $1 }' "$results/durations")
+	mapfile -t vms < <(durations_vms "$results/durations")
 else
 	mapfile -t vms < <(cd "$results" && ls -d -- */ | sed 's:/$::')
 fi

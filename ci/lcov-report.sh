@@ -5,6 +5,10 @@
 # shellcheck shell=bash
 
 rc=(--rc lcov_branch_coverage=1 --quiet)
+
+# durations_vms FILE: the VMs a run's durations file lists, as their log
+# directories are named ("vfio/upci 290.7 cpu 192.1" -> vfio-upci)
+durations_vms() { awk '!/^#/ && NF >= 2 { gsub("/", "-", $1); print $1 }' "$1"; }
 # lcov 1.16 under Debian 12's perl warns of redefined subroutines: noise
 quiet_lcov() { "$@" 2> >(grep -v ' redefined at ' >&2); }
 
