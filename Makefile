@@ -209,12 +209,18 @@ NPROC := $(shell nproc)
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all qemu $(if $(KMOD_SRCS),check-kmod) lint-workflows
 	@$(MAKE) --no-print-directory -j3 --output-sync=recurse unit test-stock test-sanitize fuzz-harness \
-		VM_JOBS=$(HALF_JOBS) MOCKDMA_COVERAGE= FUZZ_TIME=$(TEST_FUZZ_TIME)
+		VM_JOBS=$(HALF_JOBS) MOCKDMA_COVERAGE= FUZZ_TIME=$(TEST_FUZZ_TIME) \
+		$(if $(TEST_FUZZ_SEED),VMS_APPEND=upcilab.fuzz_seed=$(TEST_FUZZ_SEED) \
+			SANITIZE_APPEND="$(SANITIZE_APPEND) upcilab.fuzz_seed=$(TEST_FUZZ_SEED)")
 	@$(MAKE) --no-print-directory coverage-qemu
 
 # The harness's parsers under libFuzzer in make test: seconds each, once
 # the unit tests leave their slot
 TEST_FUZZ_TIME ?= 10
+# The differential fuzzer's seed in make test (both kernels): fixed, so
+# that the gate gives the same answer on the same tree; TEST_FUZZ_SEED=
+# (empty) takes it from the clock, as make fuzz does
+TEST_FUZZ_SEED ?= 0x5eed0016
 
 # make test's two halves run side by side, each with half the VMs the CPUs
 # take (3 per CPU: upcilab's default), so neither's last VMs leave a CPU idle
@@ -244,6 +250,8 @@ repro-catalog:
 # its vIOMMUs the list names (upcilab --viommu); unset, on all of them:
 # the whole matrix, as CI runs it. make test runs intel-iommu's part.
 RESULTS ?= $(B)/results
+# guest kernel parameters for every VM (upcilab --append)
+VMS_APPEND ?=
 VIOMMU_DEFAULT := intel-iommu
 # Every scenario but those make test-repro runs through upcilab repro
 # (the fault catalog: the same tests, traced, with their report's verdicts)
@@ -252,7 +260,7 @@ SCENARIOS ?= $(filter-out $(REPRO_SCENARIOS),$(basename $(notdir $(wildcard test
 vms: deps
 	@$(MAKE) --no-print-directory all qemu
 	$(UPCILAB) $(UPCILAB_FLAGS) $(JOBS_FLAG) $(if $(SHARD),--shard $(SHARD)) $(if $(VIOMMU),--viommu $(VIOMMU)) \
-		--results $(RESULTS) run $(SCENARIOS)
+		$(if $(VMS_APPEND),--append "$(VMS_APPEND)") --results $(RESULTS) run $(SCENARIOS)
 
 # The rest of the matrix: the scenarios that list another vIOMMU, on it
 # (amd-iommu, virtio-iommu); with make test, every stock-kernel VM of CI.

@@ -481,6 +481,7 @@ FIXTURE_SETUP(fuzz)
 		struct fz_env *e = &self->env[s], *o = &self->env[!s];
 
 		snprintf(e->peer_bdf, sizeof(e->peer_bdf), "%s", o->bdf);
+		memcpy(e->peer_raw_cfg, o->raw_cfg, sizeof(e->peer_raw_cfg));
 		snprintf(e->foreign_path, sizeof(e->foreign_path), "%s", o->container_path);
 	}
 	ASSERT_EQ(0, fz_buffers(&self->env[0]));

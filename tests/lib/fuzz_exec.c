@@ -103,7 +103,7 @@ static void norm_region(const struct fz_env *env, uint32_t index, uint64_t off,
 		if (index == VFIO_PCI_BAR0_REGION_INDEX && bar0_history(o))
 			buf[i] = 0;
 		else if (index == VFIO_PCI_CONFIG_REGION_INDEX && cfg_hostish(o) &&
-			 buf[i] == env->raw_cfg[o])
+			 (buf[i] == env->raw_cfg[o] || buf[i] == env->peer_raw_cfg[o]))
 			buf[i] = CFG_MARK;
 	}
 }

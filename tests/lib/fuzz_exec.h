@@ -8,7 +8,8 @@
  *   - what belongs to the device rather than to the driver (its BAR
  *     addresses and interrupt line as the host assigned them, its group
  *     number, bus and devfn, mockdma's counters of its own history) is
- *     replaced by a marker;
+ *     replaced by a marker; a BAR byte is the host's if it is either
+ *     device's, since a value the user wrote can equal one of them;
  *   - the DMA_AVAIL capability is turned into mappings in use (the two
  *     backends' dma_entry_limit may differ).
  *
@@ -36,6 +37,7 @@ struct fz_env {
 	char container_path[256], group_path[256], foreign_path[256];
 	uint64_t entry_limit;		/* the backend's dma_entry_limit */
 	uint8_t raw_cfg[64];		/* the header as the host sees it */
+	uint8_t peer_raw_cfg[64];	/* the other driver's device's */
 	uint8_t *arena;			/* FZ_ARENA_SIZE rw, a read-only page, a hole */
 	uint8_t *argbuf;		/* FZ_ARGBUF, then a PROT_NONE page */
 };
