@@ -1463,6 +1463,13 @@ static void mockdma_exit(PCIDevice *pdev)
 	pcie_cap_exit(pdev);
 	msix_uninit(pdev, &s->msix_bar, &s->msix_bar);
 	msi_uninit(pdev);
+	/*
+	 * The RAM block outlives the device until the memory map's RCU grace
+	 * period ends; its name (the slot's path) must be free now, or a
+	 * device hot-added at the same slot before then aborts QEMU
+	 * ("RAMBlock ... already registered"), as ivshmem does it.
+	 */
+	vmstate_unregister_ram(&s->mem, DEVICE(pdev));
 	if (s->timer)
 		timer_free(s->timer);
 	if (s->bh)
