@@ -23,6 +23,9 @@ HARNESS_HDRS := $(wildcard harness/*.h)
 
 GUEST_LIB_SRCS := $(wildcard tests/lib/*.c)
 GUEST_LIB_HDRS := $(wildcard tests/lib/*.h) $(wildcard include/*.h)
+# compiled once and archived: each of the guest programs links what it uses
+GUEST_LIB := $(B)/guest-lib/libguest.a
+GUEST_LIB_OBJS := $(GUEST_LIB_SRCS:tests/lib/%.c=$(B)/guest-lib/%.o)
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(B)/guest/%,$(filter-out tests/guest/upcilab_guest.c,$(wildcard tests/guest/*.c)))
 GUEST_BINS := $(GUEST_TESTS) $(B)/guest/upcilab-guest
 
@@ -145,19 +148,26 @@ $(PAYLOAD): $(PAYLOAD_SRCS) tests/payload/payload.ld include/mockdma.h
 	@mkdir -p $(@D)
 	$(CC) $(PAYLOAD_CFLAGS) -o $@ $(PAYLOAD_SRCS)
 
+$(B)/guest-lib/%.o: tests/lib/%.c $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_LIB): $(GUEST_LIB_OBJS)
+	$(AR) rcs $@ $^
+
 $(B)/guest/qemu_nested: tests/guest/qemu_nested.c tests/guest/qemu_nested_payload.S $(PAYLOAD) \
-		$(GUEST_LIB_SRCS) $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
+		$(GUEST_LIB) $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) -DUPCILAB_PAYLOAD='"$(PAYLOAD)"' $< tests/guest/qemu_nested_payload.S \
-		$(GUEST_LIB_SRCS) -o $@
+		$(GUEST_LIB) -o $@
 
-$(B)/guest/upcilab-guest: tests/guest/upcilab_guest.c $(GUEST_LIB_SRCS) $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
+$(B)/guest/upcilab-guest: tests/guest/upcilab_guest.c $(GUEST_LIB) $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) $< $(GUEST_LIB_SRCS) -o $@
+	$(CC) $(GUEST_CFLAGS) $< $(GUEST_LIB) -o $@
 
-$(B)/guest/%: tests/guest/%.c $(GUEST_LIB_SRCS) $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
+$(B)/guest/%: tests/guest/%.c $(GUEST_LIB) $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) $< $(GUEST_LIB_SRCS) -o $@
+	$(CC) $(GUEST_CFLAGS) $< $(GUEST_LIB) -o $@
 
 $(B)/unit/%: tests/host/%.c tests/host/unit.h $(HARNESS_HDRS) $(B)/libupcilab.a $(SELFTESTS)/kselftest_harness.h
 	@mkdir -p $(@D)
