@@ -219,18 +219,18 @@ NPROC := $(shell nproc)
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all qemu $(if $(KMOD_SRCS),check-kmod) lint-workflows
 	@$(MAKE) --no-print-directory -j3 --output-sync=recurse unit test-stock test-sanitize fuzz-harness \
-		VM_JOBS=$(HALF_JOBS) MOCKDMA_COVERAGE= FUZZ_TIME=$(TEST_FUZZ_TIME) \
-		$(if $(TEST_FUZZ_SEED),VMS_APPEND=upcilab.fuzz_seed=$(TEST_FUZZ_SEED) \
-			SANITIZE_APPEND="$(SANITIZE_APPEND) upcilab.fuzz_seed=$(TEST_FUZZ_SEED)")
+		VM_JOBS=$(HALF_JOBS) MOCKDMA_COVERAGE= FUZZ_TIME=$(TEST_FUZZ_TIME)
 	@$(MAKE) --no-print-directory coverage-qemu
 
 # The harness's parsers under libFuzzer in make test: seconds each, once
 # the unit tests leave their slot
 TEST_FUZZ_TIME ?= 10
-# The differential fuzzer's seed in make test (both kernels): fixed, so
-# that the gate gives the same answer on the same tree; TEST_FUZZ_SEED=
-# (empty) takes it from the clock, as make fuzz does
+# The differential fuzzer's seed in the gates (make test, vms, sanitize,
+# and so CI's jobs): fixed, so that a gate gives the same answer on the
+# same tree; TEST_FUZZ_SEED= (empty) takes it from the clock, as make fuzz
+# does unless given SEED
 TEST_FUZZ_SEED ?= 0x5eed0016
+FUZZ_SEED_APPEND = $(if $(TEST_FUZZ_SEED),upcilab.fuzz_seed=$(TEST_FUZZ_SEED))
 
 # make test's two halves run side by side, each with half the VMs the CPUs
 # take (3 per CPU: upcilab's default), so neither's last VMs leave a CPU idle
@@ -270,7 +270,8 @@ SCENARIOS ?= $(filter-out $(REPRO_SCENARIOS),$(basename $(notdir $(wildcard test
 vms: deps
 	@$(MAKE) --no-print-directory all qemu
 	$(UPCILAB) $(UPCILAB_FLAGS) $(JOBS_FLAG) $(if $(SHARD),--shard $(SHARD)) $(if $(VIOMMU),--viommu $(VIOMMU)) \
-		$(if $(VMS_APPEND),--append "$(VMS_APPEND)") --results $(RESULTS) run $(SCENARIOS)
+		$(if $(strip $(VMS_APPEND) $(FUZZ_SEED_APPEND)),--append "$(strip $(VMS_APPEND) $(FUZZ_SEED_APPEND))") \
+		--results $(RESULTS) run $(SCENARIOS)
 
 # The rest of the matrix: the scenarios that list another vIOMMU, on it
 # (amd-iommu, virtio-iommu); with make test, every stock-kernel VM of CI.
@@ -349,7 +350,7 @@ sanitize-run:
 	+$(MAKE) -C $(DEBUG_KDIR)/build M=$(abspath $(DBG)/src/tests/kmod) W=1 KCFLAGS=-Werror modules
 	cp $(KMOD_NAMES:%=$(DBG)/src/kmod/%.ko) $(DBG)/kmod/
 	cp $(DBG)/src/tests/kmod/*.ko $(DBG)/tests-kmod/
-	$(UPCILAB) $(UPCILAB_FLAGS) $(JOBS_FLAG) --kernel $(DEBUG_KDIR) --kmod $(DBG)/kmod $(if $(SANITIZE_APPEND),--append "$(SANITIZE_APPEND)") \
+	$(UPCILAB) $(UPCILAB_FLAGS) $(JOBS_FLAG) --kernel $(DEBUG_KDIR) --kmod $(DBG)/kmod $(if $(strip $(SANITIZE_APPEND) $(FUZZ_SEED_APPEND)),--append "$(strip $(SANITIZE_APPEND) $(FUZZ_SEED_APPEND))") \
 		--test-kmod $(DBG)/tests-kmod --durations tests/scenarios/durations-sanitize --driver upci,upci-vfio --viommu $(SANITIZE_VIOMMU) --timeout-scale $(SANITIZE_TIMEOUT_SCALE) --results $(B)/results-sanitize \
 		--work $(B)/run-sanitize run $(SANITIZE_SCENARIOS)
 
@@ -381,8 +382,8 @@ FUZZ_SCALE = $(shell echo $$(( (2 * $(TIME) + 300) / 300 + 1 )))
 fuzz: deps
 	@$(MAKE) --no-print-directory all qemu
 	@if [ "$(FUZZ_KERNEL)" = debug ]; then \
-		$(MAKE) --no-print-directory sanitize SANITIZE_SCENARIOS=fuzz \
-			SANITIZE_APPEND="$(SANITIZE_APPEND) upcilab.fuzz_time=$(TIME) $(if $(SEED),upcilab.fuzz_seed=$(SEED))" \
+		$(MAKE) --no-print-directory sanitize SANITIZE_SCENARIOS=fuzz TEST_FUZZ_SEED=$(SEED) \
+			SANITIZE_APPEND="$(SANITIZE_APPEND) upcilab.fuzz_time=$(TIME)" \
 			SANITIZE_TIMEOUT_SCALE=$$(( $(SANITIZE_TIMEOUT_SCALE) * $(FUZZ_SCALE) )); \
 	else \
 		$(UPCILAB) $(UPCILAB_FLAGS) --append "upcilab.fuzz_time=$(TIME) $(if $(SEED),upcilab.fuzz_seed=$(SEED))" \
