@@ -231,6 +231,8 @@ TEST_FUZZ_TIME ?= 10
 # does unless given SEED
 TEST_FUZZ_SEED ?= 0x5eed0016
 FUZZ_SEED_APPEND = $(if $(TEST_FUZZ_SEED),upcilab.fuzz_seed=$(TEST_FUZZ_SEED))
+# upcilab's --append with these guest kernel parameters, none if empty
+append_flag = $(if $(strip $(1)),--append "$(strip $(1))")
 
 # make test's halves run one after the other: the stock VMs at upcilab's
 # default -j (3 per CPU; they mostly wait) beside the unit tests, the
@@ -265,8 +267,6 @@ repro-catalog:
 # its vIOMMUs the list names (upcilab --viommu); unset, on all of them:
 # the whole matrix, as CI runs it. make test runs intel-iommu's part.
 RESULTS ?= $(B)/results
-# guest kernel parameters for every VM (upcilab --append)
-VMS_APPEND ?=
 VIOMMU_DEFAULT := intel-iommu
 # Every scenario but those make test-repro runs through upcilab repro
 # (the fault catalog: the same tests, traced, with their report's verdicts)
@@ -275,8 +275,7 @@ SCENARIOS ?= $(filter-out $(REPRO_SCENARIOS),$(basename $(notdir $(wildcard test
 vms: deps
 	@$(MAKE) --no-print-directory all qemu
 	$(UPCILAB) $(UPCILAB_FLAGS) $(JOBS_FLAG) $(if $(SHARD),--shard $(SHARD)) $(if $(VIOMMU),--viommu $(VIOMMU)) \
-		$(if $(strip $(VMS_APPEND) $(FUZZ_SEED_APPEND)),--append "$(strip $(VMS_APPEND) $(FUZZ_SEED_APPEND))") \
-		--results $(RESULTS) run $(SCENARIOS)
+		$(call append_flag,$(FUZZ_SEED_APPEND)) --results $(RESULTS) run $(SCENARIOS)
 
 # The rest of the matrix: the scenarios that list another vIOMMU, on it
 # (amd-iommu, virtio-iommu); with make test, every stock-kernel VM of CI.
@@ -355,7 +354,7 @@ sanitize-run:
 	+$(MAKE) -C $(DEBUG_KDIR)/build M=$(abspath $(DBG)/src/tests/kmod) W=1 KCFLAGS=-Werror modules
 	cp $(KMOD_NAMES:%=$(DBG)/src/kmod/%.ko) $(DBG)/kmod/
 	cp $(DBG)/src/tests/kmod/*.ko $(DBG)/tests-kmod/
-	$(UPCILAB) $(UPCILAB_FLAGS) $(JOBS_FLAG) --kernel $(DEBUG_KDIR) --kmod $(DBG)/kmod $(if $(strip $(SANITIZE_APPEND) $(FUZZ_SEED_APPEND)),--append "$(strip $(SANITIZE_APPEND) $(FUZZ_SEED_APPEND))") \
+	$(UPCILAB) $(UPCILAB_FLAGS) $(JOBS_FLAG) --kernel $(DEBUG_KDIR) --kmod $(DBG)/kmod $(call append_flag,$(SANITIZE_APPEND) $(FUZZ_SEED_APPEND)) \
 		--test-kmod $(DBG)/tests-kmod --durations tests/scenarios/durations-sanitize --driver upci,upci-vfio --viommu $(SANITIZE_VIOMMU) --timeout-scale $(SANITIZE_TIMEOUT_SCALE) --results $(B)/results-sanitize \
 		--work $(B)/run-sanitize run $(SANITIZE_SCENARIOS)
 
