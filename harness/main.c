@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "append_for.h"
 #include "bench_ratio.h"
 #include "drivers.h"
 #include "image.h"
@@ -67,6 +68,8 @@ struct config {
 	const char *driver;	/* overrides the scenarios' drivers */
 	const char *viommu;	/* overrides the scenarios' vIOMMUs */
 	const char *append;
+	struct append_for append_for[APPEND_FOR_MAX];	/* --append-for */
+	size_t nappend_for;
 	const char *accel;	/* auto, kvm, tcg */
 	bool kvm;
 	bool verbose;
@@ -115,6 +118,9 @@ static void usage(FILE *out)
 	      "                      it says otherwise)\n"
 	      "  -a, --accel MODE    auto (default: KVM if QEMU can use it), kvm or tcg\n"
 	      "  -A, --append ARGS   extra guest kernel parameters\n"
+	      "      --append-for NAMES:ARGS\n"
+	      "                      extra guest kernel parameters for the scenarios\n"
+	      "                      NAMES (comma-separated) only; up to 8 times\n"
 	      "  -j, --jobs N        run up to N VMs at once, whatever their vCPUs,\n"
 	      "                      as memory allows (1-64; default: as many as the\n"
 	      "                      CPUs and memory hold for the VMs' vCPUs and\n"
@@ -834,6 +840,7 @@ static struct tally write_results(const struct config *cfg,
 	t = report_tally(vms, n);
 	printf("%d passed, %d failed, %d skipped\n", t.pass, t.fail, t.skip);
 	report_cpu(stdout, vms, n);
+	report_kmemleak(stdout, vms, n);
 	fflush(stdout);
 	if (report_github(stdout, vms, n))
 		fprintf(stderr, "upcilab: cannot append to $GITHUB_STEP_SUMMARY\n");
@@ -1118,16 +1125,60 @@ static int parse_names(const char *arg, const char *what,
 	return -1;
 }
 
+static int add_append_for(struct config *cfg, const char *arg)
+{
+	struct buf err = { 0 };
+
+	if (cfg->nappend_for == APPEND_FOR_MAX) {
+		fprintf(stderr, "upcilab: --append-for: at most %d of them\n",
+			APPEND_FOR_MAX);
+		return -1;
+	}
+	if (append_for_parse(arg, &cfg->append_for[cfg->nappend_for], &err)) {
+		fprintf(stderr, "upcilab: --append-for: %s\n", err.s);
+		buf_free(&err);
+		return -1;
+	}
+	cfg->nappend_for++;
+	return 0;
+}
+
+/* Every name --append-for gives is a scenario of the directory. */
+static int check_append_for(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->nappend_for; i++) {
+		char *names = xstrdup(cfg->append_for[i].names), *save = NULL;
+
+		for (char *n = strtok_r(names, ",", &save); n;
+		     n = strtok_r(NULL, ",", &save)) {
+			char *path = xasprintf("%s/%s.scenario", cfg->scenario_dir, n);
+			bool there = access(path, F_OK) == 0;
+
+			free(path);
+			if (!there) {
+				fprintf(stderr, "upcilab: --append-for: no scenario '%s' in %s\n",
+					n, cfg->scenario_dir);
+				free(names);
+				return -1;
+			}
+		}
+		free(names);
+	}
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct config *cfg)
 {
 	enum { OPT_SCN = 256, OPT_GUEST, OPT_KMOD, OPT_RESULTS, OPT_WORK,
 	       OPT_KERNEL, OPT_QEMU, OPT_TEST_KMOD, OPT_TIMEOUT_SCALE,
-	       OPT_SHARD, OPT_DURATIONS, OPT_RUNS, OPT_UNTIL_FAIL, OPT_GDB };
+	       OPT_SHARD, OPT_DURATIONS, OPT_RUNS, OPT_UNTIL_FAIL, OPT_GDB,
+	       OPT_APPEND_FOR };
 	static const struct option opts[] = {
 		{ "driver", required_argument, NULL, 'd' },
 		{ "viommu", required_argument, NULL, 'I' },
 		{ "accel", required_argument, NULL, 'a' },
 		{ "append", required_argument, NULL, 'A' },
+		{ "append-for", required_argument, NULL, OPT_APPEND_FOR },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "table", no_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -1179,6 +1230,10 @@ static int parse_options(int argc, char **argv, struct config *cfg)
 				return -1;
 			}
 			cfg->append = optarg;
+			break;
+		case OPT_APPEND_FOR:
+			if (add_append_for(cfg, optarg))
+				return -1;
 			break;
 		case 'j':
 			if (parse_count("--jobs", optarg, 64, &cfg->jobs))
@@ -1353,12 +1408,19 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	scns = xcalloc(paths.n, sizeof(*scns));
+	if (check_append_for(&cfg)) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
 	if (load_all(&cfg, &paths, scns, strcmp(cmd, "list") != 0)) {
 		ret = EXIT_USAGE;
 		goto out;
 	}
 	for (size_t i = 0; cfg.timeout_scale > 1 && i < paths.n; i++)
 		scenario_scale_timeouts(&scns[i], cfg.timeout_scale);
+	for (size_t i = 0; i < paths.n; i++)
+		append_for_apply(cfg.append_for, cfg.nappend_for, scns[i].name,
+				 &scns[i].cmdline);
 	if (!strcmp(cmd, "list"))
 		ret = cmd_list(scns, paths.n);
 	else if (!strcmp(cmd, "shell"))
@@ -1375,5 +1437,7 @@ out:
 	free(cfg.kernel_dir);
 	free(cfg.kver);
 	free(cfg.qemu);
+	for (size_t i = 0; i < cfg.nappend_for; i++)
+		append_for_free(&cfg.append_for[i]);
 	return ret;
 }

@@ -45,7 +45,7 @@ expect() {
 
 S=(--scenarios "$work/scn" --guest "$work/guest")
 echo "TAP version 13"
-echo "1..52"
+echo "1..60"
 expect no_command 2 '^usage: upcilab'
 expect help 0 '^usage: upcilab' --help
 expect unknown_command 2 "unknown command 'frob'" frob
@@ -79,6 +79,13 @@ expect merge_of_a_non_result_dir 2 "not the results of an upcilab run" merge "$w
 expect append_with_quote 2 'must not contain quotes' --append "a='b'" run
 expect append_with_backslash 2 'must not contain quotes, backslashes or newlines' --append 'a=\b' run
 expect append_with_newline 2 'must not contain quotes, backslashes or newlines' --append $'a=1\nb=2' run
+expect append_for_without_colon 2 "--append-for: 'good' is not NAMES:ARGS" "${S[@]}" --append-for good run good
+expect append_for_empty_name 2 "--append-for: an empty scenario name in 'good,'" "${S[@]}" --append-for good,:a=1 run good
+expect append_for_path 2 "--append-for: '/' in the scenario names 'x/good'" "${S[@]}" --append-for x/good:a=1 run good
+expect append_for_no_parameters 2 "--append-for: no kernel parameters after 'good:'" "${S[@]}" --append-for 'good: ' run good
+expect append_for_quote 2 '--append-for: the parameters must not contain quotes' "${S[@]}" --append-for "good:a='b'" run good
+expect append_for_unknown_scenario 2 "--append-for: no scenario 'nope' in $work/scn" "${S[@]}" --append-for good,nope:a=1 run good
+expect append_for_nine_times 2 '--append-for: at most 8 of them' "${S[@]}" $(printf -- '--append-for good:a=1 %.0s' 1 2 3 4 5 6 7 8 9) run good
 expect shell_needs_one 2 'shell takes exactly one scenario' shell
 expect shell_not_two 2 'shell takes exactly one scenario' "${S[@]}" shell good good
 expect repro_runs_need_a_test 2 'repro: --runs and --until-fail repeat one test: name it \(repro good TEST\)' "${S[@]}" --runs 2 repro good
@@ -111,5 +118,33 @@ expect mockdma_without_build_script 2 \
 CWD=$work/failing expect mockdma_with_failing_build 2 \
 	"needs mockdma, which only our QEMU has: mockdevs/build-qemu.sh failed \(exit status 1\)" \
 	"${S[@]}" "${K[@]}" run dma
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+# --append-for reaches the kernel command line of the scenarios it names
+# only, after their own cmdline and before --append: what a QEMU that
+# records its arguments (and fails) was given
+skip=0
+n=$((n + 1))
+if [ -x "$top/build/guest/upcilab-guest" ]; then
+	mkdir -p "$work/afguest" && cp "$work/guest/t1" "$top/build/guest/upcilab-guest" "$work/afguest/"
+	printf 'test t1\ncmdline own=1\n' >"$work/scn/own.scenario"
+	printf '#!/bin/sh\nfor a; do echo "$a"; done >>%s/qemu-args\nexit 7\n' "$work" >"$work/recording-qemu"
+	chmod +x "$work/recording-qemu"
+	(cd "$work" && "$upcilab" --scenarios "$work/scn" --guest "$work/afguest" "${K[@]}" \
+		--qemu "$work/recording-qemu" --results "$work/afr" --work "$work/afw" -j 1 \
+		--append-for own,slot1:kmemleak=off --append x=1 run own good) >"$work/out" 2>&1
+	if [ "$(grep -A1 -x -- -append "$work/qemu-args" | grep -v -x -e -append -e --)" = \
+	     "$(printf '%s\n' 'console=ttyS0 panic=-1 no_timer_check rdinit=/init intel_iommu=on own=1 kmemleak=off x=1' \
+			  'console=ttyS0 panic=-1 no_timer_check rdinit=/init intel_iommu=on x=1')" ]; then
+		echo "ok $n append_for_reaches_only_the_named_scenarios"
+		pass=$((pass + 1))
+	else
+		echo "# the -append arguments:"; grep -A1 -x -- -append "$work/qemu-args" | sed 's/^/#   /'
+		sed 's/^/#   /' "$work/out" | head -20
+		echo "not ok $n append_for_reaches_only_the_named_scenarios"
+		fail=$((fail + 1))
+	fi
+else
+	echo "ok $n append_for_reaches_only_the_named_scenarios # SKIP build/guest/upcilab-guest not built (make guest)"
+	skip=1
+fi
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 [ "$fail" = 0 ]
