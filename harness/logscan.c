@@ -17,6 +17,7 @@ static const char *const problem_markers[] = {
 	"KASAN:",
 	"unreferenced object",	/* kmemleak */
 	"upcilab: cannot unload",	/* a module, before the kmemleak scan */
+	"upcilab: kmemleak: cannot scan",	/* it stopped during the tests */
 	"INFO: task",		/* hung tasks */
 	"INFO: rcu",		/* RCU stalls */
 };

@@ -108,9 +108,10 @@ void report_vm(FILE *out, const struct report_vm *vm, bool verbose)
 		snprintf(boot, sizeof(boot), "%.1fs", r->boot_s);
 	if (r->cpu_s >= 0)
 		snprintf(cpu, sizeof(cpu), "%.1fs", r->cpu_s);
-	fprintf(out, "%s %-28s %d passed, %d failed, %d skipped  boot %s  total %.1fs  cpu %s\n",
+	fprintf(out, "%s %-28s %d passed, %d failed, %d skipped  boot %s  total %.1fs  cpu %s%s\n",
 		t.fail || r->error ? "FAIL" : "ok  ", vm->label, t.pass, t.fail,
-		t.skip, boot, r->total_s, cpu);
+		t.skip, boot, r->total_s, cpu,
+		r->kmemleak == LEAK_OFF ? "  kmemleak off" : "");
 	for (size_t i = 0; i < r->root->nkids; i++) {
 		const struct test_node *k = r->root->kids[i];
 		struct tally kt = { 0 };
@@ -196,6 +197,25 @@ void report_cpu(FILE *out, const struct report_vm *vms, size_t n)
 	if (known)
 		fprintf(out, "cpu: QEMU used %.1f CPU-seconds in %zu VMs (%.1f VM-seconds)\n",
 			cpu, known, wall);
+}
+
+void report_kmemleak(FILE *out, const struct report_vm *vms, size_t n)
+{
+	struct buf off = { 0 };
+	size_t scanned = 0, noff = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (vms[i].res.kmemleak == LEAK_SCANNED) {
+			scanned++;
+		} else if (vms[i].res.kmemleak == LEAK_OFF) {
+			buf_addf(&off, "%s%s", noff ? ", " : "", vms[i].label);
+			noff++;
+		}
+	}
+	if (scanned || noff)
+		fprintf(out, "kmemleak: scanned in %zu VMs, off (not scanned) in %zu%s%s\n",
+			scanned, noff, noff ? ": " : "", noff ? off.s : "");
+	buf_free(&off);
 }
 
 void report_vms_free(struct report_vm *vms, size_t n)

@@ -27,6 +27,11 @@ struct tally report_tally(const struct report_vm *vms, size_t n);
  * Nothing when no VM's CPU time is known.
  */
 void report_cpu(FILE *out, const struct report_vm *vms, size_t n);
+/*
+ * "kmemleak: ..." how many VMs' kmemleak scanned, and which booted with it
+ * off; nothing when no VM's kernel has kmemleak.
+ */
+void report_kmemleak(FILE *out, const struct report_vm *vms, size_t n);
 /* Frees each VM's result, label and log directory, and the array. */
 void report_vms_free(struct report_vm *vms, size_t n);
 

@@ -28,6 +28,26 @@ static json_t *str_or_null(const char *s)
 	return s ? text(s, strlen(s)) : json_null();
 }
 
+/* enum leak_check's names in the file; LEAK_NONE is null there */
+static const char *const leak_names[] = {
+	[LEAK_NONE] = NULL, [LEAK_SCANNED] = "scanned", [LEAK_OFF] = "off",
+};
+
+/* null or absent (a file from before the key): LEAK_NONE */
+static int leak_check_of(json_t *v, enum leak_check *out)
+{
+	*out = LEAK_NONE;
+	if (!v || json_is_null(v))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(leak_names); i++)
+		if (leak_names[i] && json_is_string(v) &&
+		    !strcmp(json_string_value(v), leak_names[i])) {
+			*out = (enum leak_check)i;
+			return 0;
+		}
+	return -1;
+}
+
 static json_t *node_to_json(const struct test_node *n)
 {
 	json_t *kids = json_array();
@@ -44,7 +64,7 @@ static json_t *node_to_json(const struct test_node *n)
 int result_file_save(const char *path, const char *label,
 		     const struct vm_result *res)
 {
-	json_t *j = json_pack("{s:i, s:o, s:f, s:f, s:f, s:o, s:o, s:o, s:b, s:o}",
+	json_t *j = json_pack("{s:i, s:o, s:f, s:f, s:f, s:o, s:o, s:o, s:b, s:o, s:o}",
 			      "version", RESULT_FILE_VERSION,
 			      "label", str_or_null(label),
 			      "boot_s", res->boot_s, "total_s", res->total_s,
@@ -53,6 +73,7 @@ int result_file_save(const char *path, const char *label,
 			      "shutdown_reason", str_or_null(res->shutdown_reason),
 			      "pci_table", text(res->pci_table.s, res->pci_table.len),
 			      "interrupted", res->interrupted,
+			      "kmemleak", str_or_null(leak_names[res->kmemleak]),
 			      "root", res->root ? node_to_json(res->root) : json_null());
 	int rc;
 
@@ -137,6 +158,7 @@ int result_file_load(const char *path, char **label, struct vm_result *res,
 {
 	json_error_t je;
 	json_t *j = json_load_file(path, 0, &je), *error, *reason, *table, *root;
+	json_t *kmemleak = NULL;
 	const char *lab;
 	int version, interrupted;
 
@@ -147,14 +169,15 @@ int result_file_load(const char *path, char **label, struct vm_result *res,
 		buf_addf(err, "%s: %s (line %d)", path, je.text, je.line);
 		return -1;
 	}
-	if (json_unpack(j, "{s:i, s:s, s:F, s:F, s?F, s:o, s:o, s:o, s:b, s:o}",
+	if (json_unpack(j, "{s:i, s:s, s:F, s:F, s?F, s:o, s:o, s:o, s:b, s?o, s:o}",
 			"version", &version, "label", &lab,
 			"boot_s", &res->boot_s, "total_s", &res->total_s,
 			"cpu_s", &res->cpu_s,
 			"error", &error, "shutdown_reason", &reason,
 			"pci_table", &table, "interrupted", &interrupted,
-			"root", &root) ||
-	    version != RESULT_FILE_VERSION || !json_is_string(table)) {
+			"kmemleak", &kmemleak, "root", &root) ||
+	    version != RESULT_FILE_VERSION || !json_is_string(table) ||
+	    leak_check_of(kmemleak, &res->kmemleak)) {
 		buf_addf(err, "%s: not a version %d upcilab result", path,
 			 RESULT_FILE_VERSION);
 		goto bad;

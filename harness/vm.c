@@ -330,6 +330,10 @@ static void proto_line(struct run *r, const char *cmd)
 		relay_qmp(r, cmd + strlen(QMP_CMD));
 	} else if (str_starts(cmd, "gcov-")) {
 		gcov_line(r, cmd);
+	} else if (!strcmp(cmd, "kmemleak scanned")) {
+		r->res->kmemleak = LEAK_SCANNED;
+	} else if (!strcmp(cmd, "kmemleak off")) {
+		r->res->kmemleak = LEAK_OFF;
 	} else if (!strcmp(cmd, "done")) {
 		r->done = true;
 		r->done_deadline = now_s() + r->spec->poweroff_grace_s;

@@ -47,6 +47,13 @@ struct vm_spec {
 	void *progress_ctx;
 };
 
+/* The guest's kmemleak scan after its tests (harness/image.c) */
+enum leak_check {
+	LEAK_NONE,	/* not heard: the kernel has no kmemleak */
+	LEAK_SCANNED,
+	LEAK_OFF,	/* kmemleak=off: nothing was looked for */
+};
+
 struct vm_result {
 	struct test_node *root;		/* one kid per scenario test */
 	double boot_s;			/* QEMU start to first test; <0 unknown */
@@ -56,6 +63,7 @@ struct vm_result {
 	char *shutdown_reason;		/* from QMP, or NULL */
 	struct buf pci_table;		/* "# pci:" rows, prefix stripped */
 	bool interrupted;		/* SIGINT/SIGTERM arrived */
+	enum leak_check kmemleak;
 };
 
 int vm_make_fifos(const char *base);

@@ -56,6 +56,8 @@ all_tests() {
 		n=$((n + 1))
 		if [ "$n" = 1 ]; then one_test $n "$t" "${1:-0}"; else one_test $n "$t"; fi
 	done
+	# the leak check's verdict (harness/image.c), on a kmemleak kernel
+	[ -n "${KMEMLEAK:-}" ] && say "# upcilab: kmemleak $KMEMLEAK"
 	say "# upcilab: done"
 }
 
@@ -69,6 +71,10 @@ first_test() {
 case ${FAKE_QEMU_MODE:-pass} in
 pass)
 	boot; all_tests; exit 0 ;;
+kmemleak_scanned)
+	boot; KMEMLEAK=scanned all_tests; exit 0 ;;
+kmemleak_off)
+	boot; KMEMLEAK=off all_tests; exit 0 ;;
 busy)
 	# a fixed amount of the shell's own work (0.4 CPU-seconds here), then a pass
 	n=0; while [ $n -lt 150000 ]; do n=$((n + 1)); done

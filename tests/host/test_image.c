@@ -394,7 +394,7 @@ TEST(init_starts_with_busybox_and_ends_with_done_and_poweroff)
 TEST(init_checks_kmemleak_after_the_tests)
 {
 	char *s = init_for(_metadata, lab, "vfio-pci", "vfio.ko vfio_pci.ko upci_test_intx.ko");
-	long clear = offset_of(s, "[ -w $KL ] && { echo scan >$KL; echo clear >$KL; }\n");
+	long clear = offset_of(s, "[ -w $KL ] && echo scan 2>/dev/null >$KL && echo clear >$KL && kl=on\n");
 	long check = offset_of(s, "\nif [ -w $KL ]; then\n");
 
 	ASSERT_LE(0, clear);
@@ -408,6 +408,61 @@ TEST(init_checks_kmemleak_after_the_tests)
 	/* what logscan.c fails the VM on */
 	EXPECT_NE(NULL, strstr(s, "echo \"upcilab: cannot unload $1\""));
 	free(s);
+}
+
+/*
+ * The leak check's two parts as sh runs them, with the kmemleak file at
+ * @kl and @between run after the tests; what they printed in @out
+ */
+static void run_leak_check(struct __test_metadata *_metadata, const char *kl,
+			   const char *between, char *out, size_t size)
+{
+	char *s = init_for(_metadata, lab, "upci", "upci.ko");
+	const char *first = strstr(s, "[ -w $KL ] && echo scan");
+	const char *first_end = first ? strchr(first, '\n') : NULL;
+	const char *check = strstr(s, "\nif [ -w $KL ]; then\n");
+	const char *check_end = check ? strstr(check, "\n\tfi\nfi\n") : NULL;
+	char *script;
+
+	ASSERT_NE(NULL, first_end);
+	ASSERT_NE(NULL, check_end);
+	ASSERT_NE(NULL, strstr(s, "\nKL=/sys/kernel/debug/kmemleak kl=\n"));
+	script = xasprintf("say() { echo \"say $*\"; }\nsleep() { :; }\nunload() { :; }\n"
+			   "KL=%s kl=\n%.*s\n%s\n%.*s\n",
+			   kl, (int)(first_end - first), first, between,
+			   (int)(check_end + strlen("\n\tfi\nfi\n") - check), check);
+	run_sh(_metadata, script, out, size);
+	free(script);
+	free(s);
+}
+
+/* The harness hears how the check went: scanned, or kmemleak=off */
+TEST(init_says_whether_kmemleak_scanned)
+{
+	char kl[] = "/tmp/upcilab-kl-XXXXXX", between[128], out[1024];
+	int fd = mkstemp(kl);
+
+	ASSERT_LE(0, fd);
+	close(fd);
+	run_leak_check(_metadata, kl, ":", out, sizeof(out));
+	EXPECT_STREQ("upcilab: kmemleak: unloading the modules\n"
+		     "scan\n"
+		     "upcilab: kmemleak: scanned\n"
+		     "say # upcilab: kmemleak scanned\n", out);
+	/* kmemleak=off: the file is there, its writes are refused */
+	run_leak_check(_metadata, "/dev/full", ":", out, sizeof(out));
+	EXPECT_STREQ("upcilab: kmemleak: unloading the modules\n"
+		     "upcilab: kmemleak: off since the boot, not scanned\n"
+		     "say # upcilab: kmemleak off\n", out);
+	/* on at the boot, off by the end (kmemleak stops when its pool runs out) */
+	snprintf(between, sizeof(between), "rm %s && ln -s /dev/full %s", kl, kl);
+	run_leak_check(_metadata, kl, between, out, sizeof(out));
+	EXPECT_NE(NULL, strstr(out, "upcilab: kmemleak: cannot scan\n"));
+	EXPECT_EQ(NULL, strstr(out, "say "));
+	/* a kernel without kmemleak: nothing */
+	run_leak_check(_metadata, "/nonexistent/kmemleak", ":", out, sizeof(out));
+	EXPECT_STREQ("", out);
+	unlink(kl);
 }
 
 /* gcov's counters go out after the unload: the exit paths count too */

@@ -470,6 +470,17 @@ static char *summary(FIXTURE_DATA(rep) *self, bool verbose)
 	return s;
 }
 
+static char *report_vm_text(FIXTURE_DATA(rep) *self, size_t i)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	report_vm(f, &self->vms[i], false);
+	fclose(f);
+	return s;
+}
+
 TEST_F(rep, summary_of_a_passing_vm)
 {
 	struct test_node *root = add_vm(self, "s/none", NULL);
@@ -556,6 +567,36 @@ TEST_F(rep, cpu_line_sums_the_vms_whose_cpu_is_known)
 	self->vms[2].res.cpu_s = 2.25;
 	self->text = cpu_line(self);
 	EXPECT_STREQ("cpu: QEMU used 12.8 CPU-seconds in 2 VMs (24.5 VM-seconds)\n", self->text);
+}
+
+/* A VM that booted with kmemleak=off says so; one that scanned is the norm */
+TEST_F(rep, summary_and_kmemleak_line_name_the_vms_with_kmemleak_off)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	add_vm(self, "one/upci", NULL);
+	add_vm(self, "two/upci", NULL);
+	add_vm(self, "three/upci", NULL);
+	f = open_memstream(&s, &len);
+	report_kmemleak(f, self->vms, self->n);
+	fclose(f);
+	EXPECT_STREQ("", s);	/* the stock kernel has no kmemleak */
+	free(s);
+	self->vms[0].res.kmemleak = LEAK_OFF;
+	self->vms[1].res.kmemleak = LEAK_SCANNED;
+	self->vms[2].res.kmemleak = LEAK_OFF;
+	f = open_memstream(&s, &len);
+	report_kmemleak(f, self->vms, self->n);
+	fclose(f);
+	EXPECT_STREQ("kmemleak: scanned in 1 VMs, off (not scanned) in 2: one/upci, three/upci\n", s);
+	free(s);
+	self->text = summary(self, false);
+	EXPECT_NE(NULL, strstr(self->text, "cpu -  kmemleak off\n"));
+	free(self->text);
+	self->text = report_vm_text(self, 1);
+	EXPECT_NE(NULL, strstr(self->text, "cpu -\n"));
 }
 
 TEST_F(rep, report_tally_sums_vms)

@@ -28,7 +28,7 @@ FIXTURE_SETUP(rf)
 	self->path = xasprintf("%s/" RESULT_FILE_NAME, self->dir);
 	self->in = (struct vm_result){ .boot_s = 2.5, .total_s = 31.25, .cpu_s = 29.75,
 				       .error = xstrdup("QEMU died"),
-				       .interrupted = true };
+				       .interrupted = true, .kmemleak = LEAK_OFF };
 	buf_addf(&self->in.pci_table, "0000:00:03.0 03.0 1234:11e8 group=2\n");
 	self->in.root = node_new("vfio/upci");
 	t = node_add(self->in.root, "vfio_type1");
@@ -75,6 +75,7 @@ TEST_F(rf, round_trip_keeps_every_field)
 	EXPECT_STREQ("QEMU died", self->out.error);
 	EXPECT_EQ(NULL, self->out.shutdown_reason);
 	EXPECT_TRUE(self->out.interrupted);
+	EXPECT_EQ(LEAK_OFF, self->out.kmemleak);
 	EXPECT_STREQ(self->in.pci_table.s, self->out.pci_table.s);
 	ASSERT_EQ(2, self->out.root->nkids);
 	t = self->out.root->kids[0];
@@ -151,6 +152,38 @@ TEST_F(rf, other_version_is_refused)
 		   " \"interrupted\": false, \"root\": null}");
 	EXPECT_EQ(-1, result_file_load(self->path, NULL, &self->out, &self->err));
 	EXPECT_NE(NULL, strstr(self->err.s, "not a version 1 upcilab result"));
+}
+
+/* A file from before the kmemleak key loads; a verdict it cannot know does not */
+TEST_F(rf, kmemleak_is_optional_and_checked)
+{
+	static const char head[] =
+		"{\"version\": 1, \"label\": \"x\", \"boot_s\": 1, \"total_s\": 1,"
+		" \"error\": null, \"shutdown_reason\": null, \"pci_table\": \"\","
+		" \"interrupted\": false, ";
+	static const char tail[] =
+		"\"root\": {\"name\": \"r\", \"result\": \"PASS\","
+		" \"reason\": null, \"diag\": \"\", \"secs\": 0, \"kids\": []}}";
+	char *text;
+
+	text = xasprintf("%s%s", head, tail);
+	write_text(self->path, text);
+	free(text);
+	ASSERT_EQ(0, result_file_load(self->path, NULL, &self->out, &self->err));
+	EXPECT_EQ(LEAK_NONE, self->out.kmemleak);
+	vm_result_free(&self->out);
+	text = xasprintf("%s\"kmemleak\": \"scanned\", %s", head, tail);
+	write_text(self->path, text);
+	free(text);
+	ASSERT_EQ(0, result_file_load(self->path, NULL, &self->out, &self->err));
+	EXPECT_EQ(LEAK_SCANNED, self->out.kmemleak);
+	vm_result_free(&self->out);
+	text = xasprintf("%s\"kmemleak\": \"maybe\", %s", head, tail);
+	write_text(self->path, text);
+	free(text);
+	EXPECT_EQ(-1, result_file_load(self->path, NULL, &self->out, &self->err));
+	EXPECT_NE(NULL, strstr(self->err.s, "not a version 1 upcilab result"));
+	EXPECT_EQ(NULL, self->out.root);
 }
 
 TEST_F(rf, malformed_tree_is_refused_and_frees_what_it_read)

@@ -229,6 +229,22 @@ TEST_F(vm, pass)
 	EXPECT_TRUE(has_progress(&self->progress, "beta (2/3)"));
 }
 
+/* Whether the guest's kmemleak looked (harness/image.c's leak check) */
+TEST_F(vm, the_kmemleak_verdict_is_kept)
+{
+	run(_metadata, self, "pass");
+	EXPECT_EQ(LEAK_NONE, self->res.kmemleak);
+	vm_result_free(&self->res);
+	run(_metadata, self, "kmemleak_scanned");
+	EXPECT_NULL(self->res.error);
+	EXPECT_EQ(LEAK_SCANNED, self->res.kmemleak);
+	vm_result_free(&self->res);
+	run(_metadata, self, "kmemleak_off");
+	EXPECT_NULL(self->res.error);
+	EXPECT_EQ(LEAK_OFF, self->res.kmemleak);
+	expect_tally(_metadata, &self->res, 3, 0, 0);
+}
+
 /* QEMU's CPU time is what a VM costs a loaded machine, wall time is not */
 TEST_F(vm, cpu_seconds_are_qemus_own)
 {
