@@ -75,6 +75,10 @@ echo garbage >"$work/res/stale-upci/gcov$work/obj/prog.gcda"
 run "$PATH" "$work/res" "$work/obj" "$work/cov" "$work/no-reasons"
 check "an unreadable reasons file: exit 1 and says so" '[ $rc = 1 ] && grep -q "cannot read the reasons file $work/no-reasons" "$work/out"'
 printf '# why\nnever: nothing calls it with more than 5 arguments\n' >"$work/reasons"
+# what an earlier run left: cleared, but for mockdma's report (coverage-qemu.sh's)
+mkdir -p "$work/cov/mockdma" "$work/cov/old"
+: >"$work/cov/mockdma/index.html"
+: >"$work/cov/old-vm.info"
 run "$PATH" "$work/res" "$work/obj" "$work/cov" "$work/reasons"
 check "end to end: exit 0" '[ $rc = 0 ]'
 check "the summary line counts lines, functions and branches, and the gaps" \
@@ -85,6 +89,8 @@ check "gaps.md: the uncalled functions, with a reason where one is given" \
 check "gaps.md: the block of 4 lines never reached, in its function" \
 	'grep -qxF "| \`some()\` | 5-8 | 4 lines not reached | no reason given |" "$work/cov/gaps.md"'
 check "genhtml wrote the HTML, and a .info per VM" '[ -s "$work/cov/index.html" ] && [ -s "$work/cov/good-upci.info" ] && [ ! -e "$work/cov/stale-upci.info" ]'
+check "an earlier run's files are gone, mockdma's report (written beside) is not" \
+	'[ ! -e "$work/cov/old-vm.info" ] && [ ! -e "$work/cov/old" ] && [ -e "$work/cov/mockdma/index.html" ]'
 check "the per-file table, the file no VM ran included" 'grep -qE "^\| prog.c \| 50.0% of 12 \| 66.7% of 3 \| 50.0% of 4 \|$" "$work/cov/summary.md" &&
 	grep -qE "^\| unused.c \| 0.0% of 2 \| 0.0% of 1 \| - of 0 \|$" "$work/cov/summary.md"'
 tap_totals
