@@ -52,11 +52,14 @@ static const char init_head[] =
 	"say '# upcilab: init'\n"
 	/*
 	 * sanitizer kernels: leaks from before the tests are not theirs; a
-	 * refused scan is kmemleak=off (the file is there, writes fail)
+	 * refused scan is kmemleak=off (the file is there, writes fail). The
+	 * check scans once at the end: kmemleak's own thread, which scans a
+	 * minute after the boot and every 10 minutes, only costs CPU here
 	 */
 	"KL=/sys/kernel/debug/kmemleak kl=\n"
 	"mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null\n"
-	"[ -w $KL ] && echo scan 2>/dev/null >$KL && echo clear >$KL && kl=on\n"
+	"[ -w $KL ] && echo scan 2>/dev/null >$KL && echo clear >$KL &&\n"
+	"\techo scan=off >$KL && kl=on\n"
 	"unload() { rmmod \"$1\" || echo \"upcilab: cannot unload $1\"; }\n";
 
 /*

@@ -394,7 +394,8 @@ TEST(init_starts_with_busybox_and_ends_with_done_and_poweroff)
 TEST(init_checks_kmemleak_after_the_tests)
 {
 	char *s = init_for(_metadata, lab, "vfio-pci", "vfio.ko vfio_pci.ko upci_test_intx.ko");
-	long clear = offset_of(s, "[ -w $KL ] && echo scan 2>/dev/null >$KL && echo clear >$KL && kl=on\n");
+	long clear = offset_of(s, "[ -w $KL ] && echo scan 2>/dev/null >$KL && echo clear >$KL &&\n"
+				  "\techo scan=off >$KL && kl=on\n");
 	long check = offset_of(s, "\nif [ -w $KL ]; then\n");
 
 	ASSERT_LE(0, clear);
@@ -419,7 +420,7 @@ static void run_leak_check(struct __test_metadata *_metadata, const char *kl,
 {
 	char *s = init_for(_metadata, lab, "upci", "upci.ko");
 	const char *first = strstr(s, "[ -w $KL ] && echo scan");
-	const char *first_end = first ? strchr(first, '\n') : NULL;
+	const char *first_end = first ? strstr(first, "kl=on\n") : NULL;
 	const char *check = strstr(s, "\nif [ -w $KL ]; then\n");
 	const char *check_end = check ? strstr(check, "\n\tfi\nfi\n") : NULL;
 	char *script;
@@ -429,7 +430,7 @@ static void run_leak_check(struct __test_metadata *_metadata, const char *kl,
 	ASSERT_NE(NULL, strstr(s, "\nKL=/sys/kernel/debug/kmemleak kl=\n"));
 	script = xasprintf("say() { echo \"say $*\"; }\nsleep() { :; }\nunload() { :; }\n"
 			   "KL=%s kl=\n%.*s\n%s\n%.*s\n",
-			   kl, (int)(first_end - first), first, between,
+			   kl, (int)(first_end + strlen("kl=on") - first), first, between,
 			   (int)(check_end + strlen("\n\tfi\nfi\n") - check), check);
 	run_sh(_metadata, script, out, size);
 	free(script);
@@ -449,6 +450,11 @@ TEST(init_says_whether_kmemleak_scanned)
 		     "scan\n"
 		     "upcilab: kmemleak: scanned\n"
 		     "say # upcilab: kmemleak scanned\n", out);
+	/* the last word at the boot stops kmemleak's own periodic scans */
+	snprintf(between, sizeof(between), "cat %s", kl);
+	run_leak_check(_metadata, kl, between, out, sizeof(out));
+	EXPECT_STREQ("scan=off\nupcilab: kmemleak: unloading the modules\n"
+		     "scan\nupcilab: kmemleak: scanned\nsay # upcilab: kmemleak scanned\n", out);
 	/* kmemleak=off: the file is there, its writes are refused */
 	run_leak_check(_metadata, "/dev/full", ":", out, sizeof(out));
 	EXPECT_STREQ("upcilab: kmemleak: unloading the modules\n"
