@@ -65,12 +65,11 @@ say() { echo "install-deps: $*" >&2; }
 # Every package to install: the pinned ones as PACKAGE=VERSION, the
 # tools as names (a pinned tool is listed once, with its pin).
 wanted_packages() {
-	local pins p
+	local pins
 	pins=$(pinned_of_kind install)
 	echo "$pins"
-	for p in "${tools[@]}"; do
-		grep -q "^$p=" <<<"$pins" || echo "$p"
-	done
+	printf '%s\n' "${tools[@]}" |
+		awk -F= 'FILENAME == ARGV[1] { pinned[$1] = 1; next } !($1 in pinned)' <(echo "$pins") -
 }
 
 # The wanted packages that are not installed, or not at their pin.

@@ -80,13 +80,18 @@ apt_cache() {
 	esac
 }
 
+# dpkg-query -W -f=... PACKAGE...: each asked package, in the order asked
 dpkg_query() {
-	local a
+	local a names=()
 	for a in "$@"; do
 		case $a in -*) continue ;; esac
-		awk -v p="$a" '$1 == p { print p " install ok installed " $2; f = 1 }
-			END { if (!f) print "dpkg-query: no packages found matching " p > "/dev/stderr" }' "$st/installed"
+		names+=("$a")
 	done
+	[ ${#names[@]} -gt 0 ] || return 0
+	awk 'FILENAME == ARGV[1] { v[$1] = $2; next }
+	     $0 in v { print $0 " install ok installed " v[$0]; next }
+	     { print "dpkg-query: no packages found matching " $0 > "/dev/stderr" }' \
+		"$st/installed" <(printf '%s\n' "${names[@]}")
 }
 
 # dpkg-deb -x DEB DIR: the trees install-deps expects of the kernel packages

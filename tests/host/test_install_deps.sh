@@ -207,7 +207,7 @@ check failed_install_says_apts_error '[ $rc = 1 ] && [ $(err_lines) = 2 ] &&
 restore
 sed -i "/^seabios /d" "$work/state/installed"
 mkdir -p "$work/noapt/fake" "$work/noapt/sys"
-for f in /usr/bin/*; do [ "${f##*/}" = apt-get ] || ln -sf "$f" "$work/noapt/sys/"; done
+ln -sf /usr/bin/* "$work/noapt/sys/" && rm -f "$work/noapt/sys/apt-get"
 for c in apt-cache dpkg-query dpkg-deb depmod id; do
 	ln -sf "$top/tests/host/fake-apt.sh" "$work/noapt/fake/$c"
 done
