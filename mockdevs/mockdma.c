@@ -1464,12 +1464,14 @@ static void mockdma_exit(PCIDevice *pdev)
 	msix_uninit(pdev, &s->msix_bar, &s->msix_bar);
 	msi_uninit(pdev);
 	/*
-	 * The RAM block outlives the device until the memory map's RCU grace
-	 * period ends; its name (the slot's path) must be free now, or a
-	 * device hot-added at the same slot before then aborts QEMU
-	 * ("RAMBlock ... already registered"), as ivshmem does it.
+	 * The RAM blocks (BAR2's and the ROM's) outlive the device until the
+	 * memory map's RCU grace period ends; their names (the slot's path)
+	 * must be free now, or a device hot-added at the same slot before
+	 * then aborts QEMU ("RAMBlock ... already registered"), as ivshmem
+	 * does it.
 	 */
 	vmstate_unregister_ram(&s->mem, DEVICE(pdev));
+	vmstate_unregister_ram(&s->rom, DEVICE(pdev));
 	if (s->timer)
 		timer_free(s->timer);
 	if (s->bh)

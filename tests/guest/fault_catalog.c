@@ -663,9 +663,12 @@ TEST_F_TIMEOUT(owner, hot_unplug_of_an_owned_device_mid_dma, 180)
 	/*
 	 * back again: nothing binds it (driver_override was the old device's).
 	 * QEMU drops the old one once the guest has ejected it, a moment
-	 * after the guest forgets it: until then its id is taken.
+	 * after the guest forgets it: until then its id is taken. Asking
+	 * again at once lands the new device inside the RCU grace period
+	 * that still holds the old one's memory, where a RAM name the old
+	 * one did not give back aborts QEMU (mockdma_exit).
 	 */
-	for (double end = mockdma_now_ms() + HOTPLUG_WAIT_MS;; usleep(20 * 1000)) {
+	for (double end = mockdma_now_ms() + HOTPLUG_WAIT_MS;; usleep(1000)) {
 		ret = host_qmp("device_add", "{\"driver\": \"mockdma\", \"id\": \"mdma3\", \"bus\": \"rp3\"}",
 			       reply, sizeof(reply), 10000);
 		if (ret != -EIO || !strstr(reply, "Duplicate device ID") || mockdma_now_ms() > end)
