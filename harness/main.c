@@ -498,6 +498,8 @@ static void run_one(const struct config *cfg, const struct scenario *scn,
 	spec.ktap_fifo = p.ktap;
 	spec.qmp_sock = qmp_sock(cfg, &p, false);
 	spec.gdb_kmod_dir = cfg->gdb_port ? cfg->kmod_dir : NULL;
+	/* a guest held for gdb is not booted behind the user's back */
+	spec.boot_retry = !cfg->gdb_port;
 	spec.console_log = p.console_log;
 	spec.ktap_log = p.ktap_log;
 	spec.qemu_log = p.qemu_log;
@@ -841,6 +843,7 @@ static struct tally write_results(const struct config *cfg,
 	printf("%d passed, %d failed, %d skipped\n", t.pass, t.fail, t.skip);
 	report_cpu(stdout, vms, n);
 	report_kmemleak(stdout, vms, n);
+	report_retried(stdout, vms, n);
 	fflush(stdout);
 	if (report_github(stdout, vms, n))
 		fprintf(stderr, "upcilab: cannot append to $GITHUB_STEP_SUMMARY\n");

@@ -130,6 +130,9 @@ void report_vm(FILE *out, const struct report_vm *vm, bool verbose)
 					k->kids[j]->reason ? k->kids[j]->reason : "");
 		print_bench(out, k);
 	}
+	if (r->retried)
+		fprintf(out, "     booted twice: the first boot died before the init: %s\n"
+			"     its logs: %s/{console,ktap,qemu}.log.1\n", r->retried, vm->log_dir);
 	if (!t.fail && !r->error)
 		return;
 	if (r->error) {
@@ -216,6 +219,20 @@ void report_kmemleak(FILE *out, const struct report_vm *vms, size_t n)
 		fprintf(out, "kmemleak: scanned in %zu VMs, off (not scanned) in %zu%s%s\n",
 			scanned, noff, noff ? ": " : "", noff ? off.s : "");
 	buf_free(&off);
+}
+
+void report_retried(FILE *out, const struct report_vm *vms, size_t n)
+{
+	struct buf who = { 0 };
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (vms[i].res.retried)
+			buf_addf(&who, "%s%s", k++ ? ", " : "", vms[i].label);
+	if (k)
+		fprintf(out, "booted twice: %zu VM%s whose first boot died before the init: %s\n",
+			k, k == 1 ? "" : "s", who.s);
+	buf_free(&who);
 }
 
 void report_vms_free(struct report_vm *vms, size_t n)

@@ -32,6 +32,11 @@ void report_cpu(FILE *out, const struct report_vm *vms, size_t n);
  * off; nothing when no VM's kernel has kmemleak.
  */
 void report_kmemleak(FILE *out, const struct report_vm *vms, size_t n);
+/*
+ * "booted twice: ..." the VMs whose first boot died before the guest's
+ * init spoke (vm.h: boot_retry); nothing when none did.
+ */
+void report_retried(FILE *out, const struct report_vm *vms, size_t n);
 /* Frees each VM's result, label and log directory, and the array. */
 void report_vms_free(struct report_vm *vms, size_t n);
 

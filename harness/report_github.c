@@ -19,6 +19,18 @@ static void escaped(FILE *out, const char *s)
 	}
 }
 
+/* "::KIND title=LABEL::WHAT" */
+static void command(FILE *out, const char *kind, const char *label,
+		    const char *what, const char *more)
+{
+	fprintf(out, "::%s title=", kind);
+	escaped(out, label);
+	fputs("::", out);
+	escaped(out, what);
+	escaped(out, more);
+	fputc('\n', out);
+}
+
 static void annotate(FILE *out, const char *label, const char *path,
 		     const struct test_node *n)
 {
@@ -27,13 +39,10 @@ static void annotate(FILE *out, const char *label, const char *path,
 
 	node_tally(n, &t);
 	if (t.fail && !n->nkids) {
-		fputs("::error title=", out);
-		escaped(out, label);
-		fputs("::", out);
-		escaped(out, here);
-		fputs(": ", out);
-		escaped(out, n->reason ? n->reason : "failed");
-		fputc('\n', out);
+		char *what = xasprintf("%s: ", here);
+
+		command(out, "error", label, what, n->reason ? n->reason : "failed");
+		free(what);
 	}
 	for (size_t i = 0; i < n->nkids; i++)
 		annotate(out, label, here, n->kids[i]);
@@ -85,13 +94,12 @@ int report_github(FILE *out, const struct report_vm *vms, size_t n)
 
 	if (actions && !strcmp(actions, "true"))
 		for (size_t i = 0; i < n; i++) {
-			if (vms[i].res.error) {
-				fputs("::error title=", out);
-				escaped(out, vms[i].label);
-				fputs("::", out);
-				escaped(out, vms[i].res.error);
-				fputc('\n', out);
-			}
+			if (vms[i].res.error)
+				command(out, "error", vms[i].label, vms[i].res.error, NULL);
+			if (vms[i].res.retried)
+				command(out, "warning", vms[i].label,
+					"booted twice: the first boot died before the init: ",
+					vms[i].res.retried);
 			for (size_t k = 0; k < vms[i].res.root->nkids; k++)
 				annotate(out, vms[i].label, NULL, vms[i].res.root->kids[k]);
 		}

@@ -64,7 +64,7 @@ static json_t *node_to_json(const struct test_node *n)
 int result_file_save(const char *path, const char *label,
 		     const struct vm_result *res)
 {
-	json_t *j = json_pack("{s:i, s:o, s:f, s:f, s:f, s:o, s:o, s:o, s:b, s:o, s:o}",
+	json_t *j = json_pack("{s:i, s:o, s:f, s:f, s:f, s:o, s:o, s:o, s:b, s:o, s:o, s:o}",
 			      "version", RESULT_FILE_VERSION,
 			      "label", str_or_null(label),
 			      "boot_s", res->boot_s, "total_s", res->total_s,
@@ -74,6 +74,7 @@ int result_file_save(const char *path, const char *label,
 			      "pci_table", text(res->pci_table.s, res->pci_table.len),
 			      "interrupted", res->interrupted,
 			      "kmemleak", str_or_null(leak_names[res->kmemleak]),
+			      "retried", str_or_null(res->retried),
 			      "root", res->root ? node_to_json(res->root) : json_null());
 	int rc;
 
@@ -158,7 +159,7 @@ int result_file_load(const char *path, char **label, struct vm_result *res,
 {
 	json_error_t je;
 	json_t *j = json_load_file(path, 0, &je), *error, *reason, *table, *root;
-	json_t *kmemleak = NULL;
+	json_t *kmemleak = NULL, *retried = NULL;
 	const char *lab;
 	int version, interrupted;
 
@@ -169,14 +170,15 @@ int result_file_load(const char *path, char **label, struct vm_result *res,
 		buf_addf(err, "%s: %s (line %d)", path, je.text, je.line);
 		return -1;
 	}
-	if (json_unpack(j, "{s:i, s:s, s:F, s:F, s?F, s:o, s:o, s:o, s:b, s?o, s:o}",
+	if (json_unpack(j, "{s:i, s:s, s:F, s:F, s?F, s:o, s:o, s:o, s:b, s?o, s?o, s:o}",
 			"version", &version, "label", &lab,
 			"boot_s", &res->boot_s, "total_s", &res->total_s,
 			"cpu_s", &res->cpu_s,
 			"error", &error, "shutdown_reason", &reason,
 			"pci_table", &table, "interrupted", &interrupted,
-			"kmemleak", &kmemleak, "root", &root) ||
+			"kmemleak", &kmemleak, "retried", &retried, "root", &root) ||
 	    version != RESULT_FILE_VERSION || !json_is_string(table) ||
+	    (retried && !json_is_null(retried) && !json_is_string(retried)) ||
 	    leak_check_of(kmemleak, &res->kmemleak)) {
 		buf_addf(err, "%s: not a version %d upcilab result", path,
 			 RESULT_FILE_VERSION);
@@ -189,6 +191,7 @@ int result_file_load(const char *path, char **label, struct vm_result *res,
 	}
 	res->error = dup_or_null(error);
 	res->shutdown_reason = dup_or_null(reason);
+	res->retried = dup_or_null(retried);
 	buf_from(&res->pci_table, table);
 	res->interrupted = interrupted;
 	if (label)

@@ -57,6 +57,8 @@ struct run {
 	int cur;		/* index of the running test, -1: none */
 	int next;		/* index the next "begin" must carry */
 	bool done, exited, killed;
+	bool init_seen;		/* the guest's init spoke */
+	bool died_early;	/* QEMU ended by itself before the init spoke */
 	int status;
 	struct strv faults;	/* announced by the tests (fault_trace.h) */
 	struct gcov_stream gcov;	/* coverage data coming out (gcov_stream.h) */
@@ -313,6 +315,7 @@ static void proto_line(struct run *r, const char *cmd)
 	int n, code, at = 0;
 
 	if (!strcmp(cmd, "init")) {
+		r->init_seen = true;
 		progress(r, "init after %.1fs", now_s() - r->t0);
 	} else if (str_starts(cmd, "setup-failed")) {
 		set_error(r, "guest setup failed:%s", cmd + strlen("setup-failed"));
@@ -566,6 +569,7 @@ static void describe_exit(struct run *r)
 
 	if (r->done || r->res->error)
 		return;
+	r->died_early = !r->init_seen;
 	if (WIFEXITED(r->status))
 		set_error(r, "QEMU exited with status %d before the tests finished%s%s (see %s)",
 			  WEXITSTATUS(r->status), why ? "; shutdown reason: " : "",
@@ -635,7 +639,9 @@ static int setup(struct run *r, const char *name)
 	return 0;
 }
 
-int vm_run(const struct vm_spec *spec, const char *name, struct vm_result *res)
+/* One boot; true if the guest died before its init spoke */
+static bool attempt(const struct vm_spec *spec, const char *name,
+		    struct vm_result *res)
 {
 	struct run r = { .spec = spec, .res = res, .cur = -1, .pidfd = -1,
 			 .sigfd = -1, .con.fd = -1, .ktap.fd = -1, .ktap_in = -1,
@@ -699,6 +705,41 @@ out:
 	     *fd != -2; fd++)
 		if (*fd >= 0)
 			close(*fd);
+	return r.died_early && !res->interrupted;
+}
+
+/* The first boot's logs stay beside the second's, as LOG.1 */
+static void keep_first_logs(const struct vm_spec *spec)
+{
+	for (const char *const *log = (const char *const[]){ spec->console_log,
+			spec->ktap_log, spec->qemu_log, NULL }; *log; log++) {
+		char *to = xasprintf("%s.1", *log);
+
+		rename(*log, to);
+		free(to);
+	}
+}
+
+int vm_run(const struct vm_spec *spec, const char *name, struct vm_result *res)
+{
+	char *first;
+
+	if (!attempt(spec, name, res) || !spec->boot_retry)
+		return res->error ? -1 : 0;
+	/*
+	 * Neither the modules nor the tests ran before the init spoke (it
+	 * loads and runs them): a guest that died there met the kernel's
+	 * boot, its busybox or QEMU (a general protection fault in busybox's
+	 * first instructions under TCG on a loaded host, once in about 1500
+	 * boots), so it boots once more; the result keeps the first error
+	 * and the report names the VM, so a boot that breaks for good still
+	 * fails and a flaky one still shows
+	 */
+	first = xstrdup(res->error);
+	keep_first_logs(spec);
+	vm_result_free(res);
+	attempt(spec, name, res);
+	res->retried = first;
 	return res->error ? -1 : 0;
 }
 
@@ -707,6 +748,7 @@ void vm_result_free(struct vm_result *res)
 	node_free(res->root);
 	free(res->error);
 	free(res->shutdown_reason);
+	free(res->retried);
 	buf_free(&res->pci_table);
 	*res = (struct vm_result){ 0 };
 }

@@ -41,6 +41,11 @@ struct vm_spec {
 	int vm_timeout_s;
 	int poweroff_grace_s;		/* after "done" */
 	bool echo_console;		/* copy the console to stderr */
+	/*
+	 * boot once more if QEMU ends by itself before the guest's init
+	 * spoke (the first boot's logs kept as LOG.1)
+	 */
+	bool boot_retry;
 	/* repro --gdb: where the guest's modules are, for add-symbol-file */
 	const char *gdb_kmod_dir;
 	void (*progress)(void *ctx, const char *what);
@@ -63,6 +68,8 @@ struct vm_result {
 	char *shutdown_reason;		/* from QMP, or NULL */
 	struct buf pci_table;		/* "# pci:" rows, prefix stripped */
 	bool interrupted;		/* SIGINT/SIGTERM arrived */
+	/* the first boot's error when it died before the init spoke, or NULL */
+	char *retried;
 	enum leak_check kmemleak;
 };
 

@@ -210,6 +210,21 @@ TEST_F(mg, github_gets_an_annotation_per_failed_case_and_a_summary_table)
 	free(sum);
 }
 
+/* A VM booted twice passes, with a warning that says why */
+TEST_F(mg, a_vm_booted_twice_gets_a_warning)
+{
+	char *out, *want;
+
+	ASSERT_EQ(0, merge_results(&self->dir[0], 2, &self->vms, &self->n, &self->err));
+	self->vms[0].res.retried = xstrdup("QEMU exited with status 0%");
+	out = github(self->vms, self->n, NULL);
+	want = xasprintf("::warning title=%s::booted twice: the first boot died before the init: "
+			 "QEMU exited with status 0%%25\n", self->vms[0].label);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	free(want);
+	free(out);
+}
+
 TEST_F(mg, outside_github_there_is_nothing_to_say)
 {
 	char *text = NULL;

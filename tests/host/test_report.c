@@ -459,24 +459,32 @@ TEST_F(rep, ktap_to_an_unwritable_path_fails)
 
 /* ---- terminal summary ---- */
 
-static char *summary(FIXTURE_DATA(rep) *self, bool verbose)
+/* What report_vm prints of VM @i */
+static char *report_vm_text(FIXTURE_DATA(rep) *self, size_t i, bool verbose)
 {
 	char *s = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&s, &len);
 
-	report_vm(f, &self->vms[0], verbose);
+	report_vm(f, &self->vms[i], verbose);
 	fclose(f);
 	return s;
 }
 
-static char *report_vm_text(FIXTURE_DATA(rep) *self, size_t i)
+static char *summary(FIXTURE_DATA(rep) *self, bool verbose)
+{
+	return report_vm_text(self, 0, verbose);
+}
+
+/* What one of the run's closing lines (report_cpu, ...) prints */
+static char *run_line(FIXTURE_DATA(rep) *self,
+		      void (*line)(FILE *, const struct report_vm *, size_t))
 {
 	char *s = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&s, &len);
 
-	report_vm(f, &self->vms[i], false);
+	line(f, self->vms, self->n);
 	fclose(f);
 	return s;
 }
@@ -544,59 +552,64 @@ TEST_F(rep, summary_shows_qemus_cpu_seconds_when_known)
 	EXPECT_NE(NULL, strstr(self->text, "total 12.2s  cpu 10.5s\n"));
 }
 
-static char *cpu_line(FIXTURE_DATA(rep) *self)
-{
-	char *s = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&s, &len);
-
-	report_cpu(f, self->vms, self->n);
-	fclose(f);
-	return s;
-}
-
 TEST_F(rep, cpu_line_sums_the_vms_whose_cpu_is_known)
 {
 	add_vm(self, "one/none", NULL);
 	add_vm(self, "two/none", NULL);
 	add_vm(self, "three/none", NULL);
-	self->text = cpu_line(self);
+	self->text = run_line(self, report_cpu);
 	EXPECT_STREQ("", self->text);
 	free(self->text);
 	self->vms[0].res.cpu_s = 10.5;
 	self->vms[2].res.cpu_s = 2.25;
-	self->text = cpu_line(self);
+	self->text = run_line(self, report_cpu);
 	EXPECT_STREQ("cpu: QEMU used 12.8 CPU-seconds in 2 VMs (24.5 VM-seconds)\n", self->text);
 }
 
 /* A VM that booted with kmemleak=off says so; one that scanned is the norm */
 TEST_F(rep, summary_and_kmemleak_line_name_the_vms_with_kmemleak_off)
 {
-	char *s = NULL;
-	size_t len = 0;
-	FILE *f;
-
 	add_vm(self, "one/upci", NULL);
 	add_vm(self, "two/upci", NULL);
 	add_vm(self, "three/upci", NULL);
-	f = open_memstream(&s, &len);
-	report_kmemleak(f, self->vms, self->n);
-	fclose(f);
-	EXPECT_STREQ("", s);	/* the stock kernel has no kmemleak */
-	free(s);
+	self->text = run_line(self, report_kmemleak);
+	EXPECT_STREQ("", self->text);	/* the stock kernel has no kmemleak */
+	free(self->text);
 	self->vms[0].res.kmemleak = LEAK_OFF;
 	self->vms[1].res.kmemleak = LEAK_SCANNED;
 	self->vms[2].res.kmemleak = LEAK_OFF;
-	f = open_memstream(&s, &len);
-	report_kmemleak(f, self->vms, self->n);
-	fclose(f);
-	EXPECT_STREQ("kmemleak: scanned in 1 VMs, off (not scanned) in 2: one/upci, three/upci\n", s);
-	free(s);
+	self->text = run_line(self, report_kmemleak);
+	EXPECT_STREQ("kmemleak: scanned in 1 VMs, off (not scanned) in 2: one/upci, three/upci\n",
+		     self->text);
+	free(self->text);
 	self->text = summary(self, false);
 	EXPECT_NE(NULL, strstr(self->text, "cpu -  kmemleak off\n"));
 	free(self->text);
-	self->text = report_vm_text(self, 1);
+	self->text = report_vm_text(self, 1, false);
 	EXPECT_NE(NULL, strstr(self->text, "cpu -\n"));
+}
+
+/* A VM booted twice says why under its line, and the run names them */
+TEST_F(rep, a_vm_booted_twice_says_why_and_the_run_names_it)
+{
+	add_vm(self, "one/upci", NULL);
+	add_vm(self, "two/upci", NULL);
+	self->text = run_line(self, report_retried);
+	EXPECT_STREQ("", self->text);
+	free(self->text);
+	self->vms[1].res.retried = xstrdup("QEMU exited with status 0 before the tests finished");
+	self->text = run_line(self, report_retried);
+	EXPECT_STREQ("booted twice: 1 VM whose first boot died before the init: two/upci\n",
+		     self->text);
+	free(self->text);
+	self->text = report_vm_text(self, 1, false);
+	EXPECT_NE(NULL, strstr(self->text, "\n     booted twice: the first boot died before the init: "
+				"QEMU exited with status 0 before the tests finished\n"
+				"     its logs: ")) TH_LOG("%s", self->text);
+	EXPECT_NE(NULL, strstr(self->text, "/{console,ktap,qemu}.log.1\n"));
+	free(self->text);
+	self->text = report_vm_text(self, 0, false);
+	EXPECT_EQ(NULL, strstr(self->text, "booted twice"));
 }
 
 TEST_F(rep, report_tally_sums_vms)

@@ -28,7 +28,8 @@ FIXTURE_SETUP(rf)
 	self->path = xasprintf("%s/" RESULT_FILE_NAME, self->dir);
 	self->in = (struct vm_result){ .boot_s = 2.5, .total_s = 31.25, .cpu_s = 29.75,
 				       .error = xstrdup("QEMU died"),
-				       .interrupted = true, .kmemleak = LEAK_OFF };
+				       .interrupted = true, .kmemleak = LEAK_OFF,
+				       .retried = xstrdup("QEMU exited with status 0") };
 	buf_addf(&self->in.pci_table, "0000:00:03.0 03.0 1234:11e8 group=2\n");
 	self->in.root = node_new("vfio/upci");
 	t = node_add(self->in.root, "vfio_type1");
@@ -76,6 +77,7 @@ TEST_F(rf, round_trip_keeps_every_field)
 	EXPECT_EQ(NULL, self->out.shutdown_reason);
 	EXPECT_TRUE(self->out.interrupted);
 	EXPECT_EQ(LEAK_OFF, self->out.kmemleak);
+	EXPECT_STREQ("QEMU exited with status 0", self->out.retried);
 	EXPECT_STREQ(self->in.pci_table.s, self->out.pci_table.s);
 	ASSERT_EQ(2, self->out.root->nkids);
 	t = self->out.root->kids[0];
@@ -154,16 +156,18 @@ TEST_F(rf, other_version_is_refused)
 	EXPECT_NE(NULL, strstr(self->err.s, "not a version 1 upcilab result"));
 }
 
+/* a result file's keys up to interrupted, and from root on */
+static const char head[] =
+	"{\"version\": 1, \"label\": \"x\", \"boot_s\": 1, \"total_s\": 1,"
+	" \"error\": null, \"shutdown_reason\": null, \"pci_table\": \"\","
+	" \"interrupted\": false, ";
+static const char tail[] =
+	"\"root\": {\"name\": \"r\", \"result\": \"PASS\","
+	" \"reason\": null, \"diag\": \"\", \"secs\": 0, \"kids\": []}}";
+
 /* A file from before the kmemleak key loads; a verdict it cannot know does not */
 TEST_F(rf, kmemleak_is_optional_and_checked)
 {
-	static const char head[] =
-		"{\"version\": 1, \"label\": \"x\", \"boot_s\": 1, \"total_s\": 1,"
-		" \"error\": null, \"shutdown_reason\": null, \"pci_table\": \"\","
-		" \"interrupted\": false, ";
-	static const char tail[] =
-		"\"root\": {\"name\": \"r\", \"result\": \"PASS\","
-		" \"reason\": null, \"diag\": \"\", \"secs\": 0, \"kids\": []}}";
 	char *text;
 
 	text = xasprintf("%s%s", head, tail);
@@ -179,6 +183,25 @@ TEST_F(rf, kmemleak_is_optional_and_checked)
 	EXPECT_EQ(LEAK_SCANNED, self->out.kmemleak);
 	vm_result_free(&self->out);
 	text = xasprintf("%s\"kmemleak\": \"maybe\", %s", head, tail);
+	write_text(self->path, text);
+	free(text);
+	EXPECT_EQ(-1, result_file_load(self->path, NULL, &self->out, &self->err));
+	EXPECT_NE(NULL, strstr(self->err.s, "not a version 1 upcilab result"));
+	EXPECT_EQ(NULL, self->out.root);
+}
+
+/* A file from before the retried key loads; a retried that is not text does not */
+TEST_F(rf, retried_is_optional_and_checked)
+{
+	char *text;
+
+	text = xasprintf("%s%s", head, tail);
+	write_text(self->path, text);
+	free(text);
+	ASSERT_EQ(0, result_file_load(self->path, NULL, &self->out, &self->err));
+	EXPECT_EQ(NULL, self->out.retried);
+	vm_result_free(&self->out);
+	text = xasprintf("%s\"retried\": 3, %s", head, tail);
 	write_text(self->path, text);
 	free(text);
 	EXPECT_EQ(-1, result_file_load(self->path, NULL, &self->out, &self->err));

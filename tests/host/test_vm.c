@@ -88,6 +88,7 @@ FIXTURE_SETUP(vm)
 	self->spec.poweroff_grace_s = GRACE_S;
 	self->spec.progress = on_progress;
 	self->spec.progress_ctx = &self->progress;
+	self->spec.boot_retry = true;
 	setenv("FAKE_TESTS", "alpha beta gamma", 1);
 	setenv("FAKE_QEMU_PIDFILE", self->pidfile, 1);
 }
@@ -378,6 +379,8 @@ TEST_F(vm, hang_at_boot_hits_the_vm_timeout)
 	EXPECT_LT(self->secs, 2 + SLACK_S);
 	EXPECT_GE(self->secs, 2 - 0.1);
 	expect_in_file(_metadata, self->console_log, "Linux version");
+	/* a boot that hangs is waited for once: the timeout is the verdict */
+	EXPECT_EQ(NULL, self->res.retried);
 }
 
 TEST_F(vm, crash_reports_the_exit_status)
@@ -390,6 +393,60 @@ TEST_F(vm, crash_reports_the_exit_status)
 	expect_test(_metadata, &self->res, "beta", RES_FAIL, "not run: QEMU exited with status 3");
 	expect_tally(_metadata, &self->res, 0, 3, 0);
 	EXPECT_LT(self->secs, SLACK_S);
+	/* after the init spoke, a death is the scenario's: no second boot */
+	EXPECT_EQ(NULL, self->res.retried);
+}
+
+/*
+ * A guest that dies before its init spoke boots once more: the second
+ * boot's result is the VM's, the first's error and logs are kept
+ */
+TEST_F(vm, a_death_before_the_init_boots_once_more)
+{
+	char *state = xasprintf("%s/booted", self->dir);
+	char *first_log = xasprintf("%s.1", self->console_log);
+
+	setenv("FAKE_QEMU_STATE", state, 1);
+	run(_metadata, self, "early_death_once");
+	EXPECT_EQ(0, self->ret);
+	EXPECT_EQ(NULL, self->res.error);
+	expect_tally(_metadata, &self->res, 3, 0, 0);
+	ASSERT_NE(NULL, self->res.retried);
+	EXPECT_NE(NULL, strstr(self->res.retried, "QEMU exited with status 0 before the tests finished"))
+		TH_LOG("retried: %s", self->res.retried);
+	expect_in_file(_metadata, first_log, "Attempted to kill init");
+	expect_in_file(_metadata, self->console_log, "Linux version");
+	unsetenv("FAKE_QEMU_STATE");
+	free(state);
+	free(first_log);
+}
+
+/* Once: a guest that dies before its init on each boot fails */
+TEST_F(vm, a_guest_that_dies_before_the_init_twice_fails)
+{
+	char *first_log = xasprintf("%s.1", self->console_log);
+
+	run(_metadata, self, "early_death");
+	EXPECT_EQ(-1, self->ret);
+	expect_error(_metadata, &self->res, "QEMU exited with status 0 before the tests finished");
+	expect_tally(_metadata, &self->res, 0, 4, 0);
+	EXPECT_NE(NULL, self->res.retried);
+	expect_in_file(_metadata, first_log, "general protection fault");
+	expect_in_file(_metadata, self->console_log, "general protection fault");
+	free(first_log);
+}
+
+/* Without boot_retry (repro --gdb) the first death is the verdict */
+TEST_F(vm, no_second_boot_without_boot_retry)
+{
+	char *first_log = xasprintf("%s.1", self->console_log);
+
+	self->spec.boot_retry = false;
+	run(_metadata, self, "early_death");
+	EXPECT_EQ(-1, self->ret);
+	EXPECT_EQ(NULL, self->res.retried);
+	EXPECT_NE(0, access(first_log, F_OK));
+	free(first_log);
 }
 
 TEST_F(vm, panic_is_reported_from_the_console)
