@@ -131,7 +131,7 @@ void report_vm(FILE *out, const struct report_vm *vm, bool verbose)
 		print_bench(out, k);
 	}
 	if (r->retried)
-		fprintf(out, "     booted twice: the first boot died before the init: %s\n"
+		fprintf(out, "     " VM_RETRIED_WHY "%s\n"
 			"     its logs: %s/{console,ktap,qemu}.log.1\n", r->retried, vm->log_dir);
 	if (!t.fail && !r->error)
 		return;

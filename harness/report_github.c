@@ -97,8 +97,7 @@ int report_github(FILE *out, const struct report_vm *vms, size_t n)
 			if (vms[i].res.error)
 				command(out, "error", vms[i].label, vms[i].res.error, NULL);
 			if (vms[i].res.retried)
-				command(out, "warning", vms[i].label,
-					"booted twice: the first boot died before the init: ",
+				command(out, "warning", vms[i].label, VM_RETRIED_WHY,
 					vms[i].res.retried);
 			for (size_t k = 0; k < vms[i].res.root->nkids; k++)
 				annotate(out, vms[i].label, NULL, vms[i].res.root->kids[k]);

@@ -73,6 +73,9 @@ struct vm_result {
 	enum leak_check kmemleak;
 };
 
+/* How the reports say a VM's result.retried */
+#define VM_RETRIED_WHY "booted twice: the first boot died before the init: "
+
 int vm_make_fifos(const char *base);
 /*
  * Our QEMU is built with gcov in mockdma.c (mockdevs/meson.build): on a

@@ -61,6 +61,14 @@ all_tests() {
 	say "# upcilab: done"
 }
 
+# the busybox of the init faults before the init says a word
+die_before_init() {
+	say_con "[    0.000000] Linux version 6.12.0-fake"
+	say_con "[    0.900000] traps: init[1] general protection fault ip:410331"
+	say_con "[    0.900001] Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b"
+	exit 0
+}
+
 first_test() {
 	set -- ${FAKE_TESTS:-}
 	say "# upcilab: begin 1 $1"
@@ -89,18 +97,13 @@ hang_boot)
 crash)
 	boot; first_test; exit 3 ;;
 early_death)
-	# the busybox of the init faults before the init says a word
-	say_con "[    0.000000] Linux version 6.12.0-fake"
-	say_con "[    0.900000] traps: init[1] general protection fault ip:410331"
-	say_con "[    0.900001] Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b"
-	exit 0 ;;
+	die_before_init ;;
 early_death_once)
-	# the same on the first boot of FAKE_QEMU_STATE, a pass on the next
+	# a death before the init on the first boot of FAKE_QEMU_STATE, a
+	# pass on the next
 	if [ ! -e "$FAKE_QEMU_STATE" ]; then
 		: >"$FAKE_QEMU_STATE"
-		say_con "[    0.000000] Linux version 6.12.0-fake"
-		say_con "[    0.900001] Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b"
-		exit 0
+		die_before_init
 	fi
 	boot; all_tests; exit 0 ;;
 panic)

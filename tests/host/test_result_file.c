@@ -165,27 +165,28 @@ static const char tail[] =
 	"\"root\": {\"name\": \"r\", \"result\": \"PASS\","
 	" \"reason\": null, \"diag\": \"\", \"secs\": 0, \"kids\": []}}";
 
+/*
+ * Loads a result file of head, @keys and tail into self->out (freeing
+ * what an earlier load left there); result_file_load's return value
+ */
+static int load_with(FIXTURE_DATA(rf) *self, const char *keys)
+{
+	char *text = xasprintf("%s%s%s", head, keys, tail);
+
+	write_text(self->path, text);
+	free(text);
+	vm_result_free(&self->out);
+	return result_file_load(self->path, NULL, &self->out, &self->err);
+}
+
 /* A file from before the kmemleak key loads; a verdict it cannot know does not */
 TEST_F(rf, kmemleak_is_optional_and_checked)
 {
-	char *text;
-
-	text = xasprintf("%s%s", head, tail);
-	write_text(self->path, text);
-	free(text);
-	ASSERT_EQ(0, result_file_load(self->path, NULL, &self->out, &self->err));
+	ASSERT_EQ(0, load_with(self, ""));
 	EXPECT_EQ(LEAK_NONE, self->out.kmemleak);
-	vm_result_free(&self->out);
-	text = xasprintf("%s\"kmemleak\": \"scanned\", %s", head, tail);
-	write_text(self->path, text);
-	free(text);
-	ASSERT_EQ(0, result_file_load(self->path, NULL, &self->out, &self->err));
+	ASSERT_EQ(0, load_with(self, "\"kmemleak\": \"scanned\", "));
 	EXPECT_EQ(LEAK_SCANNED, self->out.kmemleak);
-	vm_result_free(&self->out);
-	text = xasprintf("%s\"kmemleak\": \"maybe\", %s", head, tail);
-	write_text(self->path, text);
-	free(text);
-	EXPECT_EQ(-1, result_file_load(self->path, NULL, &self->out, &self->err));
+	EXPECT_EQ(-1, load_with(self, "\"kmemleak\": \"maybe\", "));
 	EXPECT_NE(NULL, strstr(self->err.s, "not a version 1 upcilab result"));
 	EXPECT_EQ(NULL, self->out.root);
 }
@@ -193,18 +194,11 @@ TEST_F(rf, kmemleak_is_optional_and_checked)
 /* A file from before the retried key loads; a retried that is not text does not */
 TEST_F(rf, retried_is_optional_and_checked)
 {
-	char *text;
-
-	text = xasprintf("%s%s", head, tail);
-	write_text(self->path, text);
-	free(text);
-	ASSERT_EQ(0, result_file_load(self->path, NULL, &self->out, &self->err));
+	ASSERT_EQ(0, load_with(self, ""));
 	EXPECT_EQ(NULL, self->out.retried);
-	vm_result_free(&self->out);
-	text = xasprintf("%s\"retried\": 3, %s", head, tail);
-	write_text(self->path, text);
-	free(text);
-	EXPECT_EQ(-1, result_file_load(self->path, NULL, &self->out, &self->err));
+	ASSERT_EQ(0, load_with(self, "\"retried\": \"QEMU exited\", "));
+	EXPECT_STREQ("QEMU exited", self->out.retried);
+	EXPECT_EQ(-1, load_with(self, "\"retried\": 3, "));
 	EXPECT_NE(NULL, strstr(self->err.s, "not a version 1 upcilab result"));
 	EXPECT_EQ(NULL, self->out.root);
 }
