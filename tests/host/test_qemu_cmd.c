@@ -248,6 +248,8 @@ TEST_F(cmd, append_without_additions_is_the_base)
 	EXPECT_NE(NULL, strstr(GUEST_BASE_CMDLINE, "console=ttyS0"));
 	/* a loaded TCG host must not fail the boot's timer check */
 	EXPECT_NE(NULL, strstr(GUEST_BASE_CMDLINE, "no_timer_check"));
+	/* nor the kernel's own crypto self-tests cost each boot */
+	EXPECT_NE(NULL, strstr(GUEST_BASE_CMDLINE, "cryptomgr.notests=1"));
 }
 
 TEST_F(cmd, append_interactive_asks_for_a_shell)
