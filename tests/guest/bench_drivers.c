@@ -2,7 +2,7 @@
 /*
  * upci against vfio-pci in one VM (the bench scenario): two mockdma
  * devices with the same properties, one bound to each driver.  Every
- * figure is measured on both, alternating between them ROUNDS times so
+ * figure is measured on both, alternating between them (3 rounds) so
  * that drift in the host's load falls on both, and printed with the
  * ratio upci / vfio-pci:
  *
@@ -11,7 +11,11 @@
  *
  * For latency a ratio above 1 means upci is slower; for throughput, faster.
  * The assertions are on the work (every interrupt arrived, every copy is
- * right), never on the figures.
+ * right), never on the figures. upcilab.bench_rounds=N (1-10) and
+ * upcilab.bench_copy_ms=N (10-60000; 2000 per copy measurement) on the
+ * kernel command line, or UPCILAB_BENCH_ROUNDS and UPCILAB_BENCH_COPY_MS,
+ * shorten or lengthen the run: make test checks that the benchmark works
+ * in 1 round of 200 ms copies, make bench measures.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +25,7 @@
 
 #include "bench_lab.h"
 #include "irq_lab.h"
+#include "lab_knob.h"
 #include "vfio_lab.h"
 
 #define TH_LOG_STREAM stdout
@@ -28,8 +33,10 @@
 #include "lab_harness.h"
 
 #define ROUNDS		3
+#define MAX_ROUNDS	10
 #define LAT_SAMPLES	1000
-#define COPY_MIN_SECS	2.0
+#define COPY_MS		2000
+#define MAX_COPY_MS	60000
 
 enum { VFIO_PCI, UPCI, SIDES };
 
@@ -70,6 +77,17 @@ static void pair_close(struct pair *p)
 	}
 }
 
+/* the run's rounds, or the test fails saying what it was given */
+#define BENCH_ROUNDS(n)							\
+	do {								\
+		uint64_t __v = lab_knob("UPCILAB_BENCH_ROUNDS",		\
+					"upcilab.bench_rounds=", ROUNDS); \
+		ASSERT_TRUE(__v >= 1 && __v <= MAX_ROUNDS)		\
+			TH_LOG("upcilab.bench_rounds=%llu: 1 to %d",	\
+			       (unsigned long long)__v, MAX_ROUNDS);	\
+		(n) = (int)__v;						\
+	} while (0)
+
 static double ratio(double upci, double vfio)
 {
 	return vfio > 0 ? upci / vfio : 0;
@@ -102,12 +120,13 @@ FIXTURE_TEARDOWN(latency)
 
 TEST_F_TIMEOUT(latency, irq, 300)
 {
-	static double lat[SIDES][ROUNDS * LAT_SAMPLES];
+	static double lat[SIDES][MAX_ROUNDS * LAT_SAMPLES];
 	double med[SIDES], p99[SIDES];
 	unsigned int done;
-	int r, s, ret;
+	int rounds, r, s, ret;
 
-	for (r = 0; r < ROUNDS; r++) {
+	BENCH_ROUNDS(rounds);
+	for (r = 0; r < rounds; r++) {
 		for (s = 0; s < SIDES; s++) {
 			ret = bench_irq_latency(&self->p.m[s], variant->index,
 						lat[s] + r * LAT_SAMPLES,
@@ -118,13 +137,13 @@ TEST_F_TIMEOUT(latency, irq, 300)
 		}
 	}
 	for (s = 0; s < SIDES; s++) {
-		med[s] = irq_percentile(lat[s], ROUNDS * LAT_SAMPLES, 50);
-		p99[s] = irq_percentile(lat[s], ROUNDS * LAT_SAMPLES, 99);
+		med[s] = irq_percentile(lat[s], rounds * LAT_SAMPLES, 50);
+		p99[s] = irq_percentile(lat[s], rounds * LAT_SAMPLES, 99);
 	}
 	ksft_print_msg("bench: irq-latency mode=%s median_us vfio-pci=%.1f upci=%.1f ratio=%.2f p99_us vfio-pci=%.1f upci=%.1f ratio=%.2f n=%d\n",
 		       variant->mode, med[VFIO_PCI], med[UPCI],
 		       ratio(med[UPCI], med[VFIO_PCI]), p99[VFIO_PCI], p99[UPCI],
-		       ratio(p99[UPCI], p99[VFIO_PCI]), ROUNDS * LAT_SAMPLES);
+		       ratio(p99[UPCI], p99[VFIO_PCI]), rounds * LAT_SAMPLES);
 }
 
 /* ---- COPY throughput through the vIOMMU ---- */
@@ -154,13 +173,17 @@ FIXTURE_TEARDOWN(copy)
 TEST_F_TIMEOUT(copy, throughput, 200)
 {
 	double bytes[SIDES] = { 0 }, secs[SIDES] = { 0 }, mibs[SIDES];
+	uint64_t ms = lab_knob("UPCILAB_BENCH_COPY_MS", "upcilab.bench_copy_ms=", COPY_MS);
 	struct bench_copy b;
-	int r, s, ret;
+	int rounds, r, s, ret;
 
-	for (r = 0; r < ROUNDS; r++) {
+	BENCH_ROUNDS(rounds);
+	ASSERT_TRUE(ms >= 10 && ms <= MAX_COPY_MS)
+		TH_LOG("upcilab.bench_copy_ms=%llu: 10 to %d", (unsigned long long)ms, MAX_COPY_MS);
+	for (r = 0; r < rounds; r++) {
 		for (s = 0; s < SIDES; s++) {
 			ret = bench_copy(&self->p.m[s], variant->desc_size,
-					 COPY_MIN_SECS, &b);
+					 ms / 1000.0, &b);
 			ASSERT_EQ(0, ret) TH_LOG("%s, round %d: %s", side_driver[s],
 						 r, strerror(-ret));
 			ASSERT_EQ(0, b.errors) TH_LOG("%s: %u descriptors did not end OK",
@@ -175,7 +198,7 @@ TEST_F_TIMEOUT(copy, throughput, 200)
 		mibs[s] = bytes[s] / (1024.0 * 1024.0) / secs[s];
 	ksft_print_msg("bench: copy desc=%s MiB/s vfio-pci=%.0f upci=%.0f ratio=%.2f rounds=%d\n",
 		       variant->name, mibs[VFIO_PCI], mibs[UPCI],
-		       ratio(mibs[UPCI], mibs[VFIO_PCI]), ROUNDS);
+		       ratio(mibs[UPCI], mibs[VFIO_PCI]), rounds);
 }
 
 LAB_HARNESS_MAIN

@@ -48,6 +48,7 @@
 
 #include "bar_window.h"
 #include "irq_lab.h"
+#include "lab_knob.h"
 #include "race_stats.h"
 
 #define TH_LOG_STREAM stdout
@@ -1094,36 +1095,6 @@ static void *unbinder_main(void *arg)
 
 /* ---- set-up, report, teardown ---- */
 
-/* $env, or the word after cmdline_key on the kernel command line, or NULL */
-static const char *knob_str(const char *env, const char *cmdline_key)
-{
-	static char buf[4096];
-	const char *s = getenv(env);
-	char *p;
-	FILE *f;
-
-	if (s && *s)
-		return s;
-	f = fopen("/proc/cmdline", "re");
-	if (!f)
-		return NULL;
-	buf[fread(buf, 1, sizeof(buf) - 1, f)] = 0;
-	fclose(f);
-	p = strstr(buf, cmdline_key);
-	if (!p)
-		return NULL;
-	p += strlen(cmdline_key);
-	p[strcspn(p, " \n")] = 0;
-	return p;
-}
-
-static long knob(const char *env, const char *cmdline_key, long def)
-{
-	const char *s = knob_str(env, cmdline_key);
-
-	return s ? strtol(s, NULL, 0) : def;
-}
-
 /* /sys/module/upci/refcnt, or -errno */
 static long module_refcnt(void)
 {
@@ -1285,10 +1256,10 @@ FIXTURE_TEARDOWN(torture)
 /* below the scenario's 300 s, so a hang is the case's failure, not the VM's */
 TEST_F_TIMEOUT(torture, threads_race_every_entry_point, 280)
 {
-	long seconds = knob("UPCILAB_TORTURE_SECONDS", "upcilab.torture_seconds=",
-			    DEFAULT_SECONDS);
-	unsigned int seed = knob("UPCILAB_TORTURE_SEED", "upcilab.torture_seed=",
-				 (long)time(NULL) ^ getpid());
+	long seconds = lab_knob("UPCILAB_TORTURE_SECONDS", "upcilab.torture_seconds=",
+				DEFAULT_SECONDS);
+	unsigned int seed = lab_knob("UPCILAB_TORTURE_SEED", "upcilab.torture_seed=",
+				     (long)time(NULL) ^ getpid());
 	struct worker w[WORKERS + 2] = { 0 };
 	long refcnt0, pinned0, pinned, locked0, refcnt;
 	unsigned long calls = 0, lost = 0;
@@ -1302,7 +1273,7 @@ TEST_F_TIMEOUT(torture, threads_race_every_entry_point, 280)
 		seconds = _metadata->timeout - 120;
 	ASSERT_LT(0, seconds) TH_LOG("no time left to race in a %d s timeout",
 				     _metadata->timeout);
-	skip = knob_str("UPCILAB_TORTURE_SKIP", "upcilab.torture_skip=");
+	skip = lab_knob_str("UPCILAB_TORTURE_SKIP", "upcilab.torture_skip=");
 	if (skip)
 		skip_ops(skip);
 	printf("# torture: %ld s, seed %u, %d workers, a forker, an unbinder%s%s\n",

@@ -41,6 +41,7 @@
 #include "fuzz_exec.h"
 #include "fuzz_gen.h"
 #include "fuzz_min.h"
+#include "lab_knob.h"
 #include "lab_time.h"
 #include "pci_topo.h"
 #include "vfio_lab.h"
@@ -61,45 +62,9 @@ static const char *const side_device[SIDES] = { "mdmav", "mdmau" };
 
 /* ---- the budget, from the command line or the environment ---- */
 
-static const char *cmdline_word(const char *key, char *buf, size_t size)
-{
-	static char line[4096];
-	const char *p;
-	size_t n = 0;
-	FILE *f;
-
-	if (!line[0]) {
-		f = fopen("/proc/cmdline", "re");
-		if (f) {
-			n = fread(line, 1, sizeof(line) - 1, f);
-			fclose(f);
-		}
-		line[n] = '\0';
-	}
-	for (p = line; (p = strstr(p, key)); p++) {
-		if (p != line && p[-1] != ' ')
-			continue;
-		p += strlen(key);
-		n = strcspn(p, " \n");
-		snprintf(buf, size, "%.*s", (int)n, p);
-		return buf;
-	}
-	return NULL;
-}
-
-static uint64_t knob(const char *word, const char *env, uint64_t def)
-{
-	const char *v = getenv(env);
-	char buf[64];
-
-	if (!v || !*v)
-		v = cmdline_word(word, buf, sizeof(buf));
-	return v && *v ? strtoull(v, NULL, 0) : def;
-}
-
 static uint64_t fuzz_time(void)
 {
-	return knob("upcilab.fuzz_time=", "UPCILAB_FUZZ_TIME", DEFAULT_TIME);
+	return lab_knob("UPCILAB_FUZZ_TIME", "upcilab.fuzz_time=", DEFAULT_TIME);
 }
 
 /* ---- intended differences ---- */
@@ -654,10 +619,10 @@ static void report(struct __test_metadata *_metadata, FIXTURE_DATA(fuzz) *self,
 TEST_F_TIMEOUT(fuzz, differential, 300)
 {
 	static struct fz_call calls[FZ_MAX_CALLS];
-	uint64_t seed = knob("upcilab.fuzz_seed=", "UPCILAB_FUZZ_SEED",
-			     (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
+	uint64_t seed = lab_knob("UPCILAB_FUZZ_SEED", "upcilab.fuzz_seed=",
+				 (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
 	uint64_t secs = fuzz_time();
-	unsigned int len = knob("upcilab.fuzz_len=", "UPCILAB_FUZZ_LEN", DEFAULT_LEN);
+	unsigned int len = lab_knob("UPCILAB_FUZZ_LEN", "upcilab.fuzz_len=", DEFAULT_LEN);
 	struct fz_rng seeds = { seed };
 	unsigned int seqs = 0, r, n;
 	struct divergence d;
