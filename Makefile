@@ -10,6 +10,18 @@ SELFTESTS := $(KSRC)/tools/testing/selftests
 
 B := build
 CC ?= gcc
+# ccache in front of the compilers once install-deps put it there, its
+# cache beside the others: a warm make test compiles nothing it compiled
+# before (the guest programs and the unit tests are compiled and linked in
+# two steps, as ccache caches compiles only). Not the gcov-profiled
+# sanitizer module (its notes name their own paths), nor QEMU and the
+# sanitizer kernel (built once per pin). CCACHE= turns it off.
+CCACHE ?= $(shell command -v ccache 2>/dev/null)
+export CCACHE_DIR ?= $(UPCI_CACHE)/ccache
+export CCACHE_MAXSIZE ?= 500M
+# the same sources in another clone hit too (their -g names the directory)
+export CCACHE_NOHASHDIR ?= 1
+CCC = $(strip $(CCACHE) $(CC))
 WARN := -Wall -Wextra -Werror
 PIN_DEFS := -DUPCI_KVER='"$(KVER)"' -DUPCI_KERNEL_ENTRY='"$(KERNEL_ENTRY)"'
 HOST_CFLAGS := -std=c11 -O2 -g $(WARN) $(PIN_DEFS)
@@ -37,14 +49,15 @@ UNIT_TESTS := $(patsubst tests/host/%.c,$(B)/unit/%,$(wildcard tests/host/test_*
 KHDR := /usr/src/linux-headers-$(KVER)
 KMOD_SRCS := $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h)
 KMOD_DEPS := $(KMOD_SRCS) kmod/Kbuild
-KBUILD := $(MAKE) -C $(KHDR) M=$(CURDIR)/kmod W=1 KCFLAGS=-Werror
+KBUILD_CC = $(if $(CCACHE),CC="$(CCACHE) gcc")
+KBUILD := $(MAKE) -C $(KHDR) M=$(CURDIR)/kmod W=1 KCFLAGS=-Werror $(KBUILD_CC)
 CHECKPATCH := perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG
 
 # Test modules for the guests (tests/kmod/), held to the same rules.
 TKMOD_SRCS := $(filter-out %.mod.c,$(wildcard tests/kmod/*.c)) $(wildcard tests/kmod/*.h tests/kmod/compat/*.h)
 TKMOD_KOS := $(patsubst tests/kmod/%.c,$(B)/tests-kmod/%.ko,$(filter-out %.mod.c,$(wildcard tests/kmod/*.c)))
-TKBUILD := $(MAKE) -C $(KHDR) M=$(CURDIR)/tests/kmod W=1 KCFLAGS=-Werror
+TKBUILD := $(MAKE) -C $(KHDR) M=$(CURDIR)/tests/kmod W=1 KCFLAGS=-Werror $(KBUILD_CC)
 
 UPCILAB := $(B)/upcilab
 UPCILAB_FLAGS ?=
@@ -102,7 +115,7 @@ harness: $(UPCILAB)
 
 $(B)/obj/%.o: harness/%.c $(HARNESS_HDRS) ci/versions
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -c $< -o $@
+	$(CCC) $(HOST_CFLAGS) -c $< -o $@
 
 $(B)/libupcilab.a: $(HARNESS_LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -150,7 +163,7 @@ $(PAYLOAD): $(PAYLOAD_SRCS) tests/payload/payload.ld include/mockdma.h
 
 $(B)/guest-lib/%.o: tests/lib/%.c $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+	$(CCC) $(GUEST_CFLAGS) -c $< -o $@
 
 $(GUEST_LIB): $(GUEST_LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -161,17 +174,28 @@ $(B)/guest/qemu_nested: tests/guest/qemu_nested.c tests/guest/qemu_nested_payloa
 	$(CC) $(GUEST_CFLAGS) -DUPCILAB_PAYLOAD='"$(PAYLOAD)"' $< tests/guest/qemu_nested_payload.S \
 		$(GUEST_LIB) -o $@
 
-$(B)/guest/upcilab-guest: tests/guest/upcilab_guest.c $(GUEST_LIB) $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
+$(B)/guest-obj/%.o: tests/guest/%.c $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) $< $(GUEST_LIB) -o $@
+	$(CCC) $(GUEST_CFLAGS) -c $< -o $@
 
-$(B)/guest/%: tests/guest/%.c $(GUEST_LIB) $(GUEST_LIB_HDRS) $(SELFTESTS)/kselftest_harness.h
+$(B)/guest/upcilab-guest: $(B)/guest-obj/upcilab_guest.o $(GUEST_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) $< $(GUEST_LIB) -o $@
+	$(CC) $(GUEST_CFLAGS) $^ -o $@
 
-$(B)/unit/%: tests/host/%.c tests/host/unit.h $(HARNESS_HDRS) $(B)/libupcilab.a $(SELFTESTS)/kselftest_harness.h
+$(B)/guest/%: $(B)/guest-obj/%.o $(GUEST_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) $< $(B)/libupcilab.a -ljansson -o $@
+	$(CC) $(GUEST_CFLAGS) $^ -o $@
+
+$(B)/unit-obj/%.o: tests/host/%.c tests/host/unit.h $(HARNESS_HDRS) $(SELFTESTS)/kselftest_harness.h
+	@mkdir -p $(@D)
+	$(CCC) $(UNIT_CFLAGS) -c $< -o $@
+
+$(B)/unit/%: $(B)/unit-obj/%.o $(B)/libupcilab.a
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) $^ -ljansson -o $@
+
+# the two-step builds' objects stay: the next make links, not compiles
+.PRECIOUS: $(B)/guest-obj/%.o $(B)/unit-obj/%.o $(B)/fuzz-obj/%.o
 
 unit: $(UNIT_TESTS) $(UPCILAB) $(PAYLOAD)
 	@PAYLOAD=$(PAYLOAD) tests/host/run-unit-tests.sh $(UNIT_TESTS) tests/host/test_install_deps.sh \
@@ -193,9 +217,18 @@ FUZZ_SRCS_scenario := scenario.c topology.c viommu.c drivers.c modules.c namelis
 FUZZ_SRCS_ktap := ktap.c results.c util.c
 FUZZ_SRCS_qmp := qmp.c util.c
 FUZZ_SRCS_protocol := gcov_stream.c fault_trace.c qmp.c viommu.c results.c modules.c namelist.c util.c
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_lines.h $(HARNESS_HDRS) $(HARNESS_LIB_SRCS)
+# each harness source compiled once for all the targets that link it
+$(B)/fuzz-obj/%.o: harness/%.c $(HARNESS_HDRS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(addprefix harness/,$(FUZZ_SRCS_$*)) -ljansson -o $@
+	$(strip $(CCACHE) $(FUZZ_CC)) $(FUZZ_CFLAGS) -c $< -o $@
+$(B)/fuzz-obj/fuzz_%.o: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_lines.h $(HARNESS_HDRS)
+	@mkdir -p $(@D)
+	$(strip $(CCACHE) $(FUZZ_CC)) $(FUZZ_CFLAGS) -c $< -o $@
+fuzz_objs = $(addprefix $(B)/fuzz-obj/,$(addsuffix .o,$(basename $(FUZZ_SRCS_$(1)))))
+.SECONDEXPANSION:
+$(B)/fuzz/fuzz_%: $(B)/fuzz-obj/fuzz_%.o $$(call fuzz_objs,$$*)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -ljansson -o $@
 .PHONY: fuzz-harness
 fuzz-harness: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 	@tests/fuzz/run.sh $(B)/fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
@@ -382,7 +415,7 @@ debug-kmod-build:
 	cp -p --parents kmod/*.[ch] kmod/Kbuild tests/kmod/*.[ch] tests/kmod/Kbuild \
 		tests/kmod/compat/*.h include/*.h $(DBG)/src/
 	+$(MAKE) -C $(DEBUG_KDIR)/build M=$(abspath $(DBG)/src/kmod) W=1 KCFLAGS=-Werror GCOV_PROFILE=y modules
-	+$(MAKE) -C $(DEBUG_KDIR)/build M=$(abspath $(DBG)/src/tests/kmod) W=1 KCFLAGS=-Werror modules
+	+$(MAKE) -C $(DEBUG_KDIR)/build M=$(abspath $(DBG)/src/tests/kmod) W=1 KCFLAGS=-Werror $(KBUILD_CC) modules
 	cp $(KMOD_NAMES:%=$(DBG)/src/kmod/%.ko) $(DBG)/kmod/
 	cp $(DBG)/src/tests/kmod/*.ko $(DBG)/tests-kmod/
 

@@ -33,6 +33,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tools=(
 	cpio              # packs the guest initramfs
 	build-essential   # gcc, make, libc for static guest binaries
+	ccache            # a warm build recompiles nothing it compiled before
 	pkg-config
 	libjansson-dev    # QMP JSON in the harness
 	xz-utils          # the kernel modules are .ko.xz
