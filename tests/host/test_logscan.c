@@ -89,6 +89,8 @@ TEST(ordinary_lines_are_not_hits)
 	expect_no_hit(_metadata, "upcilab: kmemleak: unloading the modules");
 	expect_no_hit(_metadata, "upcilab: kmemleak: scanned");
 	expect_no_hit(_metadata, "upcilab: kmemleak: off since the boot, not scanned");
+	/* the boot's suspects (harness/image.c's kl_since) */
+	expect_no_hit(_metadata, "upcilab: kmemleak: from before the tests (not theirs): object 0xffff888 (size 64):");
 	expect_no_hit(_metadata, "");
 	expect_no_hit(_metadata, "[");
 }
