@@ -538,19 +538,16 @@ TEST(init_blames_the_tests_only_for_leaks_after_the_init)
 		"unreferenced object 0xffff888004000000 (size 8):\n";
 	char *s = init_for(_metadata, lab, "upci", "upci.ko");
 	char *since = part_of(s, "kl_since() {", "\n}\n");
-	char *script, out[2048];
+	char *script, *expected, out[2048];
 
 	ASSERT_NE(NULL, since);
 	script = xasprintf("%skl_since 4294892300 <<'EOF'\n%sEOF\n", since, report);
 	run_sh(_metadata, script, out, sizeof(out));
-	EXPECT_STREQ("upcilab: kmemleak: from before the tests (not theirs): object 0xffff888001000000 (size 64):\n"
-		     "  comm \"swapper/0\", pid 1, jiffies 4294892300\n"
-		     "  backtrace (crc 1):\n"
-		     "unreferenced object 0xffff888002000000 (size 192):\n"
-		     "  comm \"upci_vfio\", pid 73, jiffies 4294892301\n"
-		     "  backtrace (crc 2):\n"
-		     "unreferenced object 0xffff888003000000 (size 8):\n"
-		     "unreferenced object 0xffff888004000000 (size 8):\n", out);
+	/* the same text, but the first (the boot's) suspect's name */
+	expected = xasprintf("upcilab: kmemleak: from before the tests (not theirs): %s",
+			     report + strlen("unreferenced "));
+	EXPECT_STREQ(expected, out);
+	free(expected);
 	free(script);
 	free(since);
 	free(s);
