@@ -77,16 +77,23 @@ static void pair_close(struct pair *p)
 	}
 }
 
-/* the run's rounds, or the test fails saying what it was given */
-#define BENCH_ROUNDS(n)							\
-	do {								\
-		uint64_t __v = lab_knob("UPCILAB_BENCH_ROUNDS",		\
-					"upcilab.bench_rounds=", ROUNDS); \
-		ASSERT_TRUE(__v >= 1 && __v <= MAX_ROUNDS)		\
-			TH_LOG("upcilab.bench_rounds=%llu: 1 to %d",	\
-			       (unsigned long long)__v, MAX_ROUNDS);	\
-		(n) = (int)__v;						\
-	} while (0)
+/* A knob of the run (lab_knob.h), failing the test unless it is lo to hi */
+static uint64_t bench_knob(struct __test_metadata *_metadata, const char *env,
+			   const char *key, uint64_t def, uint64_t lo, uint64_t hi)
+{
+	uint64_t v = lab_knob(env, key, def);
+
+	ASSERT_TRUE(v >= lo && v <= hi)
+		TH_LOG("%s%llu: %llu to %llu", key, (unsigned long long)v,
+		       (unsigned long long)lo, (unsigned long long)hi);
+	return v;
+}
+
+static int bench_rounds(struct __test_metadata *_metadata)
+{
+	return bench_knob(_metadata, "UPCILAB_BENCH_ROUNDS", "upcilab.bench_rounds=",
+			  ROUNDS, 1, MAX_ROUNDS);
+}
 
 static double ratio(double upci, double vfio)
 {
@@ -123,9 +130,8 @@ TEST_F_TIMEOUT(latency, irq, 300)
 	static double lat[SIDES][MAX_ROUNDS * LAT_SAMPLES];
 	double med[SIDES], p99[SIDES];
 	unsigned int done;
-	int rounds, r, s, ret;
+	int rounds = bench_rounds(_metadata), r, s, ret;
 
-	BENCH_ROUNDS(rounds);
 	for (r = 0; r < rounds; r++) {
 		for (s = 0; s < SIDES; s++) {
 			ret = bench_irq_latency(&self->p.m[s], variant->index,
@@ -173,13 +179,11 @@ FIXTURE_TEARDOWN(copy)
 TEST_F_TIMEOUT(copy, throughput, 200)
 {
 	double bytes[SIDES] = { 0 }, secs[SIDES] = { 0 }, mibs[SIDES];
-	uint64_t ms = lab_knob("UPCILAB_BENCH_COPY_MS", "upcilab.bench_copy_ms=", COPY_MS);
+	int rounds = bench_rounds(_metadata), r, s, ret;
+	uint64_t ms = bench_knob(_metadata, "UPCILAB_BENCH_COPY_MS", "upcilab.bench_copy_ms=",
+				 COPY_MS, 10, MAX_COPY_MS);
 	struct bench_copy b;
-	int rounds, r, s, ret;
 
-	BENCH_ROUNDS(rounds);
-	ASSERT_TRUE(ms >= 10 && ms <= MAX_COPY_MS)
-		TH_LOG("upcilab.bench_copy_ms=%llu: 10 to %d", (unsigned long long)ms, MAX_COPY_MS);
 	for (r = 0; r < rounds; r++) {
 		for (s = 0; s < SIDES; s++) {
 			ret = bench_copy(&self->p.m[s], variant->desc_size,
