@@ -217,13 +217,14 @@ FUZZ_SRCS_scenario := scenario.c topology.c viommu.c drivers.c modules.c namelis
 FUZZ_SRCS_ktap := ktap.c results.c util.c
 FUZZ_SRCS_qmp := qmp.c util.c
 FUZZ_SRCS_protocol := gcov_stream.c fault_trace.c qmp.c viommu.c results.c modules.c namelist.c util.c
+FUZZ_CCC = $(strip $(CCACHE) $(FUZZ_CC))
 # each harness source compiled once for all the targets that link it
 $(B)/fuzz-obj/%.o: harness/%.c $(HARNESS_HDRS)
 	@mkdir -p $(@D)
-	$(strip $(CCACHE) $(FUZZ_CC)) $(FUZZ_CFLAGS) -c $< -o $@
+	$(FUZZ_CCC) $(FUZZ_CFLAGS) -c $< -o $@
 $(B)/fuzz-obj/fuzz_%.o: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_lines.h $(HARNESS_HDRS)
 	@mkdir -p $(@D)
-	$(strip $(CCACHE) $(FUZZ_CC)) $(FUZZ_CFLAGS) -c $< -o $@
+	$(FUZZ_CCC) $(FUZZ_CFLAGS) -c $< -o $@
 fuzz_objs = $(addprefix $(B)/fuzz-obj/,$(addsuffix .o,$(basename $(FUZZ_SRCS_$(1)))))
 .SECONDEXPANSION:
 $(B)/fuzz/fuzz_%: $(B)/fuzz-obj/fuzz_%.o $$(call fuzz_objs,$$*)

@@ -51,7 +51,7 @@ static const char init_head[] =
 	"}\n"
 	"say '# upcilab: init'\n"
 	/*
-	 * sanitizer kernels: the check scans once, at the end (kmemleak's own
+	 * sanitizer kernels: the check scans only at the end (kmemleak's own
 	 * thread, which scans a minute after the boot and every 10 minutes,
 	 * only costs CPU here; a refused write is kmemleak=off: the file is
 	 * there, writes fail). Leaks from before the tests are not theirs:
