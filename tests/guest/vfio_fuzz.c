@@ -19,9 +19,13 @@
  * Budget: upcilab.fuzz_time=SECONDS per driver (default 20) and
  * upcilab.fuzz_seed=N (default: from the clock) on the kernel command
  * line (make fuzz SEED=.. TIME=..), or $UPCILAB_FUZZ_TIME/_SEED; also
- * upcilab.fuzz_len=N calls per sequence (default 150).  Prints
+ * upcilab.fuzz_len=N calls per sequence (default 150) and
+ * upcilab.fuzz_sequences=N, which ends the run after N sequences if the
+ * time has not (0, the default: no limit). With a seed, a limit that ends
+ * the run first makes it the same calls on every run, however loaded the
+ * host (make test's gate).  Prints
  *
- *   # fuzz: seed=0x... time=20 s per driver len=150
+ *   # fuzz: seed=0x... time=20 s per driver len=150 sequences=any
  *   # fuzz: driver=vfio-pci calls=N seconds=S calls_per_s=R sequences=K
  *   # fuzz: driver=upci calls=N seconds=S calls_per_s=R sequences=K
  */
@@ -623,7 +627,9 @@ TEST_F_TIMEOUT(fuzz, differential, 300)
 				 (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
 	uint64_t secs = fuzz_time();
 	unsigned int len = lab_knob("UPCILAB_FUZZ_LEN", "upcilab.fuzz_len=", DEFAULT_LEN);
+	uint64_t max_seqs = lab_knob("UPCILAB_FUZZ_SEQUENCES", "upcilab.fuzz_sequences=", 0);
 	struct fz_rng seeds = { seed };
+	char most[24] = "any";
 	unsigned int seqs = 0, r, n;
 	struct divergence d;
 	bool failed = false;
@@ -632,9 +638,12 @@ TEST_F_TIMEOUT(fuzz, differential, 300)
 	if (len < 1 || len > FZ_MAX_CALLS)
 		len = DEFAULT_LEN;
 	ASSERT_EQ(0, resync(self)) TH_LOG("the resync sequence failed on a driver");
-	ksft_print_msg("fuzz: seed=0x%" PRIx64 " time=%" PRIu64 " s per driver len=%u (replay: upcilab.fuzz_seed=0x%" PRIx64 ")\n",
-		       seed, secs, len, seed);
-	while (self->secs[VFIO_PCI] + self->secs[UPCI] < 2.0 * secs) {
+	if (max_seqs)
+		snprintf(most, sizeof(most), "%" PRIu64, max_seqs);
+	ksft_print_msg("fuzz: seed=0x%" PRIx64 " time=%" PRIu64 " s per driver len=%u sequences=%s (replay: upcilab.fuzz_seed=0x%" PRIx64 ")\n",
+		       seed, secs, len, most, seed);
+	while (self->secs[VFIO_PCI] + self->secs[UPCI] < 2.0 * secs &&
+	       (!max_seqs || seqs < max_seqs)) {
 		uint64_t seq_seed = fz_next(&seeds);
 
 		n = fz_generate(seq_seed, &self->shape, calls, len);
