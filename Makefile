@@ -255,16 +255,27 @@ test: deps
 	@$(MAKE) --no-print-directory -j4 --output-sync=recurse unit test-stock fuzz-harness debug-kmod \
 		FUZZ_TIME=$(TEST_FUZZ_TIME)
 	@$(MAKE) --no-print-directory test-sanitize VM_JOBS=$(SANITIZE_JOBS) \
-		SANITIZE_KMEMLEAK_OFF="$(TEST_KMEMLEAK_OFF)"
+		SANITIZE_KMEMLEAK_OFF="$(TEST_KMEMLEAK_OFF)" SANITIZE_APPEND_FOR="$(TEST_FUZZ_APPEND_FOR);$(TEST_TORTURE_APPEND_FOR)"
 
-# The harness's parsers under libFuzzer in make test: seconds each, once
-# the unit tests leave their slot
-TEST_FUZZ_TIME ?= 10
+# The harness's parsers under libFuzzer in make test: seconds each (their
+# corpus, then new inputs), once the unit tests leave their slot; make
+# fuzz-harness, and so CI's unit job, gives them FUZZ_TIME (30)
+TEST_FUZZ_TIME ?= 5
 # make test checks that the benchmark works (every interrupt arrives,
 # every copy is right), in 1 round of 200 ms copies instead of 3 of 2 s:
 # 24 s of the bench VM's CPU spent spinning; make bench and CI's VM jobs
 # measure
 TEST_BENCH_APPEND_FOR ?= bench:upcilab.bench_rounds=1 upcilab.bench_copy_ms=200
+# make test's differential fuzzer runs the seed's first 4 sequences of 150
+# calls on each driver, on both kernels: the same 600 calls every run,
+# however loaded the host, instead of as many as 20 s per driver take (13
+# sequences, 70 of the sanitizer VM's 85 CPU-seconds). Its torture races
+# for 5 s instead of 20 (the sanitizer VM's 45 CPU-seconds are mostly the
+# racing). CI's VM and sanitizer jobs keep the 20 s of each; make fuzz and
+# make torture run for longer
+TEST_FUZZ_APPEND_FOR ?= fuzz:upcilab.fuzz_sequences=4
+TEST_TORTURE_APPEND_FOR ?= torture:upcilab.torture_seconds=5
+TEST_APPEND_FOR = $(TEST_BENCH_APPEND_FOR);$(TEST_FUZZ_APPEND_FOR);$(TEST_TORTURE_APPEND_FOR)
 # The differential fuzzer's seed in the gates (make test, vms, sanitize,
 # and so CI's jobs): fixed, so that a gate gives the same answer on the
 # same tree; TEST_FUZZ_SEED= (empty) takes it from the clock, as make fuzz
@@ -273,6 +284,8 @@ TEST_FUZZ_SEED ?= 0x5eed0016
 FUZZ_SEED_APPEND = $(if $(TEST_FUZZ_SEED),upcilab.fuzz_seed=$(TEST_FUZZ_SEED))
 # upcilab's --append with these guest kernel parameters, none if empty
 append_flag = $(if $(strip $(1)),--append "$(strip $(1))")
+# an --append-for for each of these NAMES:ARGS, separated by ';'
+append_for_flags = $(foreach e,$(subst ;,$(space),$(subst $(space),^,$(strip $(1)))),--append-for "$(subst ^,$(space),$(e))")
 
 # make test's halves run one after the other: the stock VMs at upcilab's
 # default -j (3 per CPU; they mostly wait) beside the unit tests, the
@@ -286,7 +299,7 @@ VM_JOBS ?=
 JOBS_FLAG = $(if $(VM_JOBS),-j $(VM_JOBS))
 .PHONY: test-stock
 test-stock:
-	@$(MAKE) --no-print-directory vms VIOMMU=$(VIOMMU_DEFAULT) VMS_APPEND_FOR="$(TEST_BENCH_APPEND_FOR)"
+	@$(MAKE) --no-print-directory vms VIOMMU=$(VIOMMU_DEFAULT) VMS_APPEND_FOR="$(TEST_APPEND_FOR)"
 	@$(MAKE) --no-print-directory test-repro
 
 # upcilab repro end to end, and the fault catalog's verdicts on both
@@ -315,7 +328,7 @@ SCENARIOS ?= $(filter-out $(REPRO_SCENARIOS),$(basename $(notdir $(wildcard test
 vms: deps
 	@$(MAKE) --no-print-directory all qemu
 	$(UPCILAB) $(UPCILAB_FLAGS) $(JOBS_FLAG) $(if $(SHARD),--shard $(SHARD)) $(if $(VIOMMU),--viommu $(VIOMMU)) \
-		$(call append_flag,$(FUZZ_SEED_APPEND)) $(if $(strip $(VMS_APPEND_FOR)),--append-for "$(strip $(VMS_APPEND_FOR))") \
+		$(call append_flag,$(FUZZ_SEED_APPEND)) $(call append_for_flags,$(VMS_APPEND_FOR)) \
 		--results $(RESULTS) run $(SCENARIOS)
 
 # The rest of the matrix: the scenarios that list another vIOMMU, on it
@@ -422,7 +435,7 @@ debug-kmod-build:
 
 sanitize-run: debug-kmod-build
 	$(UPCILAB) $(UPCILAB_FLAGS) $(JOBS_FLAG) --kernel $(DEBUG_KDIR) --kmod $(DBG)/kmod $(call append_flag,$(SANITIZE_APPEND) $(FUZZ_SEED_APPEND)) \
-		$(KMEMLEAK_OFF_FLAG) --test-kmod $(DBG)/tests-kmod --durations tests/scenarios/durations-sanitize --driver upci,upci-vfio --viommu $(SANITIZE_VIOMMU) --timeout-scale $(SANITIZE_TIMEOUT_SCALE) --results $(B)/results-sanitize \
+		$(KMEMLEAK_OFF_FLAG) $(call append_for_flags,$(SANITIZE_APPEND_FOR)) --test-kmod $(DBG)/tests-kmod --durations tests/scenarios/durations-sanitize --driver upci,upci-vfio --viommu $(SANITIZE_VIOMMU) --timeout-scale $(SANITIZE_TIMEOUT_SCALE) --results $(B)/results-sanitize \
 		--work $(B)/run-sanitize run $(SANITIZE_SCENARIOS)
 
 # The concurrency torture alone on the sanitizer kernel, as long as asked
