@@ -197,8 +197,8 @@ $(B)/unit/%: $(B)/unit-obj/%.o $(B)/libupcilab.a
 # the two-step builds' objects stay: the next make links, not compiles
 .PRECIOUS: $(B)/guest-obj/%.o $(B)/unit-obj/%.o $(B)/fuzz-obj/%.o
 
-unit: $(UNIT_TESTS) $(UPCILAB) $(PAYLOAD)
-	@PAYLOAD=$(PAYLOAD) tests/host/run-unit-tests.sh $(UNIT_TESTS) tests/host/test_install_deps.sh \
+unit: $(UNIT_TESTS) $(UPCILAB) $(PAYLOAD) $(B)/guest/upcilab-guest
+	@PAYLOAD=$(PAYLOAD) UPCILAB_GUEST=$(B)/guest/upcilab-guest tests/host/run-unit-tests.sh $(UNIT_TESTS) tests/host/test_install_deps.sh \
 		tests/host/test_bump_versions.sh tests/host/test_build_qemu.sh tests/host/test_build_debug_kernel.sh tests/host/test_cli.sh tests/host/test_lint_workflows.sh tests/host/test_coverage.sh \
 		tests/host/test_coverage_qemu.sh \
 		tests/payload/run-on-host.sh mockdevs/test-knobs.sh

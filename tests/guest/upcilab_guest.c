@@ -5,6 +5,8 @@
  *   upcilab-guest resolve PATH          print the BDF of PATH
  *   upcilab-guest bind PATH DRIVER|none bind PATH to DRIVER, or leave unbound
  *   upcilab-guest table                 one "# pci: ..." line per device
+ *   upcilab-guest gcov DIR              DIR's gcov counters on stdout, as
+ *                                       harness/gcov_stream.h reads them
  *
  * Exit status: 0 ok, 1 failure (reason on stderr), 2 usage error.
  */
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gcov_send.h"
 #include "pci_topo.h"
 
 #define PROG		"upcilab-guest"
@@ -32,6 +35,7 @@ static int usage(void)
 		"usage: " PROG " resolve PATH\n"
 		"       " PROG " bind PATH DRIVER|none\n"
 		"       " PROG " table\n"
+		"       " PROG " gcov DIR\n"
 		"PATH names a device by topology, e.g. 03.0 or 04.0/01.0.\n");
 	return 2;
 }
@@ -238,6 +242,15 @@ static int cmd_table(void)
 	return errors ? 1 : 0;
 }
 
+static int cmd_gcov(const char *dir)
+{
+	char why[PATH_MAX + 64];
+
+	if (gcov_send(dir, stdout, why, sizeof(why)))
+		return fail("gcov: %s", why);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "resolve"))
@@ -246,5 +259,7 @@ int main(int argc, char **argv)
 		return cmd_bind(argv[2], argv[3]);
 	if (argc == 2 && !strcmp(argv[1], "table"))
 		return cmd_table();
+	if (argc == 3 && !strcmp(argv[1], "gcov"))
+		return cmd_gcov(argv[2]);
 	return usage();
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "gcov_stream.h"
 #include "image.h"
 #include "scenario.h"
 
@@ -557,13 +558,131 @@ TEST(init_blames_the_tests_only_for_leaks_after_the_init)
 TEST(init_sends_coverage_after_the_modules_unloaded)
 {
 	char *s = init_for(_metadata, lab, "upci", "upci.ko");
-	long dump = offset_of(s, "find /sys/kernel/debug/gcov -name '*.gcda'");
+	long dump = offset_of(s, "upcilab-guest gcov $G >$K");
 
 	ASSERT_LE(0, dump);
 	EXPECT_LT(offset_of(s, "\tunload upci\n"), dump);
 	EXPECT_LT(offset_of(s, "\tkl_since $kl <$KL\n"), dump);
 	EXPECT_LT(dump, offset_of(s, "say '# upcilab: done'"));
 	free(s);
+}
+
+/* @dir/@rel with @len bytes of @data, its directories made */
+static void put_under(struct __test_metadata *_metadata, const char *dir,
+		      const char *rel, const void *data, size_t len)
+{
+	char *path = xasprintf("%s/%s", dir, rel), *p;
+
+	for (p = strchr(path + strlen(dir) + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = 0;
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	EXPECT_EQ(0, write_file(path, data, len, 0644)) TH_LOG("%s", path);
+	free(path);
+}
+
+/* @dir/@rel's contents are @len bytes of @want */
+static void expect_file(struct __test_metadata *_metadata, const char *dir,
+			const char *rel, const void *want, size_t len)
+{
+	char *path = xasprintf("%s/%s", dir, rel);
+	size_t n = 0;
+	char *got = read_file(path, &n);
+
+	EXPECT_NE(NULL, got) TH_LOG("no %s", path);
+	if (got) {
+		EXPECT_EQ(len, n);
+		EXPECT_EQ(0, memcmp(got, want, n < len ? n : len));
+	}
+	free(got);
+	free(path);
+}
+
+/* the guest helper make unit points $UPCILAB_GUEST at, or NULL */
+static const char *guest_helper(void)
+{
+	const char *g = getenv("UPCILAB_GUEST");
+
+	return g && *g && !access(g, X_OK) ? g : NULL;
+}
+
+/*
+ * The init's dump, with the guest helper (make unit's build of it), on a
+ * gcov directory of files 0, 1, 57, 115 and 116 bytes long (no data line,
+ * a line of "xx==", one whole line, two and "xx==", two and "xxx="), one
+ * nested, beside a file that is not counters; the results-channel lines
+ * it wrote fed to gcov_stream (what vm.c does): each comes out under its
+ * path, byte for byte.
+ */
+TEST(init_coverage_dump_round_trips_through_gcov_stream)
+{
+	static const size_t sizes[] = { 0, 1, 57, 115, 116 };
+	char *s = init_for(_metadata, lab, "upci", "upci.ko");
+	char *dump = part_of(s, "if [ -d $G ]; then\n", "\nfi\n");
+	char *dir = make_tmpdir("gcov"), *script = NULL, *text = NULL;
+	char *line, *save = NULL, cmd[512], rel[64], *slash;
+	const char *helper = guest_helper();
+	unsigned char bytes[116];
+	struct gcov_stream gs = { 0 };
+	struct buf why = { 0 };
+	size_t i;
+
+	ASSERT_NE(NULL, dump);
+	if (!helper)
+		SKIP(goto out, "no $UPCILAB_GUEST (make unit sets it to build/guest/upcilab-guest)");
+	for (i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (unsigned char)(255 - i * 7);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		snprintf(rel, sizeof(rel), "debugfs/abs%s/f%zu.gcda", i == 3 ? "/kmod" : "", sizes[i]);
+		put_under(_metadata, dir, rel, bytes, sizes[i]);
+	}
+	put_under(_metadata, dir, "debugfs/abs/upci.gcno", "notes", 5);
+	snprintf(cmd, sizeof(cmd), "%s", helper);
+	slash = strrchr(cmd, '/');
+	ASSERT_NE(NULL, slash);
+	*slash = 0;
+	script = xasprintf("PATH=%s:$PATH G=%s/debugfs K=%s/ttyS1\n%s", cmd, dir, dir, dump);
+	put_under(_metadata, dir, "dump.sh", script, strlen(script));
+	snprintf(cmd, sizeof(cmd), "sh %s/dump.sh", dir);
+	ASSERT_EQ(0, system(cmd));
+	snprintf(cmd, sizeof(cmd), "%s/ttyS1", dir);
+	text = read_file(cmd, NULL);
+	ASSERT_NE(NULL, text);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		ASSERT_TRUE(str_starts(line, "# upcilab: ")) TH_LOG("not the protocol: %s", line);
+		EXPECT_TRUE(gcov_stream_line(&gs, line + strlen("# upcilab: "), dir, &why))
+			TH_LOG("%s", line);
+		EXPECT_GE(strlen("# upcilab: gcov-data ") + 76, strlen(line)) TH_LOG("%s", line);
+	}
+	EXPECT_EQ(NULL, why.s) TH_LOG("%s", why.s);
+	EXPECT_EQ(5, gs.files);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		snprintf(rel, sizeof(rel), "gcov/abs%s/f%zu.gcda", i == 3 ? "/kmod" : "", sizes[i]);
+		expect_file(_metadata, dir, rel, bytes, sizes[i]);
+	}
+out:
+	gcov_stream_free(&gs);
+	buf_free(&why);
+	rm_rf(dir);
+	free(text);
+	free(script);
+	free(dump);
+	free(dir);
+	free(s);
+}
+
+/* A directory it cannot walk is the helper's failure, named */
+TEST(guest_helper_gcov_names_a_missing_directory)
+{
+	const char *helper = guest_helper();
+	char cmd[512], out[512];
+
+	if (!helper)
+		SKIP(return, "no $UPCILAB_GUEST (make unit sets it to build/guest/upcilab-guest)");
+	snprintf(cmd, sizeof(cmd), "%s gcov /nonexistent/gcov; echo rc=$?\n", helper);
+	run_sh(_metadata, cmd, out, sizeof(out));
+	EXPECT_STREQ("upcilab-guest: gcov: /nonexistent/gcov: No such file or directory\nrc=1\n", out);
 }
 
 /* The init must speak the protocol vm.c parses (see vm.h). */
