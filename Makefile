@@ -357,7 +357,8 @@ coverage-upci:
 	@ci/coverage.sh $(B)/results-sanitize $(abspath $(DBG)/src/kmod) $(B)/coverage tests/coverage-gaps.txt
 
 # QEMU's mockdma.c (built with gcov: mockdevs/meson.build) as every VM of
-# the results directories there are ran it: lcov per VM, merged, genhtml
+# the results directories there are ran it: each directory's VMs summed
+# (gcov-tool), captured by lcov, merged, genhtml
 # into build/coverage/mockdma (ci/coverage-qemu.sh); the notes are beside
 # the QEMU binary
 MOCKDMA_COV_RESULTS = $(or $(wildcard $(B)/results $(B)/results-repro $(B)/results-sanitize),$(B)/results)

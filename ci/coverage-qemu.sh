@@ -7,12 +7,15 @@
 # Our QEMU compiles mockdma.c alone with gcov (mockdevs/meson.build) and
 # keeps its notes and sources beside the binary (OBJ, which is
 # $UPCI_CACHE/qemu/bin/KEY/coverage); each VM's QEMU writes mockdma.c.gcda
-# into the VM's qemu-gcov/ when it exits normally (harness/vm.h). Each VM
-# is captured with lcov, the VMs of every RESULTS merged over an all-zero
-# baseline (a function no VM ran still counts), kept to mockdma.c and
-# rendered by genhtml:
+# into the VM's qemu-gcov/ when it exits normally (harness/vm.h). The VMs
+# of each RESULTS are merged with gcov-tool and captured with lcov as one
+# test named after it (make test's 49 VMs: 7 CPU-seconds so, 36 with an
+# lcov capture per VM), those merged over an all-zero baseline (a
+# function no VM ran still counts), kept to mockdma.c and rendered by
+# genhtml:
 #   OUT/index.html      lines, functions and branches, line by line
-#   OUT/all.info        the merged counts; OUT/vms/RESULTS/VM.info per VM
+#   OUT/all.info        the merged counts; OUT/runs/RESULTS.info per
+#                       results directory
 #   OUT/summary.md      the table and the functions no VM ran (CI's job
 #                       summary)
 # and one summary line on stdout. A VM whose QEMU was another build of
@@ -31,6 +34,8 @@ shift 2
 die() { echo "coverage-qemu: $*" >&2; exit 1; }
 { command -v lcov && command -v genhtml; } >/dev/null ||
 	die "lcov is not installed (ci/install-deps.sh installs it)"
+command -v gcov-tool >/dev/null ||
+	die "gcov-tool is not installed (gcc's; ci/install-deps.sh installs gcc)"
 [ -f "$obj/mockdma.c.gcno" ] ||
 	die "no mockdma.c.gcno in $obj: that QEMU was built without coverage (mockdevs/build-qemu.sh keeps its notes in bin/KEY/coverage)"
 [ -f "$obj/mockdma.c" ] || die "no mockdma.c in $obj: the notes' source is missing"
@@ -47,13 +52,21 @@ capture() {
 	quiet_lcov lcov "${rc[@]}" --no-markers --capture --base-directory "$obj" "$@"
 }
 point_at_obj() { sed -i "s#^SF:.*/mockdma\\.c\$#SF:$obj/mockdma.c#" "$1"; }
-# one VM's counts (GCDA) as test NAME into INFO, in a directory of its own
-capture_vm() {
-	local d
-	d=$(mktemp -d "$scratch/vm.XXXXXX")
-	cp "$obj/mockdma.c.gcno" "$1" "$d/"
-	{ capture --directory "$d" --test-name "$2" --output-file "$3" && point_at_obj "$3"; } ||
-		touch "$scratch/failed"
+# the counts in directory DIR (its mockdma.c.gcda) as test NAME into INFO
+capture_run() {
+	cp "$obj/mockdma.c.gcno" "$1/"
+	capture --directory "$1" --test-name "$2" --output-file "$3" && point_at_obj "$3"
+}
+# GCDA's counts added to those in directory ACC (made by the first)
+add_counts() {
+	local one=$scratch/one
+	if [ ! -e "$2/mockdma.c.gcda" ]; then
+		mkdir -p "$2" && cp "$1" "$2/mockdma.c.gcda"
+		return
+	fi
+	rm -rf "$one" "$scratch/sum" && mkdir -p "$one" && cp "$1" "$one/mockdma.c.gcda" &&
+		gcov-tool merge -o "$scratch/sum" "$2" "$one" >/dev/null &&
+		mv "$scratch/sum/mockdma.c.gcda" "$2/mockdma.c.gcda"
 }
 # gcc's stamp of one compilation, in the notes and in the counts
 stamp() { od -An -tx4 -j8 -N4 "$1" | tr -d ' \n'; }
@@ -69,9 +82,9 @@ cp "$obj/mockdma.c.gcno" "$scratch/base/"
 capture --initial --directory "$scratch/base" --output-file "$out/baseline.info"
 point_at_obj "$out/baseline.info"
 
-infos=() nodata=0
+infos=() nodata=0 n=0
 for r in "$@"; do
-	r=${r%/} other=0
+	r=${r%/} other=0 acc=$scratch/runs/$(( ${#infos[@]} / 2 )) vms_here=0
 	# each run's VMs, not what an earlier run with other scenarios left
 	while read -r dur; do
 		runs=${dur%/durations}
@@ -87,21 +100,22 @@ for r in "$@"; do
 				if [ -n "$found" ]; then other=$((other + 1)); else nodata=$((nodata + 1)); fi
 				continue
 			fi
-			rel=${vm#"$r"}
-			info=$out/vms/${r##*/}/${rel#/}.info
-			mkdir -p "${info%/*}"
-			# as many captures at once as there are CPUs
-			while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n || true; done
-			capture_vm "$gcda" "$(tr -c 'A-Za-z0-9_\n' _ <<<"${r##*/}_$rel")" "$info" &
-			infos+=(--add-tracefile "$info")
+			add_counts "$gcda" "$acc" || die "gcov-tool could not add $gcda to the counts of $r"
+			vms_here=$((vms_here + 1))
 		done
 	done < <(find "$r" -name durations -type f | sort)
 	[ "$other" = 0 ] ||
 		echo "coverage-qemu: $r: $other VM(s) ran another build of mockdma.c (their counts do not match $obj; an older run?): left out" >&2
+	[ "$vms_here" -gt 0 ] || continue
+	# a second results directory of the same name gets its own file
+	info=$out/runs/${r##*/}.info
+	[ ! -e "$info" ] || info=$out/runs/${r##*/}-$(( ${#infos[@]} / 2 )).info
+	mkdir -p "$out/runs"
+	capture_run "$acc" "$(tr -c 'A-Za-z0-9_\n' _ <<<"${r##*/}")" "$info" ||
+		die "lcov could not capture the counts of $r (above)"
+	infos+=(--add-tracefile "$info")
+	n=$((n + vms_here))
 done
-wait
-[ ! -e "$scratch/failed" ] || die "lcov could not capture a VM's counts (above)"
-n=$(( ${#infos[@]} / 2 ))
 [ "$nodata" = 0 ] ||
 	echo "coverage-qemu: $nodata VM(s) left no mockdma.c counts (QEMU killed, or not ours)" >&2
 [ "$n" -gt 0 ] ||
