@@ -158,6 +158,12 @@ build() {
 	mv "$tmp" "$out"
 }
 
+built() { [ -s "$1/vmlinux" ]; }
+# OUT's build/ (the object tree the modules are built against) is still
+# OUT's: a build of another key that stopped halfway (a cancelled job,
+# Ctrl-C) reconfigured it without replacing OUT
+tree_is() { cmp -s "$1/.config" "$obj/.config"; }
+
 main() {
 	local mode=build out t0
 	case ${1:-} in
@@ -168,16 +174,21 @@ main() {
 	esac
 	out=$dcache/$(key)
 	if [ "$mode" = check ]; then
-		[ -s "$out/vmlinux" ] && exit 0
-		echo "missing: $out/vmlinux"
+		if ! built "$out"; then
+			echo "missing: $out/vmlinux"
+		elif ! tree_is "$out"; then
+			echo "stale: $obj/.config is not $out/.config (a build of another key stopped halfway)"
+		else
+			exit 0
+		fi
 		exit 1
 	fi
-	if [ ! -s "$out/vmlinux" ]; then
+	if ! built "$out" || ! tree_is "$out"; then
 		{ mkdir -p "$dcache" 2>/dev/null && [ -w "$dcache" ]; } ||
 			die "must run as root to build into $dcache (or set UPCI_CACHE to a writable directory)"
 		exec 9>"$dcache/.lock"
 		flock -n 9 || { progress "waiting for another build-debug-kernel.sh"; flock 9; }
-		if [ ! -s "$out/vmlinux" ]; then
+		if ! built "$out" || ! tree_is "$out"; then
 			t0=$SECONDS
 			progress "building the sanitizer kernel (key $(key))"
 			build "$out"

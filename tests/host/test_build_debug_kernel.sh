@@ -86,7 +86,7 @@ ran() { grep -qxF "$1" "$work/log"; }
 show_on_failure="stdout:$work/out stderr:$work/err"
 
 echo "TAP version 13"
-echo "1..19"
+echo "1..21"
 bk --frob
 check bad_argument_is_usage '[ $rc = 2 ] && grep -q "^usage: ci/build-debug-kernel.sh" "$work/err"'
 bk --check
@@ -116,6 +116,15 @@ bk --check
 check check_finds_it '[ $rc = 0 ]'
 bk --print-path
 check unchanged_inputs_build_nothing '[ $rc = 0 ] && [ "$(cat "$work/out")" = "$out" ] && [ ! -s "$work/log" ] && [ ! -s "$work/err" ]'
+
+# A build of another key stopped halfway: the object tree OUT's build/
+# points at has another configuration. Said by --check, built again.
+echo "CONFIG_DEBUG_VM=y" >>"$cache/debug-kernel/obj/.config"
+bk --check
+check check_finds_a_tree_another_build_changed '[ $rc = 1 ] && grep -qxF "stale: $cache/debug-kernel/obj/.config is not $out/.config (a build of another key stopped halfway)" "$work/out"'
+bk --print-path
+check tree_another_build_changed_is_built_again '[ $rc = 0 ] && [ "$(cat "$work/out")" = "$out" ] && ran "make vmlinux" &&
+	cmp -s "$out/.config" "$cache/debug-kernel/obj/.config" && [ -s "$out/vmlinux" ]'
 
 echo "CONFIG_DEBUG_VM=y" >>"$tree/ci/debug-kernel.config"
 bk --check
