@@ -567,19 +567,18 @@ TEST(init_sends_coverage_after_the_modules_unloaded)
 	free(s);
 }
 
-/* @dir/@rel with @len bytes of @data, its directories made */
-static void put_under(struct __test_metadata *_metadata, const char *dir,
-		      const char *rel, const void *data, size_t len)
+/* @dir/@rel with @len bytes of @data and @mode, its directories made */
+static void put_bytes(struct __test_metadata *_metadata, const char *dir,
+		      const char *rel, const void *data, size_t len, int mode)
 {
-	char *path = xasprintf("%s/%s", dir, rel), *p;
+	char *p = xasprintf("%s/%s", dir, rel);
+	char *slash = strrchr(p, '/');
 
-	for (p = strchr(path + strlen(dir) + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = 0;
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	EXPECT_EQ(0, write_file(path, data, len, 0644)) TH_LOG("%s", path);
-	free(path);
+	*slash = '\0';
+	ASSERT_EQ(0, mkdir_p(p));
+	*slash = '/';
+	ASSERT_EQ(0, write_file(p, data, len, mode)) TH_LOG("%s", p);
+	free(p);
 }
 
 /* @dir/@rel's contents are @len bytes of @want */
@@ -635,15 +634,15 @@ TEST(init_coverage_dump_round_trips_through_gcov_stream)
 		bytes[i] = (unsigned char)(255 - i * 7);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		snprintf(rel, sizeof(rel), "debugfs/abs%s/f%zu.gcda", i == 3 ? "/kmod" : "", sizes[i]);
-		put_under(_metadata, dir, rel, bytes, sizes[i]);
+		put_bytes(_metadata, dir, rel, bytes, sizes[i], 0644);
 	}
-	put_under(_metadata, dir, "debugfs/abs/upci.gcno", "notes", 5);
+	put_bytes(_metadata, dir, "debugfs/abs/upci.gcno", "notes", 5, 0644);
 	snprintf(cmd, sizeof(cmd), "%s", helper);
 	slash = strrchr(cmd, '/');
 	ASSERT_NE(NULL, slash);
 	*slash = 0;
 	script = xasprintf("PATH=%s:$PATH G=%s/debugfs K=%s/ttyS1\n%s", cmd, dir, dir, dump);
-	put_under(_metadata, dir, "dump.sh", script, strlen(script));
+	put_bytes(_metadata, dir, "dump.sh", script, strlen(script), 0644);
 	snprintf(cmd, sizeof(cmd), "sh %s/dump.sh", dir);
 	ASSERT_EQ(0, system(cmd));
 	snprintf(cmd, sizeof(cmd), "%s/ttyS1", dir);
@@ -774,14 +773,7 @@ FIXTURE(build) {
 static void put(struct __test_metadata *_metadata, const char *dir,
 		const char *rel, const char *text, int mode)
 {
-	char *p = xasprintf("%s/%s", dir, rel);
-	char *slash = strrchr(p, '/');
-
-	*slash = '\0';
-	ASSERT_EQ(0, mkdir_p(p));
-	*slash = '/';
-	ASSERT_EQ(0, write_file(p, text, strlen(text), mode));
-	free(p);
+	put_bytes(_metadata, dir, rel, text, strlen(text), mode);
 }
 
 FIXTURE_SETUP(build)
