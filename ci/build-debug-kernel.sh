@@ -163,6 +163,7 @@ built() { [ -s "$1/vmlinux" ]; }
 # OUT's: a build of another key that stopped halfway (a cancelled job,
 # Ctrl-C) reconfigured it without replacing OUT
 tree_is() { cmp -s "$1/.config" "$obj/.config"; }
+up_to_date() { built "$1" && tree_is "$1"; }
 
 main() {
 	local mode=build out t0
@@ -183,12 +184,12 @@ main() {
 		fi
 		exit 1
 	fi
-	if ! built "$out" || ! tree_is "$out"; then
+	if ! up_to_date "$out"; then
 		{ mkdir -p "$dcache" 2>/dev/null && [ -w "$dcache" ]; } ||
 			die "must run as root to build into $dcache (or set UPCI_CACHE to a writable directory)"
 		exec 9>"$dcache/.lock"
 		flock -n 9 || { progress "waiting for another build-debug-kernel.sh"; flock 9; }
-		if ! built "$out" || ! tree_is "$out"; then
+		if ! up_to_date "$out"; then
 			t0=$SECONDS
 			progress "building the sanitizer kernel (key $(key))"
 			build "$out"
