@@ -4,7 +4,8 @@
 # so; and end to end, a small program built with --coverage whose .gcda
 # sits in a VM's gcov tree as the harness writes it: merged, rendered, the
 # summary line and the per-file table right, and a VM the durations file
-# does not list left out. TAP out, Totals line last.
+# does not list left out, and the lines run with kmemleak on counted from
+# the VMs whose result.json says it scanned. TAP out, Totals line last.
 # The checks are shell code in single quotes, eval'd by check():
 # shellcheck disable=SC2016
 set -u
@@ -25,14 +26,14 @@ for t in bash dirname cat cut mkdir rm ls sed awk find sort mktemp cp basename; 
 done
 
 echo "TAP version 13"
-echo "1..11"
+echo "1..14"
 run "$PATH" one two
 check "wrong arguments: usage, exit 2" '[ $rc = 2 ] && grep -q "usage: ci/coverage.sh RESULTS OBJ OUT \[REASONS\]" "$work/out"'
 run "$work/bare" "$work/res" "$work/obj" "$work/cov"
 check "no lcov: exit 1 and says so" '[ $rc = 1 ] && grep -q "lcov is not installed" "$work/out"'
 if ! command -v lcov >/dev/null; then
-	for i in 3 4 5 6 7 8 9 10 11; do echo "ok $i # SKIP lcov is not installed (ci/install-deps.sh installs it)"; done
-	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:9 error:0"
+	for i in 3 4 5 6 7 8 9 10 11 12 13 14; do echo "ok $i # SKIP lcov is not installed (ci/install-deps.sh installs it)"; done
+	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:12 error:0"
 	exit "$fail"
 fi
 run "$PATH" "$work/res" "$work/empty" "$work/cov"
@@ -70,6 +71,7 @@ check "no VM sent data: exit 1 and says so" '[ $rc = 1 ] && grep -q "no VM in .*
 mkdir -p "$work/res/good-upci/gcov$work/obj" "$work/res/stale-upci/gcov$work/obj"
 mv "$work/obj/prog.gcda" "$work/res/good-upci/gcov$work/obj/"
 printf 'good/upci 1.0 cpu 0.8\n' >"$work/res/durations"
+printf '{\n "kmemleak": "scanned",\n "label": "good/upci"\n}\n' >"$work/res/good-upci/result.json"
 # a stale VM with bogus data: it must not be read
 echo garbage >"$work/res/stale-upci/gcov$work/obj/prog.gcda"
 run "$PATH" "$work/res" "$work/obj" "$work/cov" "$work/no-reasons"
@@ -93,4 +95,12 @@ check "an earlier run's files are gone, mockdma's report (written beside) is not
 	'[ ! -e "$work/cov/old-vm.info" ] && [ ! -e "$work/cov/old" ] && [ -e "$work/cov/mockdma/index.html" ]'
 check "the per-file table, the file no VM ran included" 'grep -qE "^\| prog.c \| 50.0% of 12 \| 66.7% of 3 \| 50.0% of 4 \|$" "$work/cov/summary.md" &&
 	grep -qE "^\| unused.c \| 0.0% of 2 \| 0.0% of 1 \| - of 0 \|$" "$work/cov/summary.md"'
+check "the lines a VM with kmemleak on ran: all of them" \
+	'grep -qxF "coverage: upci.ko lines run with kmemleak on: 6 of the 6 run (1 of 1 VMs)" "$work/out" &&
+	grep -qF "lines run with kmemleak on: 6 of the 6 run (1 of 1 VMs): a leak on the others goes unseen." "$work/cov/summary.md"'
+# the same VM booted with kmemleak=off: its lines ran unchecked
+sed -i 's/"scanned"/"off"/' "$work/res/good-upci/result.json"
+run "$PATH" "$work/res" "$work/obj" "$work/cov" "$work/reasons"
+check "a VM with kmemleak off: none of its lines count" \
+	'[ $rc = 0 ] && grep -qxF "coverage: upci.ko lines run with kmemleak on: 0 of the 6 run (0 of 1 VMs)" "$work/out"'
 tap_totals
