@@ -82,7 +82,10 @@ for name in "${vms[@]}"; do
 		leak+=(--add-tracefile "$out/$name.info")
 	fi
 done
-lines_hit() { awk -F, '/^DA:/ && $2 > 0 { n++ } END { print n + 0 }' "$1"; }
+# a tracefile's lines run: each file's once, whatever tests (TN:) ran them
+lines_hit() {
+	awk -F, '/^SF:/ { sf = $0 } /^DA:/ && $2 > 0 && !seen[sf, $1]++ { n++ } END { print n + 0 }' "$1"
+}
 leak_hit=0
 if [ ${#leak[@]} -gt 0 ]; then
 	quiet_lcov lcov "${rc[@]}" "${leak[@]}" --output-file "$scratch/leak-merged.info"

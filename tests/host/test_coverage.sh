@@ -95,12 +95,16 @@ check "an earlier run's files are gone, mockdma's report (written beside) is not
 	'[ ! -e "$work/cov/old-vm.info" ] && [ ! -e "$work/cov/old" ] && [ -e "$work/cov/mockdma/index.html" ]'
 check "the per-file table, the file no VM ran included" 'grep -qE "^\| prog.c \| 50.0% of 12 \| 66.7% of 3 \| 50.0% of 4 \|$" "$work/cov/summary.md" &&
 	grep -qE "^\| unused.c \| 0.0% of 2 \| 0.0% of 1 \| - of 0 \|$" "$work/cov/summary.md"'
-check "the lines a VM with kmemleak on ran: all of them" \
-	'grep -qxF "coverage: upci.ko lines run with kmemleak on: 6 of the 6 run (1 of 1 VMs)" "$work/out" &&
-	grep -qF "lines run with kmemleak on: 6 of the 6 run (1 of 1 VMs): a leak on the others goes unseen." "$work/cov/summary.md"'
-# the same VM booted with kmemleak=off: its lines ran unchecked
-sed -i 's/"scanned"/"off"/' "$work/res/good-upci/result.json"
+# a second VM that ran the same lines: each line counts once
+cp -r "$work/res/good-upci" "$work/res/twin-upci"
+printf 'good/upci 1.0 cpu 0.8\ntwin/upci 1.0 cpu 0.8\n' >"$work/res/durations"
 run "$PATH" "$work/res" "$work/obj" "$work/cov" "$work/reasons"
-check "a VM with kmemleak off: none of its lines count" \
-	'[ $rc = 0 ] && grep -qxF "coverage: upci.ko lines run with kmemleak on: 0 of the 6 run (0 of 1 VMs)" "$work/out"'
+check "the lines VMs with kmemleak on ran, each once" \
+	'[ $rc = 0 ] && grep -qxF "coverage: upci.ko lines run with kmemleak on: 6 of the 6 run (2 of 2 VMs)" "$work/out" &&
+	grep -qF "lines run with kmemleak on: 6 of the 6 run (2 of 2 VMs): a leak on the others goes unseen." "$work/cov/summary.md"'
+# both booted with kmemleak=off: their lines ran unchecked
+sed -i 's/"scanned"/"off"/' "$work/res/good-upci/result.json" "$work/res/twin-upci/result.json"
+run "$PATH" "$work/res" "$work/obj" "$work/cov" "$work/reasons"
+check "VMs with kmemleak off: none of their lines count" \
+	'[ $rc = 0 ] && grep -qxF "coverage: upci.ko lines run with kmemleak on: 0 of the 6 run (0 of 2 VMs)" "$work/out"'
 tap_totals
