@@ -258,7 +258,7 @@ test: deps
 	@$(MAKE) --no-print-directory -j4 --output-sync=recurse unit test-stock fuzz-harness debug-kmod \
 		FUZZ_TIME=$(TEST_FUZZ_TIME)
 	@$(MAKE) --no-print-directory test-sanitize VM_JOBS=$(SANITIZE_JOBS) \
-		SANITIZE_LIFETIME_OFF="$(TEST_LIFETIME_OFF)" SANITIZE_APPEND_FOR="$(TEST_FUZZ_APPEND_FOR)"
+		SANITIZE_APPEND_FOR="$(TEST_LIFETIME_APPEND_FOR);$(TEST_FUZZ_APPEND_FOR)"
 
 # The harness's parsers under libFuzzer in make test: seconds each (their
 # corpus, then new inputs), once the unit tests leave their slot; make
@@ -407,13 +407,13 @@ SANITIZE_APPEND ?= upci.dma_entry_limit=4096
 # failnth, revoke, last-close, hostile-caps, stuck, sriov, and
 # vfio-compat for the compat modules' init and exit) open, fail, kill,
 # revoke and close every kind of fd and object the five allocate.
-SANITIZE_LIFETIME_OFF ?=
 TEST_LIFETIME_OFF := mockdma vfio irq irq-nointx fault-catalog
 LIFETIME_OFF_ARGS := kmemleak=off no_debug_objects
 empty :=
 space := $(empty) $(empty)
 comma := ,
-LIFETIME_OFF_FLAG = $(if $(strip $(SANITIZE_LIFETIME_OFF)),--append-for "$(subst $(space),$(comma),$(strip $(SANITIZE_LIFETIME_OFF))):$(LIFETIME_OFF_ARGS)")
+# make test's SANITIZE_APPEND_FOR entry for them (append_for_flags)
+TEST_LIFETIME_APPEND_FOR = $(subst $(space),$(comma),$(strip $(TEST_LIFETIME_OFF))):$(LIFETIME_OFF_ARGS)
 # KASAN and lockdep under TCG: boot takes 54 s instead of 3
 SANITIZE_TIMEOUT_SCALE ?= 10
 DBG := $(B)/debug
@@ -444,7 +444,7 @@ debug-kmod-build:
 
 sanitize-run: debug-kmod-build
 	$(UPCILAB) $(UPCILAB_FLAGS) $(JOBS_FLAG) --kernel $(DEBUG_KDIR) --kmod $(DBG)/kmod $(call append_flag,$(SANITIZE_APPEND) $(FUZZ_SEED_APPEND)) \
-		$(LIFETIME_OFF_FLAG) $(call append_for_flags,$(SANITIZE_APPEND_FOR)) --test-kmod $(DBG)/tests-kmod --durations tests/scenarios/durations-sanitize --driver upci,upci-vfio --viommu $(SANITIZE_VIOMMU) --timeout-scale $(SANITIZE_TIMEOUT_SCALE) --results $(B)/results-sanitize \
+		$(call append_for_flags,$(SANITIZE_APPEND_FOR)) --test-kmod $(DBG)/tests-kmod --durations tests/scenarios/durations-sanitize --driver upci,upci-vfio --viommu $(SANITIZE_VIOMMU) --timeout-scale $(SANITIZE_TIMEOUT_SCALE) --results $(B)/results-sanitize \
 		--work $(B)/run-sanitize run $(SANITIZE_SCENARIOS)
 
 # The concurrency torture alone on the sanitizer kernel, as long as asked
