@@ -79,20 +79,16 @@ lcov_render "$out" "upci.ko: $n VMs" "$obj/*.c" "${infos[@]}"
 leak=()
 for name in "${vms[@]}"; do
 	if [ -f "$out/$name.info" ] && grep -q '"kmemleak": "scanned"' "$results/$name/result.json" 2>/dev/null; then
-		leak+=(--add-tracefile "$out/$name.info")
+		leak+=("$out/$name.info")
 	fi
 done
-# a tracefile's lines run: each file's once, whatever tests (TN:) ran them
+# the module's lines (OBJ/*.c) these tracefiles ran, each once, whatever
+# VMs (TN:) ran it
 lines_hit() {
-	awk -F, '/^SF:/ { sf = $0 } /^DA:/ && $2 > 0 && !seen[sf, $1]++ { n++ } END { print n + 0 }' "$1"
+	awk -v obj="$obj/" -F, '/^SF:/ { sf = substr($0, 4); mine = index(sf, obj) == 1 && sf ~ /\.c$/ }
+		/^DA:/ && mine && $2 > 0 && !seen[sf, $1]++ { n++ } END { print n + 0 }' "$@" /dev/null
 }
-leak_hit=0
-if [ ${#leak[@]} -gt 0 ]; then
-	quiet_lcov lcov "${rc[@]}" "${leak[@]}" --output-file "$scratch/leak-merged.info"
-	quiet_lcov lcov "${rc[@]}" --extract "$scratch/leak-merged.info" "$obj/*.c" --output-file "$scratch/leak.info"
-	leak_hit=$(lines_hit "$scratch/leak.info")
-fi
-leak_line="lines run with kmemleak on: $leak_hit of the $(lines_hit "$out/all.info") run ($(( ${#leak[@]} / 2 )) of $n VMs)"
+leak_line="lines run with kmemleak on: $(lines_hit "${leak[@]}") of the $(lines_hit "$out/all.info") run (${#leak[@]} of $n VMs)"
 {
 	lcov_file_table "$out/all.info"
 	echo
