@@ -143,12 +143,12 @@ $(B)/tests-kmod/%.ko: tests/kmod/%.c $(TKMOD_SRCS) tests/kmod/Kbuild include/moc
 # checkpatch (one perl process, 10 s) beside sparse (9 s): in make test's
 # first step the other CPU has nothing else to do
 check-kmod: $(KMOD_KOS) $(TKMOD_KOS)
-	+@cpf=$$(mktemp) && { $(CHECKPATCH) -f $(KMOD_SRCS) $(TKMOD_SRCS) >"$$cpf" 2>&1 & } && \
-	sp=$$( ($(KBUILD) C=2 CHECK=sparse modules; $(TKBUILD) C=2 CHECK=sparse modules) 2>&1 | grep -E ': (warning|error):'); \
-	wait; cp=$$(cat "$$cpf"); rm -f "$$cpf"; \
-	if [ -n "$$cp" ]; then echo "$$cp"; echo "checkpatch --strict: not clean"; fi; \
-	if [ -n "$$sp" ]; then echo "$$sp"; echo "sparse: not clean"; fi; \
-	[ -z "$$cp$$sp" ] && echo "check-kmod: checkpatch --strict, sparse and W=1 are clean"
+	+@patch_log=$$(mktemp) && { $(CHECKPATCH) -f $(KMOD_SRCS) $(TKMOD_SRCS) >"$$patch_log" 2>&1 & } && \
+	sparse=$$( ($(KBUILD) C=2 CHECK=sparse modules; $(TKBUILD) C=2 CHECK=sparse modules) 2>&1 | grep -E ': (warning|error):'); \
+	wait; patch=$$(cat "$$patch_log"); rm -f "$$patch_log"; \
+	if [ -n "$$patch" ]; then echo "$$patch"; echo "checkpatch --strict: not clean"; fi; \
+	if [ -n "$$sparse" ]; then echo "$$sparse"; echo "sparse: not clean"; fi; \
+	[ -z "$$patch$$sparse" ] && echo "check-kmod: checkpatch --strict, sparse and W=1 are clean"
 
 guest: $(GUEST_BINS)
 
