@@ -9,12 +9,20 @@
 #
 # Usage: mockdevs/test-knobs.sh     (QEMU=path overrides the lab's build)
 # Prints TAP and a kselftest-style Totals line; exits 1 on a failure.
+#
+# A fork is not free (a few ms of CPU on the lab's VMs) and this script makes
+# thousands of reads: helpers answer in variables ($reply, $walk), never
+# through $(...), and the header is parsed by bash alone.
 
 # The MOCKDMA_* variables come from include/mockdma.h, read below.
 # shellcheck disable=SC2153,SC2154
 set -uo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
+case $0 in
+*/*) here=${0%/*} ;;
+*) here=. ;;
+esac
+here=$(cd "${here:-/}" && pwd)
 QEMU=${QEMU:-$("$here/build-qemu.sh" --print-path)}
 hdr=$here/../include/mockdma.h
 
@@ -24,15 +32,37 @@ trap 'qt_stop; rm -rf "$tmp"' EXIT
 # The contract's numbers, from include/mockdma.h itself (NAME -> $NAME):
 # every "#define MOCKDMA_X value" whose value is shell arithmetic once the
 # u suffixes are gone (numbers, shifts, earlier names).
-while read -r _ name value; do
+vpd_id=
+while IFS= read -r line || [ -n "$line" ]; do
+	# and a string one
+	if [[ $line =~ ^#define\ MOCKDMA_VPD_ID[[:space:]]*\"(.*)\" ]]; then
+		vpd_id+=${vpd_id:+$'\n'}${BASH_REMATCH[1]}
+	fi
+	[[ $line =~ ^#define\ MOCKDMA_[A-Z0-9_]+[[:space:]] ]] || continue
+	read -r _ name value <<<"${line//$'\t'/ }"
 	value=${value%%/\**}
-	value=$(sed -E 's/\b([0-9]+|0x[0-9a-fA-F]+)u\b/\1/g' <<<"$value")
+	# Drop the u of every word that is a number with it (1u, 0x40u), and
+	# see whether the value can be evaluated here without a subshell: its
+	# names all hold plain numbers, and it has no ++ or -- to change them.
+	rest=$value value='' safe=1
+	while [[ $rest =~ ^([^A-Za-z0-9_]*)([A-Za-z0-9_]+)(.*)$ ]]; do
+		value+=${BASH_REMATCH[1]} word=${BASH_REMATCH[2]} rest=${BASH_REMATCH[3]}
+		if [[ $word =~ ^([0-9]+|0x[0-9a-fA-F]+)u$ ]]; then
+			word=${BASH_REMATCH[1]}
+		elif [[ $word == [A-Za-z_]* ]] && ! { [[ -v $word ]] && [[ ${!word} =~ ^-?[0-9]+$ ]]; }; then
+			safe=0
+		fi
+		value+=$word
+	done
+	value+=$rest
 	[[ $value =~ ^[][0-9a-fA-FxA-Z_\ \(\)\<\>\|\+\-]+$ ]] || continue
-	value=$( (echo $((value))) 2>/dev/null) || continue
+	if [ "$safe" = 1 ] && [[ $value != *++* && $value != *--* ]] && ((value == value)) 2>/dev/null; then
+		value=$((value))
+	else	# what bash would make of it, in a subshell that may fail
+		value=$( (echo $((value))) 2>/dev/null) || continue
+	fi
 	printf -v "$name" '%d' "$value"
-done < <(grep -E '^#define MOCKDMA_[A-Z0-9_]+[[:space:]]' "$hdr" | tr '\t' ' ')
-# and a string one
-vpd_id=$(sed -n 's/^#define MOCKDMA_VPD_ID[[:space:]]*"\(.*\)".*/\1/p' "$hdr")
+done <"$hdr"
 
 MMCFG=$((0xb0000000))
 BAR0_ADDR=$((0xe0000000))	# the PF's BAR0 when a check maps it
@@ -53,9 +83,10 @@ ok() {	# ok NAME CONDITION [DETAIL]
 }
 # check NAME GOT WANT: numbers, compared as numbers, shown in hex
 check() {
-	local got=$(($2)) want=$(($3))
+	local got=$(($2)) want=$(($3)) detail
+	printf -v detail 'got 0x%x, want 0x%x' "$got" "$want"
 	[ "$got" = "$want" ]
-	ok "$1" $? "$(printf 'got 0x%x, want 0x%x' "$got" "$want")"
+	ok "$1" $? "$detail"
 }
 
 # --- one QEMU in qtest mode, driven through a coprocess ---
@@ -84,12 +115,15 @@ qt_stop() {
 qt_alive() {
 	[ -n "$qt_pid" ] && kill -0 "$qt_pid" 2>/dev/null
 }
-# qt COMMAND...: one qtest command; the value it answered in $reply
+# qt COMMAND...: one qtest command; the value it answered in $reply.
+# A QEMU that died fails the write (EPIPE) instead of killing the script.
 reply=
 qt() {
 	local line
 	reply=
-	echo "$*" 1>&"$qt_in" 2>/dev/null || return 1
+	trap '' PIPE
+	echo "$*" 1>&"$qt_in" 2>/dev/null || { trap - PIPE; return 1; }
+	trap - PIPE
 	IFS= read -r -t 10 line <&"$qt_out" || return 1
 	case $line in
 	"OK "*) reply=$((${line#OK })) ;;
@@ -99,59 +133,67 @@ qt() {
 }
 
 # cfg_read BUS DEV FN OFF SIZE -> $reply; cfg_write BUS DEV FN OFF SIZE VAL
-sfx() { case $1 in 1) echo b ;; 2) echo w ;; 4) echo l ;; esac; }
+# (SIZE 1, 2 or 4: the b, w or l of the qtest command)
 cfg_read() {
-	local b=$1 d=$2 f=$3 off=$(($4)) size=$5
+	local b=$1 d=$2 f=$3 off=$(($4)) size=$5 s=
+	case $size in 1) s=b ;; 2) s=w ;; 4) s=l ;; esac
 	if [ "$off" -lt 256 ]; then
 		qt outl 0xcf8 $((0x80000000 | b << 16 | d << 11 | f << 8 | (off & 0xfc))) &&
-			qt "in$(sfx "$size")" $((0xcfc + (off & 3)))
+			qt "in$s" $((0xcfc + (off & 3)))
 	else
-		qt "read$(sfx "$size")" $((MMCFG | b << 20 | d << 15 | f << 12 | off))
+		qt "read$s" $((MMCFG | b << 20 | d << 15 | f << 12 | off))
 	fi
 }
 cfg_write() {
-	local b=$1 d=$2 f=$3 off=$(($4)) size=$5 val=$(($6))
+	local b=$1 d=$2 f=$3 off=$(($4)) size=$5 val=$(($6)) s=
+	case $size in 1) s=b ;; 2) s=w ;; 4) s=l ;; esac
 	if [ "$off" -lt 256 ]; then
 		qt outl 0xcf8 $((0x80000000 | b << 16 | d << 11 | f << 8 | (off & 0xfc))) &&
-			qt "out$(sfx "$size")" $((0xcfc + (off & 3))) "$val"
+			qt "out$s" $((0xcfc + (off & 3))) "$val"
 	else
-		qt "write$(sfx "$size")" $((MMCFG | b << 20 | d << 15 | f << 12 | off)) "$val"
+		qt "write$s" $((MMCFG | b << 20 | d << 15 | f << 12 | off)) "$val"
 	fi
 }
-rd() { cfg_read "$@" || reply=-1; echo "$reply"; }	# $(rd B D F OFF SIZE)
+rd() { cfg_read "$@" || reply=-1; }	# rd B D F OFF SIZE: the value in $reply, -1 if none
 
 # Walk the standard list from 0x34 as a careful walker would: stop at 0,
 # at a pointer below 0x40 or not dword aligned, at a visited capability,
-# or past 48 steps. Prints the offsets, then "end:REASON".
+# or past 48 steps. Sets $walk to the offsets, then "end:REASON".
+walk=
 walk_std() {
 	local b=$1 d=$2 f=$3 pos seen=" " steps=0
-	pos=$(rd "$b" "$d" "$f" 0x34 1)
+	walk=
+	rd "$b" "$d" "$f" 0x34 1
+	pos=$reply
 	while :; do
-		if [ "$pos" = 0 ]; then echo "end:0"; return; fi
-		if [ "$pos" -lt 64 ]; then printf 'end:low:0x%x\n' "$pos"; return; fi
-		if [ $((pos & 3)) != 0 ]; then printf 'end:misaligned:0x%x\n' "$pos"; return; fi
-		if [[ $seen == *" $pos "* ]]; then printf 'end:cycle:0x%x\n' "$pos"; return; fi
+		if [ "$pos" = 0 ]; then walk+="end:0"; return; fi
+		if [ "$pos" -lt 64 ]; then printf -v walk '%send:low:0x%x' "$walk" "$pos"; return; fi
+		if [ $((pos & 3)) != 0 ]; then printf -v walk '%send:misaligned:0x%x' "$walk" "$pos"; return; fi
+		if [[ $seen == *" $pos "* ]]; then printf -v walk '%send:cycle:0x%x' "$walk" "$pos"; return; fi
 		steps=$((steps + 1))
-		[ "$steps" -le 48 ] || { echo "end:ttl"; return; }
+		[ "$steps" -le 48 ] || { walk+="end:ttl"; return; }
 		seen="$seen$pos "
-		printf '0x%x ' "$pos"
-		pos=$(rd "$b" "$d" "$f" $((pos + 1)) 1)
+		printf -v walk '%s0x%x ' "$walk" "$pos"
+		rd "$b" "$d" "$f" $((pos + 1)) 1
+		pos=$reply
 	done
 }
 # The same for the extended list from 0x100.
 walk_ext() {
 	local b=$1 d=$2 f=$3 pos=256 seen=" " hdr steps=0
+	walk=
 	while :; do
-		if [[ $seen == *" $pos "* ]]; then printf 'end:cycle:0x%x\n' "$pos"; return; fi
+		if [[ $seen == *" $pos "* ]]; then printf -v walk '%send:cycle:0x%x' "$walk" "$pos"; return; fi
 		steps=$((steps + 1))
-		[ "$steps" -le 96 ] || { echo "end:ttl"; return; }
-		hdr=$(rd "$b" "$d" "$f" "$pos" 4)
-		if [ "$hdr" = 0 ] || [ "$hdr" = -1 ]; then echo "end:0"; return; fi
+		[ "$steps" -le 96 ] || { walk+="end:ttl"; return; }
+		rd "$b" "$d" "$f" "$pos" 4
+		hdr=$reply
+		if [ "$hdr" = 0 ] || [ "$hdr" = -1 ]; then walk+="end:0"; return; fi
 		seen="$seen$pos "
-		printf '0x%x ' "$pos"
+		printf -v walk '%s0x%x ' "$walk" "$pos"
 		pos=$((hdr >> 20))
-		if [ "$pos" = 0 ]; then echo "end:0"; return; fi
-		if [ "$pos" -lt 256 ]; then printf 'end:below:0x%x\n' "$pos"; return; fi
+		if [ "$pos" = 0 ]; then walk+="end:0"; return; fi
+		if [ "$pos" -lt 256 ]; then printf -v walk '%send:below:0x%x' "$walk" "$pos"; return; fi
 	done
 }
 is() {	# is NAME GOT WANT: strings
@@ -159,13 +201,12 @@ is() {	# is NAME GOT WANT: strings
 	ok "$1" $? "got '$2', want '$3'"
 }
 
-# Map the PF's BAR0 (64-bit) at BAR0_ADDR and read a register.
+# Map the PF's BAR0 (64-bit) at BAR0_ADDR and read a register into $reply.
 bar0_read() {	# bar0_read BUS DEV FN REG
-	cfg_write "$1" "$2" "$3" 0x10 4 "$BAR0_ADDR" >/dev/null
-	cfg_write "$1" "$2" "$3" 0x14 4 0 >/dev/null
-	cfg_write "$1" "$2" "$3" 0x04 2 2 >/dev/null
+	cfg_write "$1" "$2" "$3" 0x10 4 "$BAR0_ADDR"
+	cfg_write "$1" "$2" "$3" 0x14 4 0
+	cfg_write "$1" "$2" "$3" 0x04 2 2
 	qt readl $((BAR0_ADDR + $4)) || reply=-1
-	echo "$reply"
 }
 
 vndr_hostile=(low misaligned vndr-long cycle)
@@ -179,15 +220,22 @@ echo "TAP version 13"
 
 # --- defaults: nothing new shows ---
 qt_start -device mockdma,addr=03.0
-is "default: standard list" "$(walk_std 0 3 0)" "$real_caps end:0"
-is "default: extended list is AER alone" "$(walk_ext 0 3 0)" "0x100 end:0"
-check "default: nothing at 0xf0" "$(rd 0 3 0 "$MOCKDMA_HOSTILE_CAP" 4)" 0
-check "default: nothing at 0xf00" "$(rd 0 3 0 "$MOCKDMA_HOSTILE_ECAP" 4)" 0
-check "default: vendor capability next is read-only" \
-	"$(cfg_write 0 3 0 $((MOCKDMA_CAP_VNDR + 1)) 1 0x40; rd 0 3 0 $((MOCKDMA_CAP_VNDR + 1)) 1)" 0x50
-check "default: FEATURES unchanged" "$(bar0_read 0 3 0 8)" \
+walk_std 0 3 0
+is "default: standard list" "$walk" "$real_caps end:0"
+walk_ext 0 3 0
+is "default: extended list is AER alone" "$walk" "0x100 end:0"
+rd 0 3 0 "$MOCKDMA_HOSTILE_CAP" 4
+check "default: nothing at 0xf0" "$reply" 0
+rd 0 3 0 "$MOCKDMA_HOSTILE_ECAP" 4
+check "default: nothing at 0xf00" "$reply" 0
+cfg_write 0 3 0 $((MOCKDMA_CAP_VNDR + 1)) 1 0x40
+rd 0 3 0 $((MOCKDMA_CAP_VNDR + 1)) 1
+check "default: vendor capability next is read-only" "$reply" 0x50
+bar0_read 0 3 0 8
+check "default: FEATURES unchanged" "$reply" \
 	$((MOCKDMA_FEAT_MSI | MOCKDMA_FEAT_MSIX | MOCKDMA_FEAT_FLR | MOCKDMA_FEAT_AER | MOCKDMA_FEAT_PM))
-check "default: CAP_HOSTILE reads 0" "$(bar0_read 0 3 0 "$MOCKDMA_REG_CAP_HOSTILE")" 0
+bar0_read 0 3 0 "$MOCKDMA_REG_CAP_HOSTILE"
+check "default: CAP_HOSTILE reads 0" "$reply" 0
 qt_stop
 
 # --- hostile standard lists ---
@@ -195,25 +243,30 @@ for i in "${!vndr_hostile[@]}"; do
 	name=${vndr_hostile[$i]}
 	qt_start -device "mockdma,addr=03.0,cap-hostile=$name"
 	want="$real_caps 0xf0 ${vndr_end[$i]}"
-	is "$name: a careful walk sees every capability, then the hostile one" \
-		"$(walk_std 0 3 0)" "$want"
-	check "$name: 0xf0 is a vendor capability" "$(rd 0 3 0 "$MOCKDMA_HOSTILE_CAP" 1)" 9
-	check "$name: its next pointer" "$(rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + 1)) 1)" "${vndr_next[$i]}"
-	check "$name: its length" "$(rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + 2)) 1)" "${vndr_len[$i]}"
-	check "$name: its layout byte" \
-		"$(rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + MOCKDMA_HOSTILE_CAP_KIND)) 1)" "${vndr_kind[$i]}"
-	check "$name: its magic" \
-		"$(rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + MOCKDMA_HOSTILE_CAP_MAGIC)) 4)" "$MOCKDMA_MAGIC"
-	check "$name: the hostile bytes are read-only" \
-		"$(cfg_write 0 3 0 $((MOCKDMA_HOSTILE_CAP + 1)) 1 0; rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + 1)) 1)" \
-		"${vndr_next[$i]}"
-	check "$name: CAP_HOSTILE register" "$(bar0_read 0 3 0 "$MOCKDMA_REG_CAP_HOSTILE")" "${vndr_kind[$i]}"
-	check "$name: FEATURES has CAP_HOSTILE" \
-		"$(( $(bar0_read 0 3 0 8) & MOCKDMA_FEAT_CAP_HOSTILE ))" "$MOCKDMA_FEAT_CAP_HOSTILE"
+	walk_std 0 3 0
+	is "$name: a careful walk sees every capability, then the hostile one" "$walk" "$want"
+	rd 0 3 0 "$MOCKDMA_HOSTILE_CAP" 1
+	check "$name: 0xf0 is a vendor capability" "$reply" 9
+	rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + 1)) 1
+	check "$name: its next pointer" "$reply" "${vndr_next[$i]}"
+	rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + 2)) 1
+	check "$name: its length" "$reply" "${vndr_len[$i]}"
+	rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + MOCKDMA_HOSTILE_CAP_KIND)) 1
+	check "$name: its layout byte" "$reply" "${vndr_kind[$i]}"
+	rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + MOCKDMA_HOSTILE_CAP_MAGIC)) 4
+	check "$name: its magic" "$reply" "$MOCKDMA_MAGIC"
+	cfg_write 0 3 0 $((MOCKDMA_HOSTILE_CAP + 1)) 1 0
+	rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + 1)) 1
+	check "$name: the hostile bytes are read-only" "$reply" "${vndr_next[$i]}"
+	bar0_read 0 3 0 "$MOCKDMA_REG_CAP_HOSTILE"
+	check "$name: CAP_HOSTILE register" "$reply" "${vndr_kind[$i]}"
+	bar0_read 0 3 0 8
+	check "$name: FEATURES has CAP_HOSTILE" "$reply & MOCKDMA_FEAT_CAP_HOSTILE" "$MOCKDMA_FEAT_CAP_HOSTILE"
 	qt_stop
 done
 qt_start -device mockdma,addr=03.0,cap-hostile=cycle,pm=off
-is "cycle, pm=off: linked after MSI" "$(walk_std 0 3 0)" "0x90 0x78 0x68 0x50 0xf0 end:cycle:0x90"
+walk_std 0 3 0
+is "cycle, pm=off: linked after MSI" "$walk" "0x90 0x78 0x68 0x50 0xf0 end:cycle:0x90"
 qt_stop
 
 # --- hostile extended lists, with and without AER (and with SR-IOV) ---
@@ -228,74 +281,100 @@ for i in "${!ext_hostile[@]}"; do
 		qt_start -device "mockdma,addr=03.0,cap-hostile=$name,$props"
 		first=0x100
 		[ "$props" != sriov=on ] || first="0x100 0x160"
-		is "$name, $props: the extended list" "$(walk_ext 0 3 0)" "$first 0xf00 ${ext_end[$i]}"
+		walk_ext 0 3 0
+		is "$name, $props: the extended list" "$walk" "$first 0xf00 ${ext_end[$i]}"
 		if [ "$props" = aer=off ]; then
-			check "$name, $props: anchor VSEC at 0x100" "$(rd 0 3 0 0x100 4) & 0xfffff" 0x1000b
-			check "$name, $props: anchor VSEC header" "$(rd 0 3 0 0x104 4)" \
+			rd 0 3 0 0x100 4
+			check "$name, $props: anchor VSEC at 0x100" "$reply & 0xfffff" 0x1000b
+			rd 0 3 0 0x104 4
+			check "$name, $props: anchor VSEC header" "$reply" \
 				$((MOCKDMA_VSEC_ID_ANCHOR | MOCKDMA_VSEC_REV << 16 | MOCKDMA_ECAP_ANCHOR_LEN << 20))
 		else
-			check "$name, $props: AER at 0x100" "$(rd 0 3 0 0x100 4) & 0xffff" 1
+			rd 0 3 0 0x100 4
+			check "$name, $props: AER at 0x100" "$reply & 0xffff" 1
 		fi
-		hdr=$(rd 0 3 0 "$MOCKDMA_HOSTILE_ECAP" 4)
+		rd 0 3 0 "$MOCKDMA_HOSTILE_ECAP" 4
+		hdr=$reply
 		check "$name, $props: 0xf00 is a VSEC, version 1" "$hdr & 0xfffff" 0x1000b
 		check "$name, $props: its next pointer" "$hdr >> 20" "${ext_next[$i]}"
-		check "$name, $props: its VSEC length" "$(rd 0 3 0 $((MOCKDMA_HOSTILE_ECAP + 4)) 4)" \
+		rd 0 3 0 $((MOCKDMA_HOSTILE_ECAP + 4)) 4
+		check "$name, $props: its VSEC length" "$reply" \
 			$((MOCKDMA_VSEC_ID_HOSTILE | MOCKDMA_VSEC_REV << 16 | ${ext_len[$i]} << 20))
-		check "$name, $props: its layout word" \
-			"$(rd 0 3 0 $((MOCKDMA_HOSTILE_ECAP + MOCKDMA_HOSTILE_ECAP_KIND)) 4)" "${ext_kind[$i]}"
-		check "$name, $props: its magic" \
-			"$(rd 0 3 0 $((MOCKDMA_HOSTILE_ECAP + MOCKDMA_HOSTILE_ECAP_MAGIC)) 4)" "$MOCKDMA_MAGIC"
-		is "$name, $props: the standard list is untouched" "$(walk_std 0 3 0)" "$real_caps end:0"
+		rd 0 3 0 $((MOCKDMA_HOSTILE_ECAP + MOCKDMA_HOSTILE_ECAP_KIND)) 4
+		check "$name, $props: its layout word" "$reply" "${ext_kind[$i]}"
+		rd 0 3 0 $((MOCKDMA_HOSTILE_ECAP + MOCKDMA_HOSTILE_ECAP_MAGIC)) 4
+		check "$name, $props: its magic" "$reply" "$MOCKDMA_MAGIC"
+		walk_std 0 3 0
+		is "$name, $props: the standard list is untouched" "$walk" "$real_caps end:0"
 		qt_stop
 	done
 done
 qt_start -device mockdma,addr=03.0,aer=off,sriov=on
-is "aer=off, sriov=on: anchor, then SR-IOV" "$(walk_ext 0 3 0)" "0x100 0x160 end:0"
+walk_ext 0 3 0
+is "aer=off, sriov=on: anchor, then SR-IOV" "$walk" "0x100 0x160 end:0"
 qt_stop
 qt_start -device mockdma,addr=03.0,aer=off
-is "aer=off alone: no extended capabilities" "$(walk_ext 0 3 0)" "end:0"
+walk_ext 0 3 0
+is "aer=off alone: no extended capabilities" "$walk" "end:0"
 qt_stop
 
 # --- bad values fail realize ---
-"$QEMU" -machine q35,accel=qtest -nodefaults -display none -qtest null \
-	-device mockdma,cap-hostile=bogus >"$tmp/out" 2>&1 </dev/null
-rc=$?
-[ "$rc" != 0 ] && grep -q "cap-hostile 'bogus' is unknown: it must be one of low, misaligned, vndr-long, cycle, ecap-long, ecap-cycle, below-ecap" "$tmp/out"
-ok "an unknown cap-hostile fails realize, listing the valid ones" $? "rc $rc: $(cat "$tmp/out")"
-for bad in "addr=03.0,total-vfs=8" "addr=03.0,total-vfs=0" "addr=03.5,multifunction=on,total-vfs=3"; do
+# realize_fails PROPS: QEMU exits non-zero; its output in $out
+realize_fails() {
 	"$QEMU" -machine q35,accel=qtest -nodefaults -display none -qtest null \
-		-device "mockdma,sriov=on,$bad" >"$tmp/out" 2>&1 </dev/null
+		-device "$1" >"$tmp/out" 2>&1 </dev/null
 	rc=$?
-	[ "$rc" != 0 ] && grep -q "total-vfs must be" "$tmp/out"
-	ok "sriov=on,$bad fails realize" $? "rc $rc: $(cat "$tmp/out")"
+	out=
+	IFS= read -r -d '' out <"$tmp/out"
+	while [[ $out == *$'\n' ]]; do out=${out%$'\n'}; done
+	[ "$rc" != 0 ]
+}
+realize_fails mockdma,cap-hostile=bogus &&
+	[[ $out == *"cap-hostile 'bogus' is unknown: it must be one of low, misaligned, vndr-long, cycle, ecap-long, ecap-cycle, below-ecap"* ]]
+ok "an unknown cap-hostile fails realize, listing the valid ones" $? "rc $rc: $out"
+for bad in "addr=03.0,total-vfs=8" "addr=03.0,total-vfs=0" "addr=03.5,multifunction=on,total-vfs=3"; do
+	realize_fails "mockdma,sriov=on,$bad" && [[ $out == *"total-vfs must be"* ]]
+	ok "sriov=on,$bad fails realize" $? "rc $rc: $out"
 done
 
 # --- vndr-writable ---
 V=$MOCKDMA_CAP_VNDR
 qt_start -device mockdma,id=m,addr=03.0,vndr-writable=on
-check "vndr-writable: FEATURES bit" "$(( $(bar0_read 0 3 0 8) & MOCKDMA_FEAT_VNDR_WRITABLE ))" \
-	"$MOCKDMA_FEAT_VNDR_WRITABLE"
+bar0_read 0 3 0 8
+check "vndr-writable: FEATURES bit" "$reply & MOCKDMA_FEAT_VNDR_WRITABLE" "$MOCKDMA_FEAT_VNDR_WRITABLE"
 cfg_write 0 3 0 $((V + 1)) 1 0x40	# skip MSI: 0x68 -> PM
 cfg_write 0 3 0 $((V + 4)) 4 0x12345678
 cfg_write 0 3 0 $((V + 12)) 4 0xcafef00d
 cfg_write 0 3 0 "$V" 1 0x11	# the ID stays
-check "vndr-writable: next pointer rewritten" "$(rd 0 3 0 $((V + 1)) 1)" 0x40
-check "vndr-writable: body rewritten" "$(rd 0 3 0 $((V + 4)) 4)" 0x12345678
-check "vndr-writable: last body dword rewritten" "$(rd 0 3 0 $((V + 12)) 4)" 0xcafef00d
-check "vndr-writable: the ID is read-only" "$(rd 0 3 0 "$V" 1)" 9
-is "vndr-writable: the list follows the rewrite" "$(walk_std 0 3 0)" "0x90 0x78 0x68 0x40 end:0"
+rd 0 3 0 $((V + 1)) 1
+check "vndr-writable: next pointer rewritten" "$reply" 0x40
+rd 0 3 0 $((V + 4)) 4
+check "vndr-writable: body rewritten" "$reply" 0x12345678
+rd 0 3 0 $((V + 12)) 4
+check "vndr-writable: last body dword rewritten" "$reply" 0xcafef00d
+rd 0 3 0 "$V" 1
+check "vndr-writable: the ID is read-only" "$reply" 9
+walk_std 0 3 0
+is "vndr-writable: the list follows the rewrite" "$walk" "0x90 0x78 0x68 0x40 end:0"
 cfg_write 0 3 0 $((V + 1)) 1 0x68	# a loop onto itself
-is "vndr-writable: a user-made loop" "$(walk_std 0 3 0)" "0x90 0x78 0x68 end:cycle:0x68"
+walk_std 0 3 0
+is "vndr-writable: a user-made loop" "$walk" "0x90 0x78 0x68 end:cycle:0x68"
 # FLR: Initiate FLR in the PCIe capability's Device Control
-cfg_write 0 3 0 $((MOCKDMA_CAP_EXP + 8)) 2 $(( $(rd 0 3 0 $((MOCKDMA_CAP_EXP + 8)) 2) | 0x8000 ))
-check "vndr-writable: FLR restores the next pointer" "$(rd 0 3 0 $((V + 1)) 1)" 0x50
-check "vndr-writable: FLR restores the body" "$(rd 0 3 0 $((V + 4)) 4)" "$MOCKDMA_MAGIC"
-is "vndr-writable: the list is whole again" "$(walk_std 0 3 0)" "$real_caps end:0"
-check "vndr-writable: LAST_RESET is FLR" "$(bar0_read 0 3 0 "$MOCKDMA_REG_LAST_RESET")" "$MOCKDMA_RESET_FLR"
+rd 0 3 0 $((MOCKDMA_CAP_EXP + 8)) 2
+cfg_write 0 3 0 $((MOCKDMA_CAP_EXP + 8)) 2 $((reply | 0x8000))
+rd 0 3 0 $((V + 1)) 1
+check "vndr-writable: FLR restores the next pointer" "$reply" 0x50
+rd 0 3 0 $((V + 4)) 4
+check "vndr-writable: FLR restores the body" "$reply" "$MOCKDMA_MAGIC"
+walk_std 0 3 0
+is "vndr-writable: the list is whole again" "$walk" "$real_caps end:0"
+bar0_read 0 3 0 "$MOCKDMA_REG_LAST_RESET"
+check "vndr-writable: LAST_RESET is FLR" "$reply" "$MOCKDMA_RESET_FLR"
 cfg_write 0 3 0 $((V + 1)) 1 0
 qt outb 0xcf9 0x06	# machine reset (ICH9 reset control)
 qt clock_step 1000000 >/dev/null
-check "vndr-writable: a machine reset restores it too" "$(rd 0 3 0 $((V + 1)) 1)" 0x50
+rd 0 3 0 $((V + 1)) 1
+check "vndr-writable: a machine reset restores it too" "$reply" 0x50
 qt_alive
 ok "vndr-writable: QEMU still runs" $?
 qt_stop
@@ -309,34 +388,47 @@ bar0_write() {	# bar0_write BUS DEV FN REG VALUE (BAR0 mapped by bar0_read)
 # vpd_read BUS DEV FN ADDR: start a read, the dword in $reply (F must be set)
 vpd_read() {
 	local v=$MOCKDMA_CAP_VPD
-	cfg_write "$1" "$2" "$3" $((v + 2)) 2 "$4" >/dev/null
-	[ $(( $(rd "$1" "$2" "$3" $((v + 2)) 2) & 0x8000 )) != 0 ] || { reply=-1; return; }
+	cfg_write "$1" "$2" "$3" $((v + 2)) 2 "$4"
+	rd "$1" "$2" "$3" $((v + 2)) 2
+	[ $((reply & 0x8000)) != 0 ] || { reply=-1; return; }
 	cfg_read "$1" "$2" "$3" $((v + 4)) 4 || reply=-1
 }
 qt_start -device mockdma,id=m,addr=03.0,cap-extra=on,flr=off
-is "cap-extra: standard list, the new ones last" "$(walk_std 0 3 0)" "$real_caps $extra_std end:0"
-is "cap-extra: extended list after AER" "$(walk_ext 0 3 0)" "0x100 $extra_ext end:0"
+walk_std 0 3 0
+is "cap-extra: standard list, the new ones last" "$walk" "$real_caps $extra_std end:0"
+walk_ext 0 3 0
+is "cap-extra: extended list after AER" "$walk" "0x100 $extra_ext end:0"
 for pair in "$MOCKDMA_CAP_PCIX 7" "$MOCKDMA_CAP_VPD 3" "$MOCKDMA_CAP_AF 0x13" "$MOCKDMA_CAP_HT 8"; do
 	set -- $pair
-	check "cap-extra: ID at $(printf 0x%x "$1")" "$(rd 0 3 0 "$1" 1)" "$2"
+	rd 0 3 0 "$1" 1
+	printf -v at 0x%x "$1"
+	check "cap-extra: ID at $at" "$reply" "$2"
 done
 for pair in "$MOCKDMA_ECAP_VC 2" "$MOCKDMA_ECAP_ACS 0xd" "$MOCKDMA_ECAP_REBAR 0x15" \
 	"$MOCKDMA_ECAP_DPA 0x16" "$MOCKDMA_ECAP_TPH 0x17" "$MOCKDMA_ECAP_DVSEC 0x23"; do
 	set -- $pair
-	check "cap-extra: ID and version 1 at $(printf 0x%x "$1")" "$(rd 0 3 0 "$1" 4) & 0xfffff" $(($2 | 1 << 16))
+	rd 0 3 0 "$1" 4
+	printf -v at 0x%x "$1"
+	check "cap-extra: ID and version 1 at $at" "$reply & 0xfffff" $(($2 | 1 << 16))
 done
-check "cap-extra: FEATURES bit, no FLR" "$(( $(bar0_read 0 3 0 8) & (MOCKDMA_FEAT_CAP_EXTRA | MOCKDMA_FEAT_FLR) ))" \
+bar0_read 0 3 0 8
+check "cap-extra: FEATURES bit, no FLR" "$reply & (MOCKDMA_FEAT_CAP_EXTRA | MOCKDMA_FEAT_FLR)" \
 	"$MOCKDMA_FEAT_CAP_EXTRA"
 
 # PCI-X version 0 and HyperTransport
 X=$MOCKDMA_CAP_PCIX
-check "cap-extra: PCI-X Command is version 0" "$(rd 0 3 0 $((X + 2)) 2) & 0x3000" 0
-check "cap-extra: PCI-X Status: 64-bit, 133 MHz" "$(rd 0 3 0 $((X + 4)) 4)" 0x30000
-check "cap-extra: PCI-X Command's writable bits" \
-	"$(cfg_write 0 3 0 $((X + 2)) 2 0xffff; rd 0 3 0 $((X + 2)) 2)" 0x7f
-check "cap-extra: HT command: slave/primary, unit count 1" "$(rd 0 3 0 $((MOCKDMA_CAP_HT + 2)) 2)" 0x20
-check "cap-extra: HT is read-only" \
-	"$(cfg_write 0 3 0 $((MOCKDMA_CAP_HT + 4)) 4 0xffffffff; rd 0 3 0 $((MOCKDMA_CAP_HT + 4)) 4)" 0
+rd 0 3 0 $((X + 2)) 2
+check "cap-extra: PCI-X Command is version 0" "$reply & 0x3000" 0
+rd 0 3 0 $((X + 4)) 4
+check "cap-extra: PCI-X Status: 64-bit, 133 MHz" "$reply" 0x30000
+cfg_write 0 3 0 $((X + 2)) 2 0xffff
+rd 0 3 0 $((X + 2)) 2
+check "cap-extra: PCI-X Command's writable bits" "$reply" 0x7f
+rd 0 3 0 $((MOCKDMA_CAP_HT + 2)) 2
+check "cap-extra: HT command: slave/primary, unit count 1" "$reply" 0x20
+cfg_write 0 3 0 $((MOCKDMA_CAP_HT + 4)) 4 0xffffffff
+rd 0 3 0 $((MOCKDMA_CAP_HT + 4)) 4
+check "cap-extra: HT is read-only" "$reply" 0
 
 # VPD: the whole image, its tags and checksum
 vpd=()
@@ -346,7 +438,7 @@ for ((a = 0; a < MOCKDMA_VPD_LEN; a += 4)); do
 done
 check "cap-extra: VPD starts with an identifier string of ${#vpd_id} bytes" \
 	"${vpd[0]} | ${vpd[1]} << 8 | ${vpd[2]} << 16" $((0x82 | ${#vpd_id} << 8))
-id=; for ((i = 0; i < ${#vpd_id}; i++)); do id+=$(printf "\\x$(printf %x "${vpd[3 + i]}")"); done
+id=; for ((i = 0; i < ${#vpd_id}; i++)); do printf -v c '%x' "${vpd[3 + i]}"; printf -v c '%b' "\\x$c"; id+=$c; done
 is "cap-extra: VPD identifier" "$id" "$vpd_id"
 ro=$((3 + ${#vpd_id}))
 check "cap-extra: VPD-R follows" "${vpd[ro]}" 0x90
@@ -360,96 +452,139 @@ check "cap-extra: the end tag" "${vpd[MOCKDMA_VPD_LEN - 1]}" 0x78
 vpd_read 0 3 0 0x100
 check "cap-extra: past the image reads 0" "$reply" 0
 # VPD writes: only the YA bytes take them
-vw() {	# vw ADDR DATA: a write access; echoes Address after it
-	cfg_write 0 3 0 $((MOCKDMA_CAP_VPD + 4)) 4 "$2" >/dev/null
-	cfg_write 0 3 0 $((MOCKDMA_CAP_VPD + 2)) 2 $(($1 | 0x8000)) >/dev/null
+vw() {	# vw ADDR DATA: a write access; Address after it in $reply
+	cfg_write 0 3 0 $((MOCKDMA_CAP_VPD + 4)) 4 "$2"
+	cfg_write 0 3 0 $((MOCKDMA_CAP_VPD + 2)) 2 $(($1 | 0x8000))
 	rd 0 3 0 $((MOCKDMA_CAP_VPD + 2)) 2
 }
-check "cap-extra: a VPD write completes at once (F clear)" "$(vw "$MOCKDMA_VPD_W_DATA" 0x11223344)" "$MOCKDMA_VPD_W_DATA"
+vw "$MOCKDMA_VPD_W_DATA" 0x11223344
+check "cap-extra: a VPD write completes at once (F clear)" "$reply" "$MOCKDMA_VPD_W_DATA"
 vpd_read 0 3 0 "$MOCKDMA_VPD_W_DATA"
 check "cap-extra: and reads back" "$reply" 0x11223344
-vw 0 0xffffffff >/dev/null
+vw 0 0xffffffff
 vpd_read 0 3 0 0
 check "cap-extra: a write outside VPD-W's data changes nothing" "$reply" \
 	$((vpd[0] | vpd[1] << 8 | vpd[2] << 16 | vpd[3] << 24))
 
 # extended capabilities
 V=$MOCKDMA_ECAP_VC
-check "cap-extra: VC: EVCC 1, LPEVCC 1" "$(rd 0 3 0 $((V + 4)) 4)" 0x11
-check "cap-extra: VC: 32-phase WRR, table at +0x30" "$(rd 0 3 0 $((V + 8)) 4)" 0x03000002
-check "cap-extra: VC0 enabled with every TC" "$(rd 0 3 0 $((V + 0x14)) 4)" 0x800000ff
-check "cap-extra: VC1 ID 1, off" "$(rd 0 3 0 $((V + 0x20)) 4)" 0x01000000
-check "cap-extra: VC arbitration table writable" \
-	"$(cfg_write 0 3 0 $((V + 0x3c)) 4 0x76543210; rd 0 3 0 $((V + 0x3c)) 4)" 0x76543210
-check "cap-extra: the bytes after VC are read-only" \
-	"$(cfg_write 0 3 0 $((V + 0x40)) 4 0xffffffff; rd 0 3 0 $((V + 0x40)) 4)" 0
+rd 0 3 0 $((V + 4)) 4
+check "cap-extra: VC: EVCC 1, LPEVCC 1" "$reply" 0x11
+rd 0 3 0 $((V + 8)) 4
+check "cap-extra: VC: 32-phase WRR, table at +0x30" "$reply" 0x03000002
+rd 0 3 0 $((V + 0x14)) 4
+check "cap-extra: VC0 enabled with every TC" "$reply" 0x800000ff
+rd 0 3 0 $((V + 0x20)) 4
+check "cap-extra: VC1 ID 1, off" "$reply" 0x01000000
+cfg_write 0 3 0 $((V + 0x3c)) 4 0x76543210
+rd 0 3 0 $((V + 0x3c)) 4
+check "cap-extra: VC arbitration table writable" "$reply" 0x76543210
+cfg_write 0 3 0 $((V + 0x40)) 4 0xffffffff
+rd 0 3 0 $((V + 0x40)) 4
+check "cap-extra: the bytes after VC are read-only" "$reply" 0
 A=$MOCKDMA_ECAP_ACS
-check "cap-extra: ACS: RR, CR, EC, 32-bit egress vector" "$(rd 0 3 0 $((A + 4)) 2)" 0x202c
-check "cap-extra: ACS Control's writable bits" \
-	"$(cfg_write 0 3 0 $((A + 6)) 2 0xffff; rd 0 3 0 $((A + 6)) 2)" 0x2c
-check "cap-extra: ACS egress vector writable" \
-	"$(cfg_write 0 3 0 $((A + 8)) 4 0xa5a5a5a5; rd 0 3 0 $((A + 8)) 4)" 0xa5a5a5a5
-check "cap-extra: REBAR: 1 MiB supported" "$(rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 4)) 4)" 0x10
-check "cap-extra: REBAR: BAR2, one BAR, 1 MiB" "$(rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 8)) 4)" 0x22
+rd 0 3 0 $((A + 4)) 2
+check "cap-extra: ACS: RR, CR, EC, 32-bit egress vector" "$reply" 0x202c
+cfg_write 0 3 0 $((A + 6)) 2 0xffff
+rd 0 3 0 $((A + 6)) 2
+check "cap-extra: ACS Control's writable bits" "$reply" 0x2c
+cfg_write 0 3 0 $((A + 8)) 4 0xa5a5a5a5
+rd 0 3 0 $((A + 8)) 4
+check "cap-extra: ACS egress vector writable" "$reply" 0xa5a5a5a5
+rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 4)) 4
+check "cap-extra: REBAR: 1 MiB supported" "$reply" 0x10
+rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 8)) 4
+check "cap-extra: REBAR: BAR2, one BAR, 1 MiB" "$reply" 0x22
 D=$MOCKDMA_ECAP_DPA
-check "cap-extra: DPA: 4 substates" "$(rd 0 3 0 $((D + 4)) 4)" 3
-check "cap-extra: DPA allocations" "$(rd 0 3 0 $((D + 16)) 4)" \
+rd 0 3 0 $((D + 4)) 4
+check "cap-extra: DPA: 4 substates" "$reply" 3
+rd 0 3 0 $((D + 16)) 4
+check "cap-extra: DPA allocations" "$reply" \
 	$((MOCKDMA_DPA_ALLOC0 | (MOCKDMA_DPA_ALLOC0 - 25) << 8 | (MOCKDMA_DPA_ALLOC0 - 50) << 16 | (MOCKDMA_DPA_ALLOC0 - 75) << 24))
 T=$MOCKDMA_ECAP_TPH
-check "cap-extra: TPH: No ST, DS, 4-entry table in the capability" "$(rd 0 3 0 $((T + 4)) 4)" 0x30205
-check "cap-extra: TPH Control's writable bits" \
-	"$(cfg_write 0 3 0 $((T + 8)) 4 0xffffffff; rd 0 3 0 $((T + 8)) 4)" 0x307
-check "cap-extra: TPH ST table's last entry writable" \
-	"$(cfg_write 0 3 0 $((T + 18)) 2 0xbeef; rd 0 3 0 $((T + 18)) 2)" 0xbeef
+rd 0 3 0 $((T + 4)) 4
+check "cap-extra: TPH: No ST, DS, 4-entry table in the capability" "$reply" 0x30205
+cfg_write 0 3 0 $((T + 8)) 4 0xffffffff
+rd 0 3 0 $((T + 8)) 4
+check "cap-extra: TPH Control's writable bits" "$reply" 0x307
+cfg_write 0 3 0 $((T + 18)) 2 0xbeef
+rd 0 3 0 $((T + 18)) 2
+check "cap-extra: TPH ST table's last entry writable" "$reply" 0xbeef
 E=$MOCKDMA_ECAP_DVSEC
-check "cap-extra: DVSEC header 1" "$(rd 0 3 0 $((E + 4)) 4)" \
+rd 0 3 0 $((E + 4)) 4
+check "cap-extra: DVSEC header 1" "$reply" \
 	$((MOCKDMA_VENDOR_ID | 1 << 16 | MOCKDMA_ECAP_DVSEC_LEN << 20))
-check "cap-extra: DVSEC ID" "$(rd 0 3 0 $((E + 8)) 2)" "$MOCKDMA_DVSEC_ID"
-check "cap-extra: DVSEC scratch writable" \
-	"$(cfg_write 0 3 0 $((E + MOCKDMA_DVSEC_SCRATCH)) 4 0x5eed5eed; rd 0 3 0 $((E + MOCKDMA_DVSEC_SCRATCH)) 4)" 0x5eed5eed
+rd 0 3 0 $((E + 8)) 2
+check "cap-extra: DVSEC ID" "$reply" "$MOCKDMA_DVSEC_ID"
+cfg_write 0 3 0 $((E + MOCKDMA_DVSEC_SCRATCH)) 4 0x5eed5eed
+rd 0 3 0 $((E + MOCKDMA_DVSEC_SCRATCH)) 4
+check "cap-extra: DVSEC scratch writable" "$reply" 0x5eed5eed
 
 # Advanced Features: FLR
 F=$MOCKDMA_CAP_AF
-check "cap-extra: AF length 6, TP and FLR capable" "$(rd 0 3 0 $((F + 2)) 2)" 0x0306
+rd 0 3 0 $((F + 2)) 2
+check "cap-extra: AF length 6, TP and FLR capable" "$reply" 0x0306
 bar0_write 0 3 0 "$MOCKDMA_REG_SCRATCH" 0x1234
-count=$(bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT")
+bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT"
+count=$reply
 cfg_write 0 3 0 $((F + 4)) 1 1
-check "cap-extra: AF Initiate FLR resets the function" "$(bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT")" $((count + 1))
-check "cap-extra: LAST_RESET is AF_FLR" "$(bar0_read 0 3 0 "$MOCKDMA_REG_LAST_RESET")" "$MOCKDMA_RESET_AF_FLR"
-check "cap-extra: SCRATCH cleared by it" "$(bar0_read 0 3 0 "$MOCKDMA_REG_SCRATCH")" 0
-check "cap-extra: AF Control reads 0" "$(rd 0 3 0 $((F + 4)) 1)" 0
-check "cap-extra: the reset clears PCI-X Command" "$(rd 0 3 0 $((X + 2)) 2)" 0
-check "cap-extra: and VPD Address" "$(rd 0 3 0 $((MOCKDMA_CAP_VPD + 2)) 2)" 0
-check "cap-extra: and VPD Data" "$(rd 0 3 0 $((MOCKDMA_CAP_VPD + 4)) 4)" 0
-check "cap-extra: and the VC arbitration table" "$(rd 0 3 0 $((V + 0x3c)) 4)" 0
-check "cap-extra: and ACS Control" "$(rd 0 3 0 $((A + 6)) 2)" 0
-check "cap-extra: and the egress vector" "$(rd 0 3 0 $((A + 8)) 4)" 0
-check "cap-extra: and TPH Control" "$(rd 0 3 0 $((T + 8)) 4)" 0
-check "cap-extra: and the ST table" "$(rd 0 3 0 $((T + 18)) 2)" 0
-check "cap-extra: and the DVSEC scratch" "$(rd 0 3 0 $((E + MOCKDMA_DVSEC_SCRATCH)) 4)" 0
+bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT"
+check "cap-extra: AF Initiate FLR resets the function" "$reply" $((count + 1))
+bar0_read 0 3 0 "$MOCKDMA_REG_LAST_RESET"
+check "cap-extra: LAST_RESET is AF_FLR" "$reply" "$MOCKDMA_RESET_AF_FLR"
+bar0_read 0 3 0 "$MOCKDMA_REG_SCRATCH"
+check "cap-extra: SCRATCH cleared by it" "$reply" 0
+rd 0 3 0 $((F + 4)) 1
+check "cap-extra: AF Control reads 0" "$reply" 0
+rd 0 3 0 $((X + 2)) 2
+check "cap-extra: the reset clears PCI-X Command" "$reply" 0
+rd 0 3 0 $((MOCKDMA_CAP_VPD + 2)) 2
+check "cap-extra: and VPD Address" "$reply" 0
+rd 0 3 0 $((MOCKDMA_CAP_VPD + 4)) 4
+check "cap-extra: and VPD Data" "$reply" 0
+rd 0 3 0 $((V + 0x3c)) 4
+check "cap-extra: and the VC arbitration table" "$reply" 0
+rd 0 3 0 $((A + 6)) 2
+check "cap-extra: and ACS Control" "$reply" 0
+rd 0 3 0 $((A + 8)) 4
+check "cap-extra: and the egress vector" "$reply" 0
+rd 0 3 0 $((T + 8)) 4
+check "cap-extra: and TPH Control" "$reply" 0
+rd 0 3 0 $((T + 18)) 2
+check "cap-extra: and the ST table" "$reply" 0
+rd 0 3 0 $((E + MOCKDMA_DVSEC_SCRATCH)) 4
+check "cap-extra: and the DVSEC scratch" "$reply" 0
 vpd_read 0 3 0 "$MOCKDMA_VPD_W_DATA"
 check "cap-extra: VPD-W's data survives it" "$reply" 0x11223344
 bar0_write 0 3 0 "$MOCKDMA_REG_KNOBS" "$MOCKDMA_KNOB_REFUSE_FLR"
-count=$(bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT")
+bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT"
+count=$reply
 cfg_write 0 3 0 $((F + 4)) 1 1
-check "cap-extra: KNOB_REFUSE_FLR ignores the AF FLR" "$(bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT")" "$count"
+bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT"
+check "cap-extra: KNOB_REFUSE_FLR ignores the AF FLR" "$reply" "$count"
 qt_alive
 ok "cap-extra: QEMU still runs" $?
 qt_stop
 
 qt_start -device mockdma,addr=03.0,cap-extra=on,pm=off,aer=off,sriov=on,mem-size=4M
-is "cap-extra, pm=off: after MSI" "$(walk_std 0 3 0)" "0x90 0x78 0x68 0x50 $extra_std end:0"
-is "cap-extra, aer=off, sriov=on: anchor, SR-IOV, then the new ones" "$(walk_ext 0 3 0)" \
+walk_std 0 3 0
+is "cap-extra, pm=off: after MSI" "$walk" "0x90 0x78 0x68 0x50 $extra_std end:0"
+walk_ext 0 3 0
+is "cap-extra, aer=off, sriov=on: anchor, SR-IOV, then the new ones" "$walk" \
 	"0x100 0x160 $extra_ext end:0"
-check "cap-extra, mem-size=4M: REBAR says 4 MiB" "$(rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 4)) 4)" 0x40
-check "cap-extra, mem-size=4M: REBAR size field 2" "$(rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 8)) 4)" 0x222
+rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 4)) 4
+check "cap-extra, mem-size=4M: REBAR says 4 MiB" "$reply" 0x40
+rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 8)) 4
+check "cap-extra, mem-size=4M: REBAR size field 2" "$reply" 0x222
 qt_stop
 qt_start -device mockdma,addr=03.0,cap-extra=on,cap-hostile=cycle
-is "cap-extra, cap-hostile=cycle: the hostile one still last" "$(walk_std 0 3 0)" \
+walk_std 0 3 0
+is "cap-extra, cap-hostile=cycle: the hostile one still last" "$walk" \
 	"$real_caps $extra_std 0xf0 end:cycle:0x90"
 qt_stop
 qt_start -device mockdma,addr=03.0,cap-extra=on,cap-hostile=ecap-cycle
-is "cap-extra, cap-hostile=ecap-cycle: the hostile one still last" "$(walk_ext 0 3 0)" \
+walk_ext 0 3 0
+is "cap-extra, cap-hostile=ecap-cycle: the hostile one still last" "$walk" \
 	"0x100 $extra_ext 0xf00 end:cycle:0x100"
 qt_stop
 
@@ -462,19 +597,29 @@ sriov_enable() {
 	cfg_write "$1" "$2" "$3" $((S + 0x08)) 2 0x9
 }
 present() {	# present BUS DEV FN: the function answers (class dword)
-	[ "$(rd "$1" "$2" "$3" 8 4)" = $(((MOCKDMA_CLASS << 16) | MOCKDMA_REVISION)) ]
+	rd "$1" "$2" "$3" 8 4
+	[ "$reply" = $(((MOCKDMA_CLASS << 16) | MOCKDMA_REVISION)) ]
 }
 sriov_checks() {	# sriov_checks WHERE BUS DEV FN (the PF)
-	local w=$1 b=$2 d=$3 f=$4 v
-	check "$w: SR-IOV capability at 0x$(printf %x "$S")" "$(rd "$b" "$d" "$f" "$S" 4) & 0xfffff" 0x10010
-	check "$w: TotalVFs" "$(rd "$b" "$d" "$f" $((S + 0x0e)) 2)" 2
-	check "$w: InitialVFs" "$(rd "$b" "$d" "$f" $((S + 0x0c)) 2)" 2
-	check "$w: First VF Offset" "$(rd "$b" "$d" "$f" $((S + 0x14)) 2)" "$MOCKDMA_VF_OFFSET"
-	check "$w: VF Stride" "$(rd "$b" "$d" "$f" $((S + 0x16)) 2)" "$MOCKDMA_VF_STRIDE"
-	check "$w: VF Device ID" "$(rd "$b" "$d" "$f" $((S + 0x1a)) 2)" "$MOCKDMA_VF_DEVICE_ID"
+	local w=$1 b=$2 d=$3 f=$4 v at
+	printf -v at %x "$S"
+	rd "$b" "$d" "$f" "$S" 4
+	check "$w: SR-IOV capability at 0x$at" "$reply & 0xfffff" 0x10010
+	rd "$b" "$d" "$f" $((S + 0x0e)) 2
+	check "$w: TotalVFs" "$reply" 2
+	rd "$b" "$d" "$f" $((S + 0x0c)) 2
+	check "$w: InitialVFs" "$reply" 2
+	rd "$b" "$d" "$f" $((S + 0x14)) 2
+	check "$w: First VF Offset" "$reply" "$MOCKDMA_VF_OFFSET"
+	rd "$b" "$d" "$f" $((S + 0x16)) 2
+	check "$w: VF Stride" "$reply" "$MOCKDMA_VF_STRIDE"
+	rd "$b" "$d" "$f" $((S + 0x1a)) 2
+	check "$w: VF Device ID" "$reply" "$MOCKDMA_VF_DEVICE_ID"
 	cfg_write "$b" "$d" "$f" $((S + 0x24)) 4 0xffffffff
-	check "$w: VF BAR0 sizes as 4 KiB, 32-bit memory" "$(rd "$b" "$d" "$f" $((S + 0x24)) 4)" 0xfffff000
-	check "$w: FEATURES has SRIOV" "$(( $(bar0_read "$b" "$d" "$f" 8) & MOCKDMA_FEAT_SRIOV ))" "$MOCKDMA_FEAT_SRIOV"
+	rd "$b" "$d" "$f" $((S + 0x24)) 4
+	check "$w: VF BAR0 sizes as 4 KiB, 32-bit memory" "$reply" 0xfffff000
+	bar0_read "$b" "$d" "$f" 8
+	check "$w: FEATURES has SRIOV" "$reply & MOCKDMA_FEAT_SRIOV" "$MOCKDMA_FEAT_SRIOV"
 	! present "$b" "$d" $((f + 1))
 	ok "$w: no VF before VF Enable" $?
 	sriov_enable "$b" "$d" "$f" 2
@@ -482,12 +627,16 @@ sriov_checks() {	# sriov_checks WHERE BUS DEV FN (the PF)
 	ok "$w: VF Enable with NumVFs 2 adds functions $((f + 1)) and $((f + 2))" $?
 	! present "$b" "$d" $((f + 3))
 	ok "$w: and no third" $?
-	check "$w: VF config IDs read 0xffff (SR-IOV)" "$(rd "$b" "$d" $((f + 1)) 0 4)" 0xffffffff
-	check "$w: VF subsystem IDs" "$(rd "$b" "$d" $((f + 1)) 0x2c 4)" \
+	rd "$b" "$d" $((f + 1)) 0 4
+	check "$w: VF config IDs read 0xffff (SR-IOV)" "$reply" 0xffffffff
+	rd "$b" "$d" $((f + 1)) 0x2c 4
+	check "$w: VF subsystem IDs" "$reply" \
 		$((MOCKDMA_SUBSYS_ID << 16 | MOCKDMA_VENDOR_ID))
-	v=$(rd "$b" "$d" $((f + 1)) "$MOCKDMA_VF_CAP_EXP" 2)
+	rd "$b" "$d" $((f + 1)) "$MOCKDMA_VF_CAP_EXP" 2
+	v=$reply
 	check "$w: VF has a PCIe capability" "$v & 0xff" 0x10
-	check "$w: VF capability list starts there" "$(rd "$b" "$d" $((f + 1)) 0x34 1)" "$MOCKDMA_VF_CAP_EXP"
+	rd "$b" "$d" $((f + 1)) 0x34 1
+	check "$w: VF capability list starts there" "$reply" "$MOCKDMA_VF_CAP_EXP"
 	cfg_write "$b" "$d" $((f + 1)) 4 2 2
 	cfg_write "$b" "$d" $((f + 2)) 4 2 2
 	qt readl "$VF_BAR_ADDR"
@@ -503,13 +652,16 @@ sriov_checks() {	# sriov_checks WHERE BUS DEV FN (the PF)
 	sriov_enable "$b" "$d" "$f" 2
 	present "$b" "$d" $((f + 2))
 	ok "$w: enabled again" $?
-	cfg_write "$b" "$d" "$f" $((MOCKDMA_CAP_EXP + 8)) 2 \
-		$(( $(rd "$b" "$d" "$f" $((MOCKDMA_CAP_EXP + 8)) 2) | 0x8000 ))
+	rd "$b" "$d" "$f" $((MOCKDMA_CAP_EXP + 8)) 2
+	cfg_write "$b" "$d" "$f" $((MOCKDMA_CAP_EXP + 8)) 2 $((reply | 0x8000))
 	! present "$b" "$d" $((f + 1))
 	ok "$w: a PF FLR removes the VFs" $?
-	check "$w: and clears SR-IOV Control" "$(rd "$b" "$d" "$f" $((S + 0x08)) 2)" 0
-	check "$w: and NumVFs" "$(rd "$b" "$d" "$f" $((S + 0x10)) 2)" 0
-	check "$w: and the VF BAR" "$(rd "$b" "$d" "$f" $((S + 0x24)) 4)" 0
+	rd "$b" "$d" "$f" $((S + 0x08)) 2
+	check "$w: and clears SR-IOV Control" "$reply" 0
+	rd "$b" "$d" "$f" $((S + 0x10)) 2
+	check "$w: and NumVFs" "$reply" 0
+	rd "$b" "$d" "$f" $((S + 0x24)) 4
+	check "$w: and the VF BAR" "$reply" 0
 }
 
 qt_start -device mockdma,id=pf,addr=03.0,sriov=on
@@ -537,7 +689,8 @@ sriov_checks "sriov, PF at 01:00.0 below a root port" 1 0 0
 qt_stop
 
 qt_start -device mockdma,addr=03.0,sriov=on,total-vfs=7,aer=off
-check "sriov, total-vfs=7: TotalVFs" "$(rd 0 3 0 $((S + 0x0e)) 2)" 7
+rd 0 3 0 $((S + 0x0e)) 2
+check "sriov, total-vfs=7: TotalVFs" "$reply" 7
 sriov_enable 0 3 0 7
 present 0 3 7
 ok "sriov, total-vfs=7: 7 VFs, up to function 7" $?
