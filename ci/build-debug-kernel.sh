@@ -28,7 +28,11 @@
 #                 the newest is kept.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
+case $0 in
+*/*) here=${0%/*} ;;
+*) here=. ;;
+esac
+here=$(cd "${here:-/}" && pwd)
 . "$here/cache-dir.sh"
 : "${UPCI_INSTALL_DEPS:=$here/install-deps.sh}"
 
@@ -49,14 +53,23 @@ progress() { echo "build-debug-kernel: $*" >&2; }
 # 2: allnoconfig instead of x86_64_defconfig + kvm_guest.config.
 RECIPE=2
 
+# The compiler's first line, asked once (main) for obj_inputs and key.
+cc_version=
+ask_compiler() {
+	cc_version=$(${CC:-cc} --version 2>/dev/null) || true
+	cc_version=${cc_version%%$'\n'*}
+}
+
 # What the object tree is made from besides the fragment.
 obj_inputs() {
 	echo "$kernel_source_pkg=$KERNEL_VERSION"
-	echo "cc: $(${CC:-cc} --version 2>/dev/null | head -1)"
+	echo "cc: $cc_version"
 }
 
 key() {
-	{ echo "$KVER recipe $RECIPE"; obj_inputs; cat "$fragment"; } | sha256sum | cut -c1-12
+	local sum
+	sum=$({ echo "$KVER recipe $RECIPE"; obj_inputs; cat "$fragment"; } | sha256sum) || return
+	echo "${sum:0:12}"
 }
 
 # The source tree is the pinned one: its stamp (ci/install-deps.sh) and
@@ -64,7 +77,8 @@ key() {
 check_source() {
 	local stamp tree
 	[ -f "$src/Makefile" ] || die "no kernel source in $src (ci/install-deps.sh unpacks it)"
-	stamp=$(cat "$src/.unpacked" 2>/dev/null || true)
+	stamp=
+	[ ! -r "$src/.unpacked" ] || stamp=$(<"$src/.unpacked")
 	tree=$(awk -F' *= *' '$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
 		$1 == "SUBLEVEL" { print v "." p "." $2; exit }' "$src/Makefile")
 	[ "$stamp" = "$kernel_source_pkg=$KERNEL_VERSION" ] && [ "$tree" = "${KERNEL_VERSION%%-*}" ] ||
@@ -76,26 +90,38 @@ check_source() {
 fresh_obj_if_stale() {
 	local was
 	[ -d "$obj" ] || return 0
-	was=$(cat "$obj/.upci-inputs" 2>/dev/null || true)
+	was=
+	[ ! -r "$obj/.upci-inputs" ] || was=$(<"$obj/.upci-inputs")
 	[ "$was" = "$(obj_inputs)" ] && return 0
 	progress "the object tree was made from $(paste -sd' ' <<<"${was:-unknown inputs}"), not $(obj_inputs | paste -sd' '): starting it afresh"
 	rm -rf "$obj"
 }
 
+jobs= # build() counts them
 kmake() {
-	make -C "$src" O="$obj" LOCALVERSION= -j"$(nproc)" "$@"
+	make -C "$src" O="$obj" LOCALVERSION= -j"$jobs" "$@"
 }
 
 # Every "CONFIG_X=v" and "# CONFIG_X is not set" of the fragment must hold.
+# The .config's settings are looked up in the shell, not grepped for
+# each of the fragment's lines; grep only words what is wrong.
 check_config() {
-	local want bad=0 cfg=$obj/.config
+	local want opt line bad=0 cfg=$obj/.config
+	local -a lines
+	local -A is_line=() is_set=()
+	mapfile -t lines <"$cfg"
+	for line in "${lines[@]}"; do
+		[[ $line == CONFIG_*=* ]] || continue
+		is_line[$line]=1
+		is_set[${line%%=*}]=1
+	done
 	while IFS= read -r want; do
 		case $want in
-		CONFIG_*=*) grep -qxF "$want" "$cfg" || { echo "  wanted $want, got: $(grep -E "^(# )?${want%%=*}[= ]" "$cfg" || echo unset)" >&2; bad=1; } ;;
+		CONFIG_*=*) [ -n "${is_line[$want]+1}" ] || { echo "  wanted $want, got: $(grep -E "^(# )?${want%%=*}[= ]" "$cfg" || echo unset)" >&2; bad=1; } ;;
 		"# CONFIG_"*" is not set")
-			local opt=${want#\# }
+			opt=${want#\# }
 			opt=${opt%% *}
-			! grep -q "^$opt=" "$cfg" || { echo "  wanted $opt unset, got: $(grep "^$opt=" "$cfg")" >&2; bad=1; } ;;
+			[ -z "${is_set[$opt]+1}" ] || { echo "  wanted $opt unset, got: $(grep "^$opt=" "$cfg")" >&2; bad=1; } ;;
 		esac
 	done <"$fragment"
 	[ "$bad" = 0 ] || die "Kconfig did not take ci/debug-kernel.config as written (see above)"
@@ -133,6 +159,7 @@ build() {
 	local out=$1 tmp rel
 	"$UPCI_INSTALL_DEPS" >&2 || exit 1
 	check_source
+	jobs=$(nproc)
 	mkdir -p "$dcache"
 	: >"$log"
 	configure
@@ -166,14 +193,16 @@ tree_is() { cmp -s "$1/.config" "$obj/.config"; }
 up_to_date() { built "$1" && tree_is "$1"; }
 
 main() {
-	local mode=build out t0
+	local mode=build key out t0
 	case ${1:-} in
 	'') ;;
 	--print-path) quiet=1 ;;
 	--check) mode=check ;;
 	*) echo "usage: ci/build-debug-kernel.sh [--print-path | --check]" >&2; exit 2 ;;
 	esac
-	out=$dcache/$(key)
+	ask_compiler
+	key=$(key)
+	out=$dcache/$key
 	if [ "$mode" = check ]; then
 		if ! built "$out"; then
 			echo "missing: $out/vmlinux"
@@ -191,7 +220,7 @@ main() {
 		flock -n 9 || { progress "waiting for another build-debug-kernel.sh"; flock 9; }
 		if ! up_to_date "$out"; then
 			t0=$SECONDS
-			progress "building the sanitizer kernel (key $(key))"
+			progress "building the sanitizer kernel (key $key)"
 			build "$out"
 			progress "built $out in $((SECONDS - t0)) s"
 		fi

@@ -33,17 +33,19 @@ export REL=$up-upci-debug
 mkdir -p "$src/scripts/kconfig" "$work/bin"
 # the pinned source, as ci/install-deps.sh leaves it
 pinned_source() {
-	printf '# fake kernel Makefile\nVERSION = %s\nPATCHLEVEL = %s\nSUBLEVEL = %s\n' $(tr . ' ' <<<"$up") >"$src/Makefile"
+	local version patchlevel sublevel
+	IFS=. read -r version patchlevel sublevel <<<"$up"
+	printf '# fake kernel Makefile\nVERSION = %s\nPATCHLEVEL = %s\nSUBLEVEL = %s\n' "$version" "$patchlevel" "$sublevel" >"$src/Makefile"
 	echo "$kernel_source_pkg=$KERNEL_VERSION" >"$src/.unpacked"
 }
 pinned_source
 cat >"$src/scripts/kconfig/merge_config.sh" <<'F'
-#!/bin/bash
+#!/bin/sh
 # merge_config.sh -m -O DIR BASE FRAGMENT
 cat "$5" >>"$3/.config"
 F
 cat >"$work/bin/make" <<'F'
-#!/bin/bash
+#!/bin/sh
 o=
 for a in "$@"; do case $a in O=*) o=${a#O=} ;; esac; done
 for a in "$@"; do
@@ -55,7 +57,7 @@ for a in "$@"; do
 		true ;;
 	vmlinux)
 		echo "make vmlinux" >>"$FAKE_LOG"
-		for i in $(seq 1 3); do echo "  CC      kernel/f$i.o"; done
+		for i in 1 2 3; do echo "  CC      kernel/f$i.o"; done
 		if [ -n "${FAKE_CC_ERROR:-}" ]; then
 			echo "kernel/bad.c:3:1: error: expected ';' before '}' token"
 			exit 2
@@ -77,7 +79,7 @@ printf '#!/bin/sh\nexit 0\n' >"$work/bin/install-deps" && chmod +x "$work/bin/in
 
 bk() {
 	: >"$work/log"
-	env PATH="$work/bin:$PATH" UPCI_CACHE="$cache" UPCI_INSTALL_DEPS="$work/bin/install-deps" \
+	PATH="$work/bin:$PATH" UPCI_CACHE="$cache" UPCI_INSTALL_DEPS="$work/bin/install-deps" \
 		FAKE_LOG="$work/log" "$tree/ci/build-debug-kernel.sh" "$@" >"$work/out" 2>"$work/err"
 	rc=$?
 }
