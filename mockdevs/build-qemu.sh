@@ -33,8 +33,13 @@
 # UPCI_INSTALL_DEPS replaces it for the tests (tests/host/test_build_qemu.sh).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+case $0 in
+*/*) here=${0%/*} ;;
+*) here=. ;;
+esac
+here=$(cd "${here:-/}" && pwd)
+top=${here%/*}
+top=${top:-/}
 # shellcheck source=SCRIPTDIR/../ci/cache-dir.sh
 . "$top/ci/cache-dir.sh"
 : "${UPCI_INSTALL_DEPS:=$top/ci/install-deps.sh}"
@@ -69,9 +74,15 @@ tree_files() {
 	} | LC_ALL=C sort)
 }
 
-# The compiler is an input too: a new gcc is a new binary.
+# The compiler is an input too: a new gcc is a new binary. Its first
+# line, asked once (main).
+cc_version=
+ask_compiler() {
+	cc_version=$(${CC:-cc} --version 2>/dev/null) || true
+	cc_version=${cc_version%%$'\n'*}
+}
 compiler_id() {
-	echo "cc: $(${CC:-cc} --version 2>/dev/null | head -1)"
+	echo "cc: $cc_version"
 }
 
 # "SHA256  PATH" for every input: the tree's files and this script, and
@@ -83,9 +94,16 @@ inputs_sums() {
 	compiler_id
 }
 
-# 12 hex digits over the names and contents of the inputs.
+# 12 hex digits over the names and contents of the inputs (SUMS, or
+# inputs_sums).
 inputs_hash() {
-	inputs_sums | sha256sum | cut -c1-12
+	local sum
+	if [ $# = 0 ]; then
+		sum=$(inputs_sums | sha256sum) || return
+	else
+		sum=$(sha256sum <<<"$1") || return
+	fi
+	echo "${sum:0:12}"
 }
 
 check_inputs() {
@@ -147,12 +165,14 @@ hook_trace_events() {
 }
 
 # inputs_sums for the copies in the QEMU tree: what is really built, even
-# if mockdevs/ changed since the key was computed.
+# if mockdevs/ changed since the key was computed. One sha256sum for all
+# of them, each line then named as inputs_sums names it.
 staged_sums() {
-	local src=$1 f
-	for f in "${staged[@]}"; do
-		echo "$(sha256sum <"$src/hw/misc/mockdevs/${f##*/}" | cut -d' ' -f1)  $f"
-	done
+	local src=$1 sum i=0 sums
+	sums=$(cd "$src/hw/misc/mockdevs" && sha256sum -- "${staged[@]##*/}") || return
+	while read -r sum _; do
+		echo "$sum  ${staged[i++]}"
+	done <<<"$sums"
 	(cd "$top" && sha256sum mockdevs/build-qemu.sh)
 	compiler_id
 }
@@ -161,7 +181,7 @@ staged_sums() {
 configure() {
 	local src=$1 build=$2 log=$3 args
 	args=$(configure_args)
-	if [ -f "$build/build.ninja" ] && [ "$(cat "$build/.upci-configure" 2>/dev/null)" = "$args" ]; then
+	if [ -f "$build/build.ninja" ] && [ -r "$build/.upci-configure" ] && [ "$(<"$build/.upci-configure")" = "$args" ]; then
 		return 0
 	fi
 	progress "configuring (x86_64-softmmu, only what the lab uses)"
@@ -229,22 +249,24 @@ prune() {
 # Build, and store the binary as bin/$built_key.
 built_key=
 build() {
-	local ver=$1 key=$2 ver_dir=$qcache/${1#*:} log new gcno
+	local ver=$1 key=$2 ver_dir=$qcache/${1#*:} log new gcno sums stamp=
 	local src=$ver_dir/src build=$ver_dir/build
 	"$UPCI_INSTALL_DEPS" >&2 || exit 1
 	mkdir -p "$ver_dir" "$bindir"
 	rm -rf "$qcache"/.fetch.* "$bindir"/.new.*
 	log=$ver_dir/build.log
 	: >"$log"
-	if [ "$(cat "$src/.upci-unpacked" 2>/dev/null)" != "qemu=$ver" ]; then
+	[ ! -r "$src/.upci-unpacked" ] || stamp=$(<"$src/.upci-unpacked")
+	if [ "$stamp" != "qemu=$ver" ]; then
 		[ ! -e "$src/.upci-unpacked" ] ||
-			progress "$src holds $(cat "$src/.upci-unpacked"), not qemu=$ver: fetching the pinned one"
+			progress "$src holds $stamp, not qemu=$ver: fetching the pinned one"
 		fetch_source "$ver" "$src"
 		echo "qemu=$ver" >"$src/.upci-unpacked"
 		rm -rf "$build"
 	fi
 	hook_mockdevs "$src"
-	built_key=${ver#*:}-$(staged_sums "$src" | sha256sum | cut -c1-12)
+	sums=$(staged_sums "$src")
+	built_key=${ver#*:}-$(inputs_hash "$sums")
 	[ "$built_key" = "$key" ] ||
 		progress "mockdevs/ changed since the start: building it as it is now ($built_key)"
 	configure "$src" "$build" "$log"
@@ -267,7 +289,7 @@ build() {
 	{
 		echo "qemu source: $ver"
 		echo "configure: $(configure_args)"
-		staged_sums "$src"
+		echo "$sums"
 	} >"$new/inputs"
 	chmod 755 "$new"
 	rm -rf "${bindir:?}/$built_key"
@@ -284,6 +306,7 @@ main() {
 	*) echo "usage: mockdevs/build-qemu.sh [--print-path | --check]" >&2; exit 2 ;;
 	esac
 	[ "$mode" = check ] || check_inputs
+	ask_compiler
 	ver=$QEMU_SOURCE_VERSION
 	key=${ver#*:}-$(inputs_hash)
 	if [ "$mode" = check ]; then
