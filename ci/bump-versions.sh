@@ -12,9 +12,13 @@
 # Afterwards: make test on the new pins, then commit ci/versions.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
+here=${0%/*}
+[ "$here" != "$0" ] || here=.
+# shellcheck source=SCRIPTDIR/cache-dir.sh
 . "$here/cache-dir.sh"
+# shellcheck source=SCRIPTDIR/pins.sh
 . "$here/pins.sh"
+# shellcheck source=SCRIPTDIR/deb-src.sh
 . "$here/deb-src.sh"
 
 die() { echo "bump-versions: $*" >&2; exit 1; }
@@ -26,7 +30,8 @@ update_lists() {
 		say "note: not root, so the apt lists are read as they are (not updated)"
 		return 0
 	fi
-	[ -n "$(offered src qemu)" ] || say "adding deb-src entries for the qemu source: $(add_deb_src)"
+	offered src qemu
+	[ ${#offers[@]} -gt 0 ] || say "adding deb-src entries for the qemu source: $(add_deb_src)"
 	log=$(mktemp)
 	apt-get update >"$log" 2>&1 ||
 		die "cannot reach the Debian archive: apt-get update failed: $(grep -E '^E:' "$log" | head -1 || tail -1 "$log")"
@@ -34,28 +39,42 @@ update_lists() {
 }
 
 # The newest version served for every package VAR pins, under the
-# current KVER; nothing if there is none.
+# current KVER, in newest_served; empty if there is none.
 newest_for() {
-	local var=$1 n=0 all= kind pkg kd
-	while read -r _ kind pkg; do
+	local var=$1 n=0 row pin kind pkg kd o v shared=()
+	local -A count=() seen
+	read_pins
+	for row in "${pin_rows[@]}"; do
+		read -r pin kind pkg <<<"$row"
+		[ "$pin" = "$var" ] || continue
 		n=$((n + 1))
 		kd=bin
 		[ "$kind" = source ] && kd=src
-		all+=$(offered "$kd" "$pkg" | awk '{ print $2 }' | sort -u)$'\n'
-	done < <(pin_table | awk -v v="$var" '$1 == v')
-	awk -v n="$n" 'NF { c[$0]++ } END { for (v in c) if (c[v] == n) print v }' <<<"$all" |
-		newest_first | head -1
+		offered "$kd" "$pkg"
+		seen=()
+		for o in "${offers[@]}"; do
+			read -r _ v _ <<<"$o"
+			[[ -n $v && -z ${seen[$v]-} ]] || continue
+			seen[$v]=1
+			count[$v]=$((${count[$v]-0} + 1))
+		done
+	done
+	for v in "${!count[@]}"; do
+		if [ "${count[$v]}" = "$n" ]; then shared+=("$v"); fi
+	done
+	newest_first "${shared[@]}"
+	newest_served=${newest[0]-}
 }
 
 # Sets KVER and KERNEL_VERSION to the newest ABI of this flavour whose
 # pinned packages are all served at one version.
 newest_kernel() {
-	local flavour=${KVER#*+} abi ver
+	local flavour=${KVER#*+} abi
 	while read -r abi; do
 		KVER=$abi kernel_image_pkg=linux-image-$abi-unsigned
-		ver=$(newest_for KERNEL_VERSION)
-		if [ -n "$ver" ]; then
-			KERNEL_VERSION=$ver
+		newest_for KERNEL_VERSION
+		if [ -n "$newest_served" ]; then
+			KERNEL_VERSION=$newest_served
 			return 0
 		fi
 	done < <(apt-cache pkgnames "linux-image-$kernel_majmin." 2>/dev/null |
@@ -64,7 +83,7 @@ newest_kernel() {
 }
 
 main() {
-	local dry= vars var old new changed=() file=$here/versions
+	local dry= row vars=() var old new changed=() pins file=$here/versions
 	case ${1:-} in
 	'') ;;
 	--dry-run) dry=1 ;;
@@ -72,16 +91,21 @@ main() {
 	esac
 	update_lists
 	declare -A was
-	vars=$(pin_table | awk '!seen[$1]++ { print $1 }')
-	for var in KVER $vars; do was[$var]=${!var}; done
+	read_pins
+	for row in "${pin_rows[@]}"; do
+		read -r var _ <<<"$row"
+		[[ " ${vars[*]} " == *" $var "* ]] || vars+=("$var")
+	done
+	for var in KVER "${vars[@]}"; do was[$var]=${!var}; done
 	newest_kernel
-	for var in $vars; do
+	for var in "${vars[@]}"; do
 		[ "$var" = KERNEL_VERSION ] && continue
-		new=$(newest_for "$var")
+		newest_for "$var"
+		new=$newest_served
 		[ -n "$new" ] || die "the archive serves none of the packages $var pins: $(pin_table | awk -v v="$var" '$1 == v { print $3 }' | paste -sd' ')"
 		printf -v "$var" '%s' "$new"
 	done
-	for var in KVER $vars; do
+	for var in KVER "${vars[@]}"; do
 		old=${was[$var]} new=${!var}
 		[ "$old" = "$new" ] && continue
 		say "$var: $old -> $new"
@@ -95,7 +119,8 @@ main() {
 		say "--dry-run: ci/versions is unchanged"
 		return 0
 	fi
-	awk -v set="$(printf '%s\n' "${changed[@]}")" '
+	printf -v pins '%s\n' "${changed[@]}"
+	awk -v set="${pins%$'\n'}" '
 		BEGIN { n = split(set, kv, "\n"); for (i = 1; i <= n; i++) { p = index(kv[i], "="); to[substr(kv[i], 1, p - 1)] = kv[i] } }
 		{ p = index($0, "="); name = substr($0, 1, p - 1) }
 		p > 1 && $0 !~ /^#/ && (name in to) { print to[name]; next }

@@ -5,12 +5,15 @@
 # Entries are named PACKAGE_VERSION after the pins in ci/versions, so a
 # changed pin never reuses an entry made from another version.
 # Override the directory with UPCI_CACHE.
-_ci_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+_ci_dir=${BASH_SOURCE[0]%/*}
+[ "$_ci_dir" != "${BASH_SOURCE[0]}" ] || _ci_dir=.
 # shellcheck source=ci/versions
 . "$_ci_dir/versions"
 : "${UPCI_CACHE:=/var/cache/upci}"
 export UPCI_CACHE
-kernel_majmin=$(cut -d. -f1,2 <<<"$KVER")
+# KVER's major.minor: 6.12 of 6.12.117+deb12-amd64
+[[ $KVER =~ ^[^.]*\.?[^.]* ]]
+kernel_majmin=${BASH_REMATCH[0]}
 kernel_image_pkg=linux-image-$KVER-unsigned
 kernel_source_pkg=linux-source-$kernel_majmin
 kernel_dir=$UPCI_CACHE/${kernel_image_pkg}_$KERNEL_VERSION

@@ -39,19 +39,24 @@ list_to_src() {
 
 # Write the deb-src entries; the caller updates the lists. Prints the files.
 add_deb_src() {
-	local etc=$UPCI_APT_ETC parts=() lists=() f added=
+	local etc=$UPCI_APT_ETC parts=() lists=() f src added=
 	for f in "$etc"/sources.list.d/*.sources; do
 		[ -f "$f" ] && [ "${f##*/}" != upci-src.sources ] && parts+=("$f")
 	done
 	for f in "$etc/sources.list" "$etc"/sources.list.d/*.list; do
 		[ -f "$f" ] && [ "${f##*/}" != upci-src.list ] && lists+=("$f")
 	done
-	if [ ${#parts[@]} -gt 0 ] && [ -n "$(deb822_to_src "${parts[@]}")" ]; then
-		deb822_to_src "${parts[@]}" >"$etc/sources.list.d/upci-src.sources"
+	# Both converters end their output with one newline, which $() drops.
+	src=
+	[ ${#parts[@]} = 0 ] || src=$(deb822_to_src "${parts[@]}") || true
+	if [ -n "$src" ]; then
+		printf '%s\n' "$src" >"$etc/sources.list.d/upci-src.sources"
 		added="$etc/sources.list.d/upci-src.sources"
 	fi
-	if [ ${#lists[@]} -gt 0 ] && [ -n "$(list_to_src "${lists[@]}")" ]; then
-		list_to_src "${lists[@]}" >"$etc/sources.list.d/upci-src.list"
+	src=
+	[ ${#lists[@]} = 0 ] || src=$(list_to_src "${lists[@]}") || true
+	if [ -n "$src" ]; then
+		printf '%s\n' "$src" >"$etc/sources.list.d/upci-src.list"
 		added="$added $etc/sources.list.d/upci-src.list"
 	fi
 	[ -n "$added" ] ||

@@ -24,9 +24,13 @@
 # (tests/host/test_install_deps.sh).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
+here=${0%/*}
+[ "$here" != "$0" ] || here=.
+# shellcheck source=SCRIPTDIR/cache-dir.sh
 . "$here/cache-dir.sh"
+# shellcheck source=SCRIPTDIR/pins.sh
 . "$here/pins.sh"
+# shellcheck source=SCRIPTDIR/deb-src.sh
 . "$here/deb-src.sh"
 : "${UPCI_APT_LISTS:=/var/lib/apt/lists}"
 
@@ -63,57 +67,73 @@ tools=(
 die() { echo "install-deps: $*" >&2; exit 1; }
 say() { echo "install-deps: $*" >&2; }
 
-# Every package to install: the pinned ones as PACKAGE=VERSION, the
-# tools as names (a pinned tool is listed once, with its pin).
+# Every package to install, in the array wanted: the pinned ones as
+# PACKAGE=VERSION, the tools as names (a pinned tool is listed once, with
+# its pin).
 wanted_packages() {
-	local pins
-	pins=$(pinned_of_kind install)
-	echo "$pins"
-	printf '%s\n' "${tools[@]}" |
-		awk -F= 'FILENAME == ARGV[1] { pinned[$1] = 1; next } !($1 in pinned)' <(echo "$pins") -
+	local pv tool
+	local -A is_pinned=()
+	pinned_of_kind install
+	wanted=("${pinned[@]}")
+	for pv in "${pinned[@]}"; do is_pinned[${pv%%=*}]=1; done
+	for tool in "${tools[@]}"; do
+		[ -n "${is_pinned[$tool]-}" ] || wanted+=("$tool")
+	done
 }
 
-# The wanted packages that are not installed, or not at their pin.
+# The wanted packages that are not installed, or not at their pin, as
+# lines in missing_pkgs.
 missing_packages() {
-	local want names status
-	want=$(wanted_packages)
-	mapfile -t names < <(cut -d= -f1 <<<"$want")
-	status=$(dpkg-query -W -f='${Package} ${Status} ${Version}\n' "${names[@]}" 2>/dev/null || true)
-	awk 'NR == FNR { if ($2 " " $3 " " $4 == "install ok installed") have[$1] = $5; next }
-	     { split($0, pv, "="); if (!(pv[1] in have) || (pv[2] != "" && have[pv[1]] != pv[2])) print }' \
-		<(echo "$status") <(echo "$want")
+	local pv names=() pkg want flag status version need=()
+	local -A have=()
+	wanted_packages
+	for pv in "${wanted[@]}"; do names+=("${pv%%=*}"); done
+	while read -r pkg want flag status version _; do
+		if [ "$want $flag $status" = "install ok installed" ]; then have[$pkg]=$version; fi
+	done < <(dpkg-query -W -f='${Package} ${Status} ${Version}\n' "${names[@]}" 2>/dev/null)
+	for pv in "${wanted[@]}"; do
+		IFS='=' read -r pkg version _ <<<"$pv"
+		if [ -z "${have[$pkg]+set}" ] || { [ -n "$version" ] && [ "${have[$pkg]}" != "$version" ]; }; then
+			need+=("$pv")
+		fi
+	done
+	printf -v missing_pkgs '%s\n' "${need[@]}"
+	missing_pkgs=${missing_pkgs%$'\n'}
 }
 
-# The unpacked entries: "PACKAGE=VERSION DIR".
-entries() {
-	echo "$kernel_image_pkg=$KERNEL_VERSION $kernel_dir"
-	echo "$kernel_source_pkg=$KERNEL_VERSION $source_dir"
-}
+# The unpacked entries: "PACKAGE=VERSION DIR" lines.
+entries="$kernel_image_pkg=$KERNEL_VERSION $kernel_dir
+$kernel_source_pkg=$KERNEL_VERSION $source_dir"
 
-# A source tree's own version, from its Makefile: 6.12.117.
+# A source tree's own version, from its Makefile: 6.12.117, in tree.
 tree_version() {
-	awk -F' *= *' '$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
-		$1 == "SUBLEVEL" { s = $2; print v "." p "." s; exit }' "$1/Makefile" 2>/dev/null
+	tree=$(awk -F' *= *' '$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 }
+		$1 == "SUBLEVEL" { s = $2; print v "." p "." s; exit }' "$1/Makefile" 2>/dev/null) || true
 }
 
-# Why the entry in DIR is not PACKAGE=VERSION, or nothing if it is.
+# Why the entry in DIR is not PACKAGE=VERSION, in mismatch; empty if it is.
 entry_mismatch() {
 	local pv=$1 dir=$2 stamp tree
-	[ -e "$dir/.unpacked" ] || { echo missing; return; }
-	stamp=$(cat "$dir/.unpacked")
-	[ "$stamp" = "$pv" ] || { echo "holds ${stamp:-an unknown version}"; return; }
+	mismatch=
+	[ -e "$dir/.unpacked" ] || { mismatch=missing; return 0; }
+	# (only after that test: under set -e, $(<) of a missing file ends the script)
+	stamp=$(<"$dir/.unpacked")
+	[ "$stamp" = "$pv" ] || { mismatch="holds ${stamp:-an unknown version}"; return 0; }
 	if [[ ${pv%%=*} == linux-source-* ]]; then
-		tree=$(tree_version "$dir")
+		tree_version "$dir"
 		[ "$tree" = "${KERNEL_VERSION%%-*}" ] ||
-			echo "holds a kernel tree of version ${tree:-unknown}"
+			mismatch="holds a kernel tree of version ${tree:-unknown}"
 	fi
 }
 
+# The entries that are not as pinned, as lines in missing_ents.
 missing_entries() {
 	local pv dir
+	missing_ents=
 	while read -r pv dir; do
-		[ -z "$(entry_mismatch "$pv" "$dir")" ] || echo "$pv $dir"
-	done < <(entries)
+		entry_mismatch "$pv" "$dir"
+		[ -z "$mismatch" ] || missing_ents+="${missing_ents:+$'\n'}$pv $dir"
+	done <<<"$entries"
 }
 
 # Booting the uncompressed ELF (PVH entry) skips a second of decompression
@@ -163,17 +183,17 @@ refresh_stale_lists() {
 
 # The pins were found in these very lists before: nothing to ask apt.
 pins_stamp=$UPCI_CACHE/.pins-checked
+# A hash of the pins' files, then the lists' names, sizes and times.
 pins_key() {
-	{
-		cat "$here/versions" "$here/pins.sh"
-		find "$UPCI_APT_LISTS" -maxdepth 1 -type f -printf '%f %s %T@\n' 2>/dev/null | sort
-	} | sha256sum | cut -c1-16
+	find "$UPCI_APT_LISTS" -maxdepth 1 -type f -printf '%f %s %T@\n' 2>/dev/null | sort |
+		cat "$here/versions" "$here/pins.sh" - | sha256sum | cut -c1-16
 }
 
 # The pinned qemu source needs deb-src entries: add them (as root) when
 # the lists know no source package qemu; status 1 if there was no need.
 add_deb_src_if_needed() {
-	[ -z "$(offered src qemu)" ] || return 1
+	offered src qemu
+	[ ${#offers[@]} = 0 ] || return 1
 	[ "$(id -u)" = 0 ] ||
 		die "the apt lists have no source packages (the pinned qemu source); adding a deb-src entry needs root"
 	say "adding deb-src entries for the pinned qemu source: $(add_deb_src)"
@@ -181,8 +201,9 @@ add_deb_src_if_needed() {
 
 # Every pin is in the lists, or die naming each one that is not.
 check_pins_or_die() {
-	local problems line
-	[ "$(cat "$pins_stamp" 2>/dev/null)" = "$(pins_key)" ] && return 0
+	local problems line stamp=
+	[ ! -e "$pins_stamp" ] || stamp=$(<"$pins_stamp") # see entry_mismatch
+	[ "$stamp" = "$(pins_key)" ] && return 0
 	if [ -z "$apt_updated" ] && add_deb_src_if_needed; then
 		apt_update
 	fi
@@ -223,8 +244,8 @@ unpack() {
 	esac
 	rm -rf "$tmp"
 	echo "$pv" >"$dest/.unpacked"
-	[ -z "$(entry_mismatch "$pv" "$dest")" ] ||
-		die "$pv unpacked into $dest $(entry_mismatch "$pv" "$dest")"
+	entry_mismatch "$pv" "$dest"
+	[ -z "$mismatch" ] || die "$pv unpacked into $dest $mismatch"
 }
 
 # Kernel entries that no pin names (another version, the old unversioned
@@ -241,13 +262,17 @@ prune_entries() {
 
 main() {
 	local need_pkgs need_entries pv dir why
-	need_pkgs=$(missing_packages)
-	need_entries=$(missing_entries)
+	missing_packages
+	need_pkgs=$missing_pkgs
+	missing_entries
+	need_entries=$missing_ents
 	if [ "${1:-}" = "--check" ]; then
 		[ -z "$need_pkgs$need_entries" ] && ! vmlinux_missing && exit 0
 		for pv in $need_pkgs; do echo "missing package: $pv"; done
 		while read -r pv dir; do
-			[ -n "$pv" ] && echo "missing unpacked: $pv in $dir ($(entry_mismatch "$pv" "$dir"))"
+			[ -n "$pv" ] || continue
+			entry_mismatch "$pv" "$dir"
+			echo "missing unpacked: $pv in $dir ($mismatch)"
 		done <<<"$need_entries"
 		vmlinux_missing && echo "missing: $kernel_dir/vmlinux"
 		exit 1
@@ -264,17 +289,19 @@ main() {
 	apt_update
 	check_pins_or_die
 	if [ -n "$need_pkgs" ]; then
-		say "installing $(echo $need_pkgs)"
+		say "installing ${need_pkgs//$'\n'/ }"
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 			--allow-downgrades $need_pkgs >"$UPCI_CACHE/apt-install.log" 2>&1 ||
 			die "apt-get install failed (log: $UPCI_CACHE/apt-install.log): $(grep -E '^E:' "$UPCI_CACHE/apt-install.log" | head -1)"
-		need_pkgs=$(missing_packages)
+		missing_packages
+		need_pkgs=$missing_pkgs
 		[ -z "$need_pkgs" ] ||
-			die "apt-get install left these not at their pins: $(echo $need_pkgs) (log: $UPCI_CACHE/apt-install.log)"
+			die "apt-get install left these not at their pins: ${need_pkgs//$'\n'/ } (log: $UPCI_CACHE/apt-install.log)"
 	fi
 	while read -r pv dir; do
 		[ -n "$pv" ] || continue
-		why=$(entry_mismatch "$pv" "$dir")
+		entry_mismatch "$pv" "$dir"
+		why=$mismatch
 		[ "$why" = missing ] || say "$dir $why, not $pv: unpacking the pinned one again"
 		say "unpacking $pv into $dir"
 		unpack "$pv" "$dir"
@@ -283,7 +310,7 @@ main() {
 	if vmlinux_missing; then extract_vmlinux; fi
 }
 
-mkdir -p "$UPCI_CACHE"
+[ -d "$UPCI_CACHE" ] || mkdir -p "$UPCI_CACHE"
 # Two builds at once (two make invocations, a CI job and a developer) wait
 # for each other instead of tripping over apt's lock or a half-unpacked tree.
 exec 9>"$UPCI_CACHE/.install-deps.lock"
