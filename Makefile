@@ -255,7 +255,7 @@ bench: deps
 NPROC := $(shell nproc)
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all qemu $(if $(KMOD_SRCS),check-kmod) lint-workflows
-	@$(MAKE) --no-print-directory -j4 --output-sync=recurse unit test-stock fuzz-harness debug-kmod \
+	@$(MAKE) --no-print-directory -j5 --output-sync=recurse unit test-stock-vms test-repro fuzz-harness debug-kmod \
 		FUZZ_TIME=$(TEST_FUZZ_TIME)
 	@$(MAKE) --no-print-directory test-sanitize VM_JOBS=$(SANITIZE_JOBS) \
 		SANITIZE_APPEND_FOR="$(TEST_LIFETIME_APPEND_FOR);$(TEST_FUZZ_APPEND_FOR)"
@@ -301,10 +301,12 @@ append_for_flags = $(foreach e,$(subst ;,$(space),$(subst $(space),^,$(strip $(1
 SANITIZE_JOBS := $(shell echo $$(( $(NPROC) + 1 )))
 VM_JOBS ?=
 JOBS_FLAG = $(if $(VM_JOBS),-j $(VM_JOBS))
-.PHONY: test-stock
-test-stock:
+# make test runs the stock VMs and test-repro side by side: repro's short
+# VMs fill the CPUs the stock half's long sleepers leave idle
+.PHONY: test-stock test-stock-vms
+test-stock: test-stock-vms test-repro
+test-stock-vms:
 	@$(MAKE) --no-print-directory vms VIOMMU=$(VIOMMU_DEFAULT) VMS_APPEND_FOR="$(TEST_APPEND_FOR)"
-	@$(MAKE) --no-print-directory test-repro
 
 # upcilab repro end to end, and the fault catalog's verdicts on both
 # drivers; the catalog's reports stay in $(B)/results-repro (CI uploads them)
@@ -313,10 +315,13 @@ test-repro: deps
 	@$(MAKE) --no-print-directory -j2 -O repro-smoke repro-catalog
 
 .PHONY: repro-smoke repro-catalog
+# their own scratch directory: the stock VMs may be running beside them,
+# in build/run, under the same labels
+REPRO_WORK := --work $(B)/run-repro
 repro-smoke:
-	@tests/host/repro_smoke.sh $(UPCILAB) $(UPCILAB_FLAGS)
+	@tests/host/repro_smoke.sh $(UPCILAB) $(UPCILAB_FLAGS) $(REPRO_WORK)
 repro-catalog:
-	@REPRO_RESULTS=$(B)/results-repro tests/host/fault_catalog.sh $(UPCILAB) $(UPCILAB_FLAGS)
+	@REPRO_RESULTS=$(B)/results-repro tests/host/fault_catalog.sh $(UPCILAB) $(UPCILAB_FLAGS) $(REPRO_WORK)
 
 # The stock-kernel VMs, several at once (upcilab -j); SHARD=I/N runs one
 # part of them into RESULTS (what each job of the CI matrix does), and
