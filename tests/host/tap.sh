@@ -25,6 +25,16 @@ check() {
 	fail=$((fail + 1))
 }
 
+# has_line FILE LINE: FILE has LINE (grep -qxF without a fork: the
+# scripts ask thousands of times, and a fork costs milliseconds here)
+has_line() {
+	local l
+	while IFS= read -r l || [ -n "$l" ]; do
+		[ "$l" != "$2" ] || return 0
+	done <"$1"
+	return 1
+}
+
 tap_totals() {
 	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 	[ "$fail" = 0 ]

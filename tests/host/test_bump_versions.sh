@@ -62,14 +62,6 @@ bv() {
 	rc=$?
 }
 show_on_failure="stdout:$work/out stderr:$work/err ci/versions:$tree/ci/versions"
-# has_line FILE LINE: FILE has LINE (grep -qxF without a fork)
-has_line() {
-	local l
-	while IFS= read -r l || [ -n "$l" ]; do
-		[ "$l" != "$2" ] || return 0
-	done <"$1"
-	return 1
-}
 pin() { has_line "$tree/ci/versions" "$1=$2"; }
 unchanged() { cmp -s "$tree/ci/versions" "$work/versions.orig"; }
 said() { has_line "$work/out" "bump-versions: $1"; }

@@ -89,14 +89,6 @@ di() {
 
 show_on_failure="stdout:$work/out stderr:$work/err apt-get-calls:$work/log"
 ran() { grep -q "^apt-get $1" "$work/log"; }
-# has_line FILE LINE: FILE has LINE (grep -qxF without a fork)
-has_line() {
-	local l
-	while IFS= read -r l || [ -n "$l" ]; do
-		[ "$l" != "$2" ] || return 0
-	done <"$1"
-	return 1
-}
 installed_at() { has_line "$work/state/installed" "$1 $2"; }
 # err_has TEXT: a line of stderr has TEXT (grep -qF)
 err_has() {
