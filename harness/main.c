@@ -20,6 +20,7 @@
 #include "bench_ratio.h"
 #include "drivers.h"
 #include "image.h"
+#include "host_tsc.h"
 #include "kvm_probe.h"
 #include "modules.h"
 #include "namelist.h"
@@ -72,6 +73,7 @@ struct config {
 	size_t nappend_for;
 	const char *accel;	/* auto, kvm, tcg */
 	bool kvm;
+	unsigned int tsc_khz;	/* TCG: the host's TSC rate, 0 unknown */
 	bool verbose;
 	bool table;
 	bool tty;
@@ -337,6 +339,8 @@ static void pick_accel(struct config *cfg)
 		fprintf(stderr, "upcilab: accelerator: tcg (%s)\n", why.s);
 	}
 out:
+	if (!cfg->kvm)
+		cfg->tsc_khz = host_tsc_khz();
 	buf_free(&why);
 	free(dir);
 	free(kernel);
@@ -460,7 +464,7 @@ static void qemu_argv(const struct config *cfg, const struct scenario *scn,
 		.append = cfg->append, .console_fifo = p->console,
 		.ktap_fifo = interactive ? p->ktap_log : p->ktap,
 		.qmp_sock = qmp_sock(cfg, p, interactive),
-		.kvm = cfg->kvm, .viommu = viommu,
+		.kvm = cfg->kvm, .tsc_khz = cfg->tsc_khz, .viommu = viommu,
 		.interactive = interactive, .gdb_port = cfg->gdb_port,
 	};
 

@@ -66,6 +66,8 @@ void qemu_build_argv(const struct scenario *scn, const struct qemu_opts *o,
 	strv_add(argv, o->initrd);
 
 	buf_addf(&cmdline, "%s", GUEST_BASE_CMDLINE);
+	if (!o->kvm && o->tsc_khz)
+		buf_addf(&cmdline, " tsc_early_khz=%u", o->tsc_khz);
 	if (scn->cpus > 1)
 		buf_addf(&cmdline, " %s", GUEST_SMP_CMDLINE);
 	if (*o->viommu->cmdline)

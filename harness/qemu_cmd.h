@@ -18,6 +18,7 @@ struct qemu_opts {
 	const char *qmp_sock;		/* NULL: no QMP */
 	const struct viommu_info *viommu;
 	bool kvm;
+	unsigned int tsc_khz;		/* TCG: the host's TSC rate (host_tsc.h), 0 unknown */
 	bool interactive;		/* console on stdio, for `shell` */
 	int gdb_port;			/* repro --gdb: gdbstub there, start stopped */
 };

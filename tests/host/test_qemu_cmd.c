@@ -175,6 +175,35 @@ TEST_F(cmd, kvm_machine)
 	EXPECT_GT(0, pair_index(&self->argv, "-accel", "tcg"));
 }
 
+/* TCG: the guest is told the host's TSC rate, not left to calibrate it (host_tsc.h) */
+TEST_F(cmd, a_tcg_guest_is_given_the_tsc_rate)
+{
+	struct qemu_opts o = base_opts;
+
+	o.tsc_khz = 2096001;
+	build(_metadata, self, "cmdline quiet\n", &o);
+	EXPECT_STREQ(GUEST_BASE_CMDLINE " tsc_early_khz=2096001 intel_iommu=on quiet",
+		     value_of(&self->argv, "-append"));
+}
+
+/* KVM's guests have kvmclock; a rate not measured (0) is not passed */
+TEST_F(cmd, no_tsc_rate_under_kvm_or_when_unknown)
+{
+	struct qemu_opts o = base_opts;
+
+	o.tsc_khz = 2096001;
+	o.kvm = true;
+	build(_metadata, self, "", &o);
+	EXPECT_EQ(NULL, strstr(value_of(&self->argv, "-append"), "tsc_early_khz"));
+	strv_free(&self->argv);
+	scenario_free(&self->scn);
+	self->parsed = false;
+	o.kvm = false;
+	o.tsc_khz = 0;
+	build(_metadata, self, "", &o);
+	EXPECT_EQ(NULL, strstr(value_of(&self->argv, "-append"), "tsc_early_khz"));
+}
+
 TEST_F(cmd, memory_and_cpus_from_the_scenario)
 {
 	build(_metadata, self, "memory 2G\ncpus 3\n", &base_opts);
