@@ -155,6 +155,8 @@ cfg_write() {
 	fi
 }
 rd() { cfg_read "$@" || reply=-1; }	# rd B D F OFF SIZE: the value in $reply, -1 if none
+# check_cfg NAME B D F OFF SIZE WANT: check NAME on what rd reads
+check_cfg() { rd "$2" "$3" "$4" "$5" "$6"; check "$1" "$reply" "$7"; }
 
 # Walk the standard list from 0x34 as a careful walker would: stop at 0,
 # at a pointer below 0x40 or not dword aligned, at a visited capability,
@@ -208,6 +210,8 @@ bar0_read() {	# bar0_read BUS DEV FN REG
 	cfg_write "$1" "$2" "$3" 0x04 2 2
 	qt readl $((BAR0_ADDR + $4)) || reply=-1
 }
+# check_bar0 NAME BUS DEV FN REG WANT: check NAME on what bar0_read reads
+check_bar0() { bar0_read "$2" "$3" "$4" "$5"; check "$1" "$reply" "$6"; }
 
 vndr_hostile=(low misaligned vndr-long cycle)
 vndr_next=("$MOCKDMA_HOSTILE_LOW_NEXT" "$MOCKDMA_HOSTILE_MISALIGNED_NEXT" 0 "$MOCKDMA_HOSTILE_CYCLE_NEXT")
@@ -224,18 +228,14 @@ walk_std 0 3 0
 is "default: standard list" "$walk" "$real_caps end:0"
 walk_ext 0 3 0
 is "default: extended list is AER alone" "$walk" "0x100 end:0"
-rd 0 3 0 "$MOCKDMA_HOSTILE_CAP" 4
-check "default: nothing at 0xf0" "$reply" 0
-rd 0 3 0 "$MOCKDMA_HOSTILE_ECAP" 4
-check "default: nothing at 0xf00" "$reply" 0
+check_cfg "default: nothing at 0xf0" 0 3 0 "$MOCKDMA_HOSTILE_CAP" 4 0
+check_cfg "default: nothing at 0xf00" 0 3 0 "$MOCKDMA_HOSTILE_ECAP" 4 0
 cfg_write 0 3 0 $((MOCKDMA_CAP_VNDR + 1)) 1 0x40
-rd 0 3 0 $((MOCKDMA_CAP_VNDR + 1)) 1
-check "default: vendor capability next is read-only" "$reply" 0x50
+check_cfg "default: vendor capability next is read-only" 0 3 0 $((MOCKDMA_CAP_VNDR + 1)) 1 0x50
 bar0_read 0 3 0 8
 check "default: FEATURES unchanged" "$reply" \
 	$((MOCKDMA_FEAT_MSI | MOCKDMA_FEAT_MSIX | MOCKDMA_FEAT_FLR | MOCKDMA_FEAT_AER | MOCKDMA_FEAT_PM))
-bar0_read 0 3 0 "$MOCKDMA_REG_CAP_HOSTILE"
-check "default: CAP_HOSTILE reads 0" "$reply" 0
+check_bar0 "default: CAP_HOSTILE reads 0" 0 3 0 "$MOCKDMA_REG_CAP_HOSTILE" 0
 qt_stop
 
 # --- hostile standard lists ---
@@ -245,21 +245,14 @@ for i in "${!vndr_hostile[@]}"; do
 	want="$real_caps 0xf0 ${vndr_end[$i]}"
 	walk_std 0 3 0
 	is "$name: a careful walk sees every capability, then the hostile one" "$walk" "$want"
-	rd 0 3 0 "$MOCKDMA_HOSTILE_CAP" 1
-	check "$name: 0xf0 is a vendor capability" "$reply" 9
-	rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + 1)) 1
-	check "$name: its next pointer" "$reply" "${vndr_next[$i]}"
-	rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + 2)) 1
-	check "$name: its length" "$reply" "${vndr_len[$i]}"
-	rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + MOCKDMA_HOSTILE_CAP_KIND)) 1
-	check "$name: its layout byte" "$reply" "${vndr_kind[$i]}"
-	rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + MOCKDMA_HOSTILE_CAP_MAGIC)) 4
-	check "$name: its magic" "$reply" "$MOCKDMA_MAGIC"
+	check_cfg "$name: 0xf0 is a vendor capability" 0 3 0 "$MOCKDMA_HOSTILE_CAP" 1 9
+	check_cfg "$name: its next pointer" 0 3 0 $((MOCKDMA_HOSTILE_CAP + 1)) 1 "${vndr_next[$i]}"
+	check_cfg "$name: its length" 0 3 0 $((MOCKDMA_HOSTILE_CAP + 2)) 1 "${vndr_len[$i]}"
+	check_cfg "$name: its layout byte" 0 3 0 $((MOCKDMA_HOSTILE_CAP + MOCKDMA_HOSTILE_CAP_KIND)) 1 "${vndr_kind[$i]}"
+	check_cfg "$name: its magic" 0 3 0 $((MOCKDMA_HOSTILE_CAP + MOCKDMA_HOSTILE_CAP_MAGIC)) 4 "$MOCKDMA_MAGIC"
 	cfg_write 0 3 0 $((MOCKDMA_HOSTILE_CAP + 1)) 1 0
-	rd 0 3 0 $((MOCKDMA_HOSTILE_CAP + 1)) 1
-	check "$name: the hostile bytes are read-only" "$reply" "${vndr_next[$i]}"
-	bar0_read 0 3 0 "$MOCKDMA_REG_CAP_HOSTILE"
-	check "$name: CAP_HOSTILE register" "$reply" "${vndr_kind[$i]}"
+	check_cfg "$name: the hostile bytes are read-only" 0 3 0 $((MOCKDMA_HOSTILE_CAP + 1)) 1 "${vndr_next[$i]}"
+	check_bar0 "$name: CAP_HOSTILE register" 0 3 0 "$MOCKDMA_REG_CAP_HOSTILE" "${vndr_kind[$i]}"
 	bar0_read 0 3 0 8
 	check "$name: FEATURES has CAP_HOSTILE" "$reply & MOCKDMA_FEAT_CAP_HOSTILE" "$MOCKDMA_FEAT_CAP_HOSTILE"
 	qt_stop
@@ -300,10 +293,8 @@ for i in "${!ext_hostile[@]}"; do
 		rd 0 3 0 $((MOCKDMA_HOSTILE_ECAP + 4)) 4
 		check "$name, $props: its VSEC length" "$reply" \
 			$((MOCKDMA_VSEC_ID_HOSTILE | MOCKDMA_VSEC_REV << 16 | ${ext_len[$i]} << 20))
-		rd 0 3 0 $((MOCKDMA_HOSTILE_ECAP + MOCKDMA_HOSTILE_ECAP_KIND)) 4
-		check "$name, $props: its layout word" "$reply" "${ext_kind[$i]}"
-		rd 0 3 0 $((MOCKDMA_HOSTILE_ECAP + MOCKDMA_HOSTILE_ECAP_MAGIC)) 4
-		check "$name, $props: its magic" "$reply" "$MOCKDMA_MAGIC"
+		check_cfg "$name, $props: its layout word" 0 3 0 $((MOCKDMA_HOSTILE_ECAP + MOCKDMA_HOSTILE_ECAP_KIND)) 4 "${ext_kind[$i]}"
+		check_cfg "$name, $props: its magic" 0 3 0 $((MOCKDMA_HOSTILE_ECAP + MOCKDMA_HOSTILE_ECAP_MAGIC)) 4 "$MOCKDMA_MAGIC"
 		walk_std 0 3 0
 		is "$name, $props: the standard list is untouched" "$walk" "$real_caps end:0"
 		qt_stop
@@ -346,14 +337,10 @@ cfg_write 0 3 0 $((V + 1)) 1 0x40	# skip MSI: 0x68 -> PM
 cfg_write 0 3 0 $((V + 4)) 4 0x12345678
 cfg_write 0 3 0 $((V + 12)) 4 0xcafef00d
 cfg_write 0 3 0 "$V" 1 0x11	# the ID stays
-rd 0 3 0 $((V + 1)) 1
-check "vndr-writable: next pointer rewritten" "$reply" 0x40
-rd 0 3 0 $((V + 4)) 4
-check "vndr-writable: body rewritten" "$reply" 0x12345678
-rd 0 3 0 $((V + 12)) 4
-check "vndr-writable: last body dword rewritten" "$reply" 0xcafef00d
-rd 0 3 0 "$V" 1
-check "vndr-writable: the ID is read-only" "$reply" 9
+check_cfg "vndr-writable: next pointer rewritten" 0 3 0 $((V + 1)) 1 0x40
+check_cfg "vndr-writable: body rewritten" 0 3 0 $((V + 4)) 4 0x12345678
+check_cfg "vndr-writable: last body dword rewritten" 0 3 0 $((V + 12)) 4 0xcafef00d
+check_cfg "vndr-writable: the ID is read-only" 0 3 0 "$V" 1 9
 walk_std 0 3 0
 is "vndr-writable: the list follows the rewrite" "$walk" "0x90 0x78 0x68 0x40 end:0"
 cfg_write 0 3 0 $((V + 1)) 1 0x68	# a loop onto itself
@@ -362,19 +349,15 @@ is "vndr-writable: a user-made loop" "$walk" "0x90 0x78 0x68 end:cycle:0x68"
 # FLR: Initiate FLR in the PCIe capability's Device Control
 rd 0 3 0 $((MOCKDMA_CAP_EXP + 8)) 2
 cfg_write 0 3 0 $((MOCKDMA_CAP_EXP + 8)) 2 $((reply | 0x8000))
-rd 0 3 0 $((V + 1)) 1
-check "vndr-writable: FLR restores the next pointer" "$reply" 0x50
-rd 0 3 0 $((V + 4)) 4
-check "vndr-writable: FLR restores the body" "$reply" "$MOCKDMA_MAGIC"
+check_cfg "vndr-writable: FLR restores the next pointer" 0 3 0 $((V + 1)) 1 0x50
+check_cfg "vndr-writable: FLR restores the body" 0 3 0 $((V + 4)) 4 "$MOCKDMA_MAGIC"
 walk_std 0 3 0
 is "vndr-writable: the list is whole again" "$walk" "$real_caps end:0"
-bar0_read 0 3 0 "$MOCKDMA_REG_LAST_RESET"
-check "vndr-writable: LAST_RESET is FLR" "$reply" "$MOCKDMA_RESET_FLR"
+check_bar0 "vndr-writable: LAST_RESET is FLR" 0 3 0 "$MOCKDMA_REG_LAST_RESET" "$MOCKDMA_RESET_FLR"
 cfg_write 0 3 0 $((V + 1)) 1 0
 qt outb 0xcf9 0x06	# machine reset (ICH9 reset control)
 qt clock_step 1000000 >/dev/null
-rd 0 3 0 $((V + 1)) 1
-check "vndr-writable: a machine reset restores it too" "$reply" 0x50
+check_cfg "vndr-writable: a machine reset restores it too" 0 3 0 $((V + 1)) 1 0x50
 qt_alive
 ok "vndr-writable: QEMU still runs" $?
 qt_stop
@@ -419,16 +402,12 @@ check "cap-extra: FEATURES bit, no FLR" "$reply & (MOCKDMA_FEAT_CAP_EXTRA | MOCK
 X=$MOCKDMA_CAP_PCIX
 rd 0 3 0 $((X + 2)) 2
 check "cap-extra: PCI-X Command is version 0" "$reply & 0x3000" 0
-rd 0 3 0 $((X + 4)) 4
-check "cap-extra: PCI-X Status: 64-bit, 133 MHz" "$reply" 0x30000
+check_cfg "cap-extra: PCI-X Status: 64-bit, 133 MHz" 0 3 0 $((X + 4)) 4 0x30000
 cfg_write 0 3 0 $((X + 2)) 2 0xffff
-rd 0 3 0 $((X + 2)) 2
-check "cap-extra: PCI-X Command's writable bits" "$reply" 0x7f
-rd 0 3 0 $((MOCKDMA_CAP_HT + 2)) 2
-check "cap-extra: HT command: slave/primary, unit count 1" "$reply" 0x20
+check_cfg "cap-extra: PCI-X Command's writable bits" 0 3 0 $((X + 2)) 2 0x7f
+check_cfg "cap-extra: HT command: slave/primary, unit count 1" 0 3 0 $((MOCKDMA_CAP_HT + 2)) 2 0x20
 cfg_write 0 3 0 $((MOCKDMA_CAP_HT + 4)) 4 0xffffffff
-rd 0 3 0 $((MOCKDMA_CAP_HT + 4)) 4
-check "cap-extra: HT is read-only" "$reply" 0
+check_cfg "cap-extra: HT is read-only" 0 3 0 $((MOCKDMA_CAP_HT + 4)) 4 0
 
 # VPD: the whole image, its tags and checksum
 vpd=()
@@ -468,100 +447,68 @@ check "cap-extra: a write outside VPD-W's data changes nothing" "$reply" \
 
 # extended capabilities
 V=$MOCKDMA_ECAP_VC
-rd 0 3 0 $((V + 4)) 4
-check "cap-extra: VC: EVCC 1, LPEVCC 1" "$reply" 0x11
-rd 0 3 0 $((V + 8)) 4
-check "cap-extra: VC: 32-phase WRR, table at +0x30" "$reply" 0x03000002
-rd 0 3 0 $((V + 0x14)) 4
-check "cap-extra: VC0 enabled with every TC" "$reply" 0x800000ff
-rd 0 3 0 $((V + 0x20)) 4
-check "cap-extra: VC1 ID 1, off" "$reply" 0x01000000
+check_cfg "cap-extra: VC: EVCC 1, LPEVCC 1" 0 3 0 $((V + 4)) 4 0x11
+check_cfg "cap-extra: VC: 32-phase WRR, table at +0x30" 0 3 0 $((V + 8)) 4 0x03000002
+check_cfg "cap-extra: VC0 enabled with every TC" 0 3 0 $((V + 0x14)) 4 0x800000ff
+check_cfg "cap-extra: VC1 ID 1, off" 0 3 0 $((V + 0x20)) 4 0x01000000
 cfg_write 0 3 0 $((V + 0x3c)) 4 0x76543210
-rd 0 3 0 $((V + 0x3c)) 4
-check "cap-extra: VC arbitration table writable" "$reply" 0x76543210
+check_cfg "cap-extra: VC arbitration table writable" 0 3 0 $((V + 0x3c)) 4 0x76543210
 cfg_write 0 3 0 $((V + 0x40)) 4 0xffffffff
-rd 0 3 0 $((V + 0x40)) 4
-check "cap-extra: the bytes after VC are read-only" "$reply" 0
+check_cfg "cap-extra: the bytes after VC are read-only" 0 3 0 $((V + 0x40)) 4 0
 A=$MOCKDMA_ECAP_ACS
-rd 0 3 0 $((A + 4)) 2
-check "cap-extra: ACS: RR, CR, EC, 32-bit egress vector" "$reply" 0x202c
+check_cfg "cap-extra: ACS: RR, CR, EC, 32-bit egress vector" 0 3 0 $((A + 4)) 2 0x202c
 cfg_write 0 3 0 $((A + 6)) 2 0xffff
-rd 0 3 0 $((A + 6)) 2
-check "cap-extra: ACS Control's writable bits" "$reply" 0x2c
+check_cfg "cap-extra: ACS Control's writable bits" 0 3 0 $((A + 6)) 2 0x2c
 cfg_write 0 3 0 $((A + 8)) 4 0xa5a5a5a5
-rd 0 3 0 $((A + 8)) 4
-check "cap-extra: ACS egress vector writable" "$reply" 0xa5a5a5a5
-rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 4)) 4
-check "cap-extra: REBAR: 1 MiB supported" "$reply" 0x10
-rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 8)) 4
-check "cap-extra: REBAR: BAR2, one BAR, 1 MiB" "$reply" 0x22
+check_cfg "cap-extra: ACS egress vector writable" 0 3 0 $((A + 8)) 4 0xa5a5a5a5
+check_cfg "cap-extra: REBAR: 1 MiB supported" 0 3 0 $((MOCKDMA_ECAP_REBAR + 4)) 4 0x10
+check_cfg "cap-extra: REBAR: BAR2, one BAR, 1 MiB" 0 3 0 $((MOCKDMA_ECAP_REBAR + 8)) 4 0x22
 D=$MOCKDMA_ECAP_DPA
-rd 0 3 0 $((D + 4)) 4
-check "cap-extra: DPA: 4 substates" "$reply" 3
+check_cfg "cap-extra: DPA: 4 substates" 0 3 0 $((D + 4)) 4 3
 rd 0 3 0 $((D + 16)) 4
 check "cap-extra: DPA allocations" "$reply" \
 	$((MOCKDMA_DPA_ALLOC0 | (MOCKDMA_DPA_ALLOC0 - 25) << 8 | (MOCKDMA_DPA_ALLOC0 - 50) << 16 | (MOCKDMA_DPA_ALLOC0 - 75) << 24))
 T=$MOCKDMA_ECAP_TPH
-rd 0 3 0 $((T + 4)) 4
-check "cap-extra: TPH: No ST, DS, 4-entry table in the capability" "$reply" 0x30205
+check_cfg "cap-extra: TPH: No ST, DS, 4-entry table in the capability" 0 3 0 $((T + 4)) 4 0x30205
 cfg_write 0 3 0 $((T + 8)) 4 0xffffffff
-rd 0 3 0 $((T + 8)) 4
-check "cap-extra: TPH Control's writable bits" "$reply" 0x307
+check_cfg "cap-extra: TPH Control's writable bits" 0 3 0 $((T + 8)) 4 0x307
 cfg_write 0 3 0 $((T + 18)) 2 0xbeef
-rd 0 3 0 $((T + 18)) 2
-check "cap-extra: TPH ST table's last entry writable" "$reply" 0xbeef
+check_cfg "cap-extra: TPH ST table's last entry writable" 0 3 0 $((T + 18)) 2 0xbeef
 E=$MOCKDMA_ECAP_DVSEC
 rd 0 3 0 $((E + 4)) 4
 check "cap-extra: DVSEC header 1" "$reply" \
 	$((MOCKDMA_VENDOR_ID | 1 << 16 | MOCKDMA_ECAP_DVSEC_LEN << 20))
-rd 0 3 0 $((E + 8)) 2
-check "cap-extra: DVSEC ID" "$reply" "$MOCKDMA_DVSEC_ID"
+check_cfg "cap-extra: DVSEC ID" 0 3 0 $((E + 8)) 2 "$MOCKDMA_DVSEC_ID"
 cfg_write 0 3 0 $((E + MOCKDMA_DVSEC_SCRATCH)) 4 0x5eed5eed
-rd 0 3 0 $((E + MOCKDMA_DVSEC_SCRATCH)) 4
-check "cap-extra: DVSEC scratch writable" "$reply" 0x5eed5eed
+check_cfg "cap-extra: DVSEC scratch writable" 0 3 0 $((E + MOCKDMA_DVSEC_SCRATCH)) 4 0x5eed5eed
 
 # Advanced Features: FLR
 F=$MOCKDMA_CAP_AF
-rd 0 3 0 $((F + 2)) 2
-check "cap-extra: AF length 6, TP and FLR capable" "$reply" 0x0306
+check_cfg "cap-extra: AF length 6, TP and FLR capable" 0 3 0 $((F + 2)) 2 0x0306
 bar0_write 0 3 0 "$MOCKDMA_REG_SCRATCH" 0x1234
 bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT"
 count=$reply
 cfg_write 0 3 0 $((F + 4)) 1 1
-bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT"
-check "cap-extra: AF Initiate FLR resets the function" "$reply" $((count + 1))
-bar0_read 0 3 0 "$MOCKDMA_REG_LAST_RESET"
-check "cap-extra: LAST_RESET is AF_FLR" "$reply" "$MOCKDMA_RESET_AF_FLR"
-bar0_read 0 3 0 "$MOCKDMA_REG_SCRATCH"
-check "cap-extra: SCRATCH cleared by it" "$reply" 0
-rd 0 3 0 $((F + 4)) 1
-check "cap-extra: AF Control reads 0" "$reply" 0
-rd 0 3 0 $((X + 2)) 2
-check "cap-extra: the reset clears PCI-X Command" "$reply" 0
-rd 0 3 0 $((MOCKDMA_CAP_VPD + 2)) 2
-check "cap-extra: and VPD Address" "$reply" 0
-rd 0 3 0 $((MOCKDMA_CAP_VPD + 4)) 4
-check "cap-extra: and VPD Data" "$reply" 0
-rd 0 3 0 $((V + 0x3c)) 4
-check "cap-extra: and the VC arbitration table" "$reply" 0
-rd 0 3 0 $((A + 6)) 2
-check "cap-extra: and ACS Control" "$reply" 0
-rd 0 3 0 $((A + 8)) 4
-check "cap-extra: and the egress vector" "$reply" 0
-rd 0 3 0 $((T + 8)) 4
-check "cap-extra: and TPH Control" "$reply" 0
-rd 0 3 0 $((T + 18)) 2
-check "cap-extra: and the ST table" "$reply" 0
-rd 0 3 0 $((E + MOCKDMA_DVSEC_SCRATCH)) 4
-check "cap-extra: and the DVSEC scratch" "$reply" 0
+check_bar0 "cap-extra: AF Initiate FLR resets the function" 0 3 0 "$MOCKDMA_REG_RESET_COUNT" $((count + 1))
+check_bar0 "cap-extra: LAST_RESET is AF_FLR" 0 3 0 "$MOCKDMA_REG_LAST_RESET" "$MOCKDMA_RESET_AF_FLR"
+check_bar0 "cap-extra: SCRATCH cleared by it" 0 3 0 "$MOCKDMA_REG_SCRATCH" 0
+check_cfg "cap-extra: AF Control reads 0" 0 3 0 $((F + 4)) 1 0
+check_cfg "cap-extra: the reset clears PCI-X Command" 0 3 0 $((X + 2)) 2 0
+check_cfg "cap-extra: and VPD Address" 0 3 0 $((MOCKDMA_CAP_VPD + 2)) 2 0
+check_cfg "cap-extra: and VPD Data" 0 3 0 $((MOCKDMA_CAP_VPD + 4)) 4 0
+check_cfg "cap-extra: and the VC arbitration table" 0 3 0 $((V + 0x3c)) 4 0
+check_cfg "cap-extra: and ACS Control" 0 3 0 $((A + 6)) 2 0
+check_cfg "cap-extra: and the egress vector" 0 3 0 $((A + 8)) 4 0
+check_cfg "cap-extra: and TPH Control" 0 3 0 $((T + 8)) 4 0
+check_cfg "cap-extra: and the ST table" 0 3 0 $((T + 18)) 2 0
+check_cfg "cap-extra: and the DVSEC scratch" 0 3 0 $((E + MOCKDMA_DVSEC_SCRATCH)) 4 0
 vpd_read 0 3 0 "$MOCKDMA_VPD_W_DATA"
 check "cap-extra: VPD-W's data survives it" "$reply" 0x11223344
 bar0_write 0 3 0 "$MOCKDMA_REG_KNOBS" "$MOCKDMA_KNOB_REFUSE_FLR"
 bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT"
 count=$reply
 cfg_write 0 3 0 $((F + 4)) 1 1
-bar0_read 0 3 0 "$MOCKDMA_REG_RESET_COUNT"
-check "cap-extra: KNOB_REFUSE_FLR ignores the AF FLR" "$reply" "$count"
+check_bar0 "cap-extra: KNOB_REFUSE_FLR ignores the AF FLR" 0 3 0 "$MOCKDMA_REG_RESET_COUNT" "$count"
 qt_alive
 ok "cap-extra: QEMU still runs" $?
 qt_stop
@@ -572,10 +519,8 @@ is "cap-extra, pm=off: after MSI" "$walk" "0x90 0x78 0x68 0x50 $extra_std end:0"
 walk_ext 0 3 0
 is "cap-extra, aer=off, sriov=on: anchor, SR-IOV, then the new ones" "$walk" \
 	"0x100 0x160 $extra_ext end:0"
-rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 4)) 4
-check "cap-extra, mem-size=4M: REBAR says 4 MiB" "$reply" 0x40
-rd 0 3 0 $((MOCKDMA_ECAP_REBAR + 8)) 4
-check "cap-extra, mem-size=4M: REBAR size field 2" "$reply" 0x222
+check_cfg "cap-extra, mem-size=4M: REBAR says 4 MiB" 0 3 0 $((MOCKDMA_ECAP_REBAR + 4)) 4 0x40
+check_cfg "cap-extra, mem-size=4M: REBAR size field 2" 0 3 0 $((MOCKDMA_ECAP_REBAR + 8)) 4 0x222
 qt_stop
 qt_start -device mockdma,addr=03.0,cap-extra=on,cap-hostile=cycle
 walk_std 0 3 0
@@ -605,19 +550,13 @@ sriov_checks() {	# sriov_checks WHERE BUS DEV FN (the PF)
 	printf -v at %x "$S"
 	rd "$b" "$d" "$f" "$S" 4
 	check "$w: SR-IOV capability at 0x$at" "$reply & 0xfffff" 0x10010
-	rd "$b" "$d" "$f" $((S + 0x0e)) 2
-	check "$w: TotalVFs" "$reply" 2
-	rd "$b" "$d" "$f" $((S + 0x0c)) 2
-	check "$w: InitialVFs" "$reply" 2
-	rd "$b" "$d" "$f" $((S + 0x14)) 2
-	check "$w: First VF Offset" "$reply" "$MOCKDMA_VF_OFFSET"
-	rd "$b" "$d" "$f" $((S + 0x16)) 2
-	check "$w: VF Stride" "$reply" "$MOCKDMA_VF_STRIDE"
-	rd "$b" "$d" "$f" $((S + 0x1a)) 2
-	check "$w: VF Device ID" "$reply" "$MOCKDMA_VF_DEVICE_ID"
+	check_cfg "$w: TotalVFs" "$b" "$d" "$f" $((S + 0x0e)) 2 2
+	check_cfg "$w: InitialVFs" "$b" "$d" "$f" $((S + 0x0c)) 2 2
+	check_cfg "$w: First VF Offset" "$b" "$d" "$f" $((S + 0x14)) 2 "$MOCKDMA_VF_OFFSET"
+	check_cfg "$w: VF Stride" "$b" "$d" "$f" $((S + 0x16)) 2 "$MOCKDMA_VF_STRIDE"
+	check_cfg "$w: VF Device ID" "$b" "$d" "$f" $((S + 0x1a)) 2 "$MOCKDMA_VF_DEVICE_ID"
 	cfg_write "$b" "$d" "$f" $((S + 0x24)) 4 0xffffffff
-	rd "$b" "$d" "$f" $((S + 0x24)) 4
-	check "$w: VF BAR0 sizes as 4 KiB, 32-bit memory" "$reply" 0xfffff000
+	check_cfg "$w: VF BAR0 sizes as 4 KiB, 32-bit memory" "$b" "$d" "$f" $((S + 0x24)) 4 0xfffff000
 	bar0_read "$b" "$d" "$f" 8
 	check "$w: FEATURES has SRIOV" "$reply & MOCKDMA_FEAT_SRIOV" "$MOCKDMA_FEAT_SRIOV"
 	! present "$b" "$d" $((f + 1))
@@ -627,16 +566,14 @@ sriov_checks() {	# sriov_checks WHERE BUS DEV FN (the PF)
 	ok "$w: VF Enable with NumVFs 2 adds functions $((f + 1)) and $((f + 2))" $?
 	! present "$b" "$d" $((f + 3))
 	ok "$w: and no third" $?
-	rd "$b" "$d" $((f + 1)) 0 4
-	check "$w: VF config IDs read 0xffff (SR-IOV)" "$reply" 0xffffffff
+	check_cfg "$w: VF config IDs read 0xffff (SR-IOV)" "$b" "$d" $((f + 1)) 0 4 0xffffffff
 	rd "$b" "$d" $((f + 1)) 0x2c 4
 	check "$w: VF subsystem IDs" "$reply" \
 		$((MOCKDMA_SUBSYS_ID << 16 | MOCKDMA_VENDOR_ID))
 	rd "$b" "$d" $((f + 1)) "$MOCKDMA_VF_CAP_EXP" 2
 	v=$reply
 	check "$w: VF has a PCIe capability" "$v & 0xff" 0x10
-	rd "$b" "$d" $((f + 1)) 0x34 1
-	check "$w: VF capability list starts there" "$reply" "$MOCKDMA_VF_CAP_EXP"
+	check_cfg "$w: VF capability list starts there" "$b" "$d" $((f + 1)) 0x34 1 "$MOCKDMA_VF_CAP_EXP"
 	cfg_write "$b" "$d" $((f + 1)) 4 2 2
 	cfg_write "$b" "$d" $((f + 2)) 4 2 2
 	qt readl "$VF_BAR_ADDR"
@@ -656,12 +593,9 @@ sriov_checks() {	# sriov_checks WHERE BUS DEV FN (the PF)
 	cfg_write "$b" "$d" "$f" $((MOCKDMA_CAP_EXP + 8)) 2 $((reply | 0x8000))
 	! present "$b" "$d" $((f + 1))
 	ok "$w: a PF FLR removes the VFs" $?
-	rd "$b" "$d" "$f" $((S + 0x08)) 2
-	check "$w: and clears SR-IOV Control" "$reply" 0
-	rd "$b" "$d" "$f" $((S + 0x10)) 2
-	check "$w: and NumVFs" "$reply" 0
-	rd "$b" "$d" "$f" $((S + 0x24)) 4
-	check "$w: and the VF BAR" "$reply" 0
+	check_cfg "$w: and clears SR-IOV Control" "$b" "$d" "$f" $((S + 0x08)) 2 0
+	check_cfg "$w: and NumVFs" "$b" "$d" "$f" $((S + 0x10)) 2 0
+	check_cfg "$w: and the VF BAR" "$b" "$d" "$f" $((S + 0x24)) 4 0
 }
 
 qt_start -device mockdma,id=pf,addr=03.0,sriov=on
@@ -689,8 +623,7 @@ sriov_checks "sriov, PF at 01:00.0 below a root port" 1 0 0
 qt_stop
 
 qt_start -device mockdma,addr=03.0,sriov=on,total-vfs=7,aer=off
-rd 0 3 0 $((S + 0x0e)) 2
-check "sriov, total-vfs=7: TotalVFs" "$reply" 7
+check_cfg "sriov, total-vfs=7: TotalVFs" 0 3 0 $((S + 0x0e)) 2 7
 sriov_enable 0 3 0 7
 present 0 3 7
 ok "sriov, total-vfs=7: 7 VFs, up to function 7" $?
