@@ -28,10 +28,8 @@
 #                 the newest is kept.
 set -euo pipefail
 
-case $0 in
-*/*) here=${0%/*} ;;
-*) here=. ;;
-esac
+here=${0%/*}
+[ "$here" != "$0" ] || here=.
 here=$(cd "${here:-/}" && pwd)
 . "$here/cache-dir.sh"
 : "${UPCI_INSTALL_DEPS:=$here/install-deps.sh}"
