@@ -33,10 +33,8 @@
 # UPCI_INSTALL_DEPS replaces it for the tests (tests/host/test_build_qemu.sh).
 set -euo pipefail
 
-case $0 in
-*/*) here=${0%/*} ;;
-*) here=. ;;
-esac
+here=${0%/*}
+[ "$here" != "$0" ] || here=.
 here=$(cd "${here:-/}" && pwd)
 top=${here%/*}
 top=${top:-/}
