@@ -336,6 +336,12 @@
 
 #define MOCKDMA_ROGUE_WRITE	1	/* write ROGUE_DATA (8 bytes) at ROGUE_ADDR */
 #define MOCKDMA_ROGUE_READ	2	/* read 8 bytes at ROGUE_ADDR into ROGUE_DATA */
+/*
+ * Ask the IOMMU, as a read of ROGUE_ADDR would, and touch nothing:
+ * ROGUE_DATA gets the size of the IOMMU page that maps it (4 KiB, 2 MiB,
+ * 1 GiB; 4 KiB with no IOMMU), or READ_FAULT if nothing maps it.
+ */
+#define MOCKDMA_ROGUE_TRANSLATE	3
 
 /* Descriptor: 64 bytes in guest memory, MOCKDMA_REG_RING_SIZE of them. */
 struct mockdma_desc {

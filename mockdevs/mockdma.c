@@ -15,6 +15,7 @@
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
 #include "qemu/range.h"
+#include "qemu/rcu.h"
 #include "qemu/timer.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
@@ -529,6 +530,24 @@ static void mockdma_engine_timer(void *opaque)
 	mockdma_schedule(s);
 }
 
+/* The size of the IOMMU page mapping addr, into rogue_data. */
+static MemTxResult mockdma_translate(MockDmaState *s, uint64_t addr)
+{
+	IOMMUTLBEntry e;
+
+	WITH_RCU_READ_LOCK_GUARD() {
+		e = address_space_get_iotlb_entry(pci_get_address_space(PCI_DEVICE(s)),
+						  addr, false, MEMTXATTRS_UNSPECIFIED);
+	}
+	if (!(e.perm & IOMMU_RO)) {
+		s->rogue_status = MOCKDMA_ST_READ_FAULT;
+		return MEMTX_DECODE_ERROR;
+	}
+	s->rogue_data = e.addr_mask + 1;
+	s->rogue_status = MOCKDMA_ST_OK;
+	return MEMTX_OK;
+}
+
 static void mockdma_rogue(MockDmaState *s, uint32_t op)
 {
 	PCIDevice *pdev = PCI_DEVICE(s);
@@ -545,6 +564,8 @@ static void mockdma_rogue(MockDmaState *s, uint32_t op)
 		s->rogue_data = le64_to_cpu(v);
 		s->rogue_status = res == MEMTX_OK ? MOCKDMA_ST_OK :
 						    MOCKDMA_ST_READ_FAULT;
+	} else if (op == MOCKDMA_ROGUE_TRANSLATE) {
+		res = mockdma_translate(s, addr);
 	} else {
 		s->rogue_status = MOCKDMA_ST_BAD_OP;
 		return;

@@ -212,6 +212,9 @@ bar0_read() {	# bar0_read BUS DEV FN REG
 }
 # check_bar0 NAME BUS DEV FN REG WANT: check NAME on what bar0_read reads
 check_bar0() { bar0_read "$2" "$3" "$4" "$5"; check "$1" "$reply" "$6"; }
+bar0_write() {	# bar0_write BUS DEV FN REG VALUE (BAR0 mapped by bar0_read)
+	qt writel $((BAR0_ADDR + $4)) "$5" >/dev/null
+}
 
 vndr_hostile=(low misaligned vndr-long cycle)
 vndr_next=("$MOCKDMA_HOSTILE_LOW_NEXT" "$MOCKDMA_HOSTILE_MISALIGNED_NEXT" 0 "$MOCKDMA_HOSTILE_CYCLE_NEXT")
@@ -236,6 +239,27 @@ bar0_read 0 3 0 8
 check "default: FEATURES unchanged" "$reply" \
 	$((MOCKDMA_FEAT_MSI | MOCKDMA_FEAT_MSIX | MOCKDMA_FEAT_FLR | MOCKDMA_FEAT_AER | MOCKDMA_FEAT_PM))
 check_bar0 "default: CAP_HOSTILE reads 0" 0 3 0 "$MOCKDMA_REG_CAP_HOSTILE" 0
+
+# ROGUE_CTRL TRANSLATE asks the device's DMA address space: with no IOMMU,
+# RAM in 4 KiB pages; with bus mastering off, nothing.
+rogue_translate() {	# rogue_translate ADDR COMMAND: status, then ROGUE_DATA in $data
+	cfg_write 0 3 0 0x04 2 "$2"
+	bar0_write 0 3 0 "$MOCKDMA_REG_ROGUE_ADDR" $(($1 & 0xffffffff))
+	bar0_write 0 3 0 $((MOCKDMA_REG_ROGUE_ADDR + 4)) $(($1 >> 32))
+	bar0_write 0 3 0 "$MOCKDMA_REG_ROGUE_DATA" 0
+	bar0_write 0 3 0 "$MOCKDMA_REG_ROGUE_CTRL" "$MOCKDMA_ROGUE_TRANSLATE"
+	qt readl $((BAR0_ADDR + MOCKDMA_REG_ROGUE_DATA)) || reply=-1
+	data=$reply
+	qt readl $((BAR0_ADDR + MOCKDMA_REG_ROGUE_STATUS)) || reply=-1
+}
+rogue_translate 0x100000 6
+check "default: TRANSLATE of RAM, no IOMMU: OK" "$reply" "$MOCKDMA_ST_OK"
+check "default: and a 4 KiB page" "$data" 4096
+rogue_translate $((1 << 40)) 6
+check "default: TRANSLATE of no memory: READ_FAULT" "$reply" "$MOCKDMA_ST_READ_FAULT"
+check "default: and ROGUE_DATA untouched" "$data" 0
+rogue_translate 0x100000 2
+check "default: TRANSLATE with bus mastering off: READ_FAULT" "$reply" "$MOCKDMA_ST_READ_FAULT"
 qt_stop
 
 # --- hostile standard lists ---
@@ -365,9 +389,6 @@ qt_stop
 # --- cap-extra ---
 extra_std="0x48 0x84 0xcc 0xd4"
 extra_ext="0x200 0x250 0x260 0x270 0x288 0x2a0"
-bar0_write() {	# bar0_write BUS DEV FN REG VALUE (BAR0 mapped by bar0_read)
-	qt writel $((BAR0_ADDR + $4)) "$5" >/dev/null
-}
 # vpd_read BUS DEV FN ADDR: start a read, the dword in $reply (F must be set)
 vpd_read() {
 	local v=$MOCKDMA_CAP_VPD

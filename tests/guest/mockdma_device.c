@@ -1788,8 +1788,30 @@ TEST_F(dma, rogue_write_and_read_mapped)
 	WR32(MOCKDMA_REG_ROGUE_CTRL, MOCKDMA_ROGUE_READ);
 	EXPECT_EQ(MOCKDMA_ST_OK, RD32(MOCKDMA_REG_ROGUE_STATUS));
 	EXPECT_EQ(v, RD64(MOCKDMA_REG_ROGUE_DATA));
-	WR32(MOCKDMA_REG_ROGUE_CTRL, 3);
+	WR32(MOCKDMA_REG_ROGUE_CTRL, MOCKDMA_ROGUE_TRANSLATE + 1);
 	EXPECT_EQ(MOCKDMA_ST_BAD_OP, RD32(MOCKDMA_REG_ROGUE_STATUS));
+}
+
+/*
+ * TRANSLATE: the IOMMU's page size at a mapped IOVA, and no DMA.  A page
+ * of the 16-page buffer at least, a power of two, and no larger than the
+ * buffer: amd-iommu maps physically contiguous pages in one larger page
+ * (any power of two), the others in 4 KiB pages here.
+ */
+TEST_F(dma, rogue_translate_mapped_and_unmapped)
+{
+	uint64_t size = 0;
+
+	memset(self->b.va, 0xcc, PAGE);
+	WR64(MOCKDMA_REG_ROGUE_DATA, 0x5a5a5a5a5a5a5a5aull);
+	ASSERT_EQ(0, mockdma_iommu_page(&self->m, IOVA_B + 0x18, &size));
+	EXPECT_LE(PAGE, size);
+	EXPECT_GE(BUF_SIZE, size);
+	EXPECT_EQ(0, size & (size - 1)) TH_LOG("a page of 0x%llx bytes",
+					       (unsigned long long)size);
+	EXPECT_TRUE(all_bytes(self->b.va, PAGE, 0xcc));
+	EXPECT_EQ(-EFAULT, mockdma_iommu_page(&self->m, IOVA_HOLE + 0x208, &size));
+	EXPECT_EQ(IOVA_HOLE + 0x208, RD64(MOCKDMA_REG_FAULT_IOVA));
 }
 
 /* At an IOVA that was mapped and is not any more: refused, memory intact. */

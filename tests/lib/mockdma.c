@@ -293,6 +293,26 @@ int mockdma_irq_count(struct mockdma *m, uint32_t vector, uint32_t *val)
 	return mockdma_read32(m, MOCKDMA_REG_IRQ_COUNT + 4 * vector, val);
 }
 
+int mockdma_iommu_page(struct mockdma *m, uint64_t iova, uint64_t *size)
+{
+	uint32_t status = 0;
+	int ret;
+
+	ret = mockdma_write64(m, MOCKDMA_REG_ROGUE_ADDR, iova);
+	if (!ret)
+		ret = mockdma_write32(m, MOCKDMA_REG_ROGUE_CTRL,
+				      MOCKDMA_ROGUE_TRANSLATE);
+	if (!ret)
+		ret = mockdma_read32(m, MOCKDMA_REG_ROGUE_STATUS, &status);
+	if (ret)
+		return ret;
+	if (status == MOCKDMA_ST_READ_FAULT)
+		return -EFAULT;
+	if (status != MOCKDMA_ST_OK)
+		return -EIO;
+	return mockdma_read64(m, MOCKDMA_REG_ROGUE_DATA, size);
+}
+
 /* ---- device memory ---- */
 
 static int mem_range_ok(struct mockdma *m, uint64_t off, size_t len)

@@ -115,6 +115,11 @@ int mockdma_read64(struct mockdma *m, uint32_t reg, uint64_t *val);
 int mockdma_write64(struct mockdma *m, uint32_t reg, uint64_t val);
 /* IRQ_COUNT[vector]. */
 int mockdma_irq_count(struct mockdma *m, uint32_t vector, uint32_t *val);
+/*
+ * The size of the IOMMU page that maps iova, as the device sees it
+ * (ROGUE_CTRL TRANSLATE): 0, or -EFAULT when nothing maps it.
+ */
+int mockdma_iommu_page(struct mockdma *m, uint64_t iova, uint64_t *size);
 
 /* ---- device memory (BAR2) ---- */
 
