@@ -75,6 +75,7 @@ help:
 	@echo "make test   host unit tests, then every scenario (what CI runs)"
 	@echo "make unit   host unit tests only (no VM)"
 	@echo "make bench  upci against vfio-pci in one VM: interrupt latency, DMA throughput"
+	@echo "            into build/bench (report.md, results.json, plots); BASELINE=FILE.json compares"
 	@echo "make deps   install what the lab needs (ci/install-deps.sh, as root)"
 	@echo "make bump-versions  move the pins in ci/versions to the newest the archive serves"
 	@echo "make test-kmod  build the guests' test modules (tests/kmod/)"
@@ -245,10 +246,14 @@ run: deps
 	$(UPCILAB) $(UPCILAB_FLAGS) --table --results $(B)/tour repro default
 	@cat $(B)/tour/*/report.md
 
-# upci against vfio-pci in one VM; the summary shows the "bench:" figures.
+# upci against vfio-pci in one VM; the summary shows the "bench:" figures,
+# and bench-report makes $(B)/bench/report.md, results.json and the plots
+# of them. BASELINE=FILE.json (an earlier results.json) says which ratios
+# moved beyond the run's own noise.
 bench: deps
 	@$(MAKE) --no-print-directory all qemu
-	$(UPCILAB) $(UPCILAB_FLAGS) run bench
+	$(UPCILAB) $(UPCILAB_FLAGS) --results $(B)/bench/run run bench
+	$(UPCILAB) bench-report $(if $(BASELINE),--baseline $(BASELINE)) --out $(B)/bench $(B)/bench/run
 
 # The builds and checks run $(NPROC) at a time; then the unit tests (some
 # run QEMU, so after it is built) beside the VMs, which bring their own -j.

@@ -45,6 +45,7 @@ tools=(
 	zstd              # extract-vmlinux: the kernel image is zstd-compressed
 	sparse            # make check-kmod: the kernel's static checker
 	lcov              # make coverage: upci.ko's gcov data to HTML
+	gnuplot-nox       # make bench: the plots
 	# make fuzz-harness: the harness's parsers under libFuzzer, ASan, UBSan
 	clang             # clang-14, the compiler with -fsanitize=fuzzer
 	libclang-rt-14-dev  # its runtimes: libFuzzer, ASan, UBSan

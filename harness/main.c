@@ -18,6 +18,7 @@
 
 #include "append_for.h"
 #include "bench_ratio.h"
+#include "bench_report.h"
 #include "drivers.h"
 #include "image.h"
 #include "host_tsc.h"
@@ -104,6 +105,12 @@ static void usage(FILE *out)
 	      "                      IOMMU tracepoints on; each DMA fault explained\n"
 	      "                      in report.md and report.json; results in\n"
 	      "                      build/repro unless --results\n"
+	      "  bench-report [--baseline FILE.json] [--out DIR] RESULTS_DIR\n"
+	      "                      the \"bench:\" lines of a run's results.ktap as\n"
+	      "                      DIR/results.json, report.md and gnuplot plots\n"
+	      "                      (default build/bench), and a table; with a\n"
+	      "                      baseline (an earlier results.json), the ratios\n"
+	      "                      that moved beyond the run's own noise\n"
 	      "\n"
 	      "A SCENARIO is a name in the scenario directory or a path to a file.\n"
 	      "\n"
@@ -1358,6 +1365,9 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int ret;
 
+	/* its own options, none of the VMs' */
+	if (argc > 1 && !strcmp(argv[1], "bench-report"))
+		return bench_report_main(argc - 1, argv + 1);
 	cfg.kernel_dir = xasprintf("%s/%s", cache_dir(), UPCI_KERNEL_ENTRY);
 	if (parse_options(argc, argv, &cfg) || optind >= argc) {
 		if (optind >= argc)
@@ -1369,9 +1379,13 @@ int main(int argc, char **argv)
 	if (!cfg.kver)
 		cfg.kver = xstrdup(UPCI_KVER);
 	cmd = argv[optind++];
+	if (!strcmp(cmd, "bench-report")) {
+		fprintf(stderr, "upcilab: bench-report takes no upcilab options: upcilab bench-report [--baseline FILE.json] [--out DIR] RESULTS_DIR\n");
+		return EXIT_USAGE;
+	}
 	if (strcmp(cmd, "run") && strcmp(cmd, "list") && strcmp(cmd, "shell") &&
 	    strcmp(cmd, "merge") && strcmp(cmd, "repro")) {
-		fprintf(stderr, "upcilab: unknown command '%s' (run, list, shell, merge, repro; see --help)\n",
+		fprintf(stderr, "upcilab: unknown command '%s' (run, list, shell, merge, repro, bench-report; see --help)\n",
 			cmd);
 		return EXIT_USAGE;
 	}

@@ -256,6 +256,17 @@ static void ktap_diag(FILE *f, int ind, const char *text)
 	}
 }
 
+/* A test's "# bench:" lines, for upcilab bench-report (bench_line.h) */
+static void ktap_bench(FILE *f, int ind, const char *diag)
+{
+	for (const char *s = diag; s && (s = strstr(s, "# bench:")); s++) {
+		size_t len = strcspn(s, "\n");
+
+		if (s == diag || s[-1] == '\n')
+			fprintf(f, "%*s%.*s\n", ind, "", (int)len, s);
+	}
+}
+
 static void ktap_node(FILE *f, const struct test_node *n, size_t num,
 		      int depth)
 {
@@ -273,6 +284,7 @@ static void ktap_node(FILE *f, const struct test_node *n, size_t num,
 	r = t.fail ? RES_FAIL : (t.pass ? RES_PASS : RES_SKIP);
 	if (!n->nkids)
 		r = n->res == RES_NONE ? RES_FAIL : n->res;
+	ktap_bench(f, ind, n->diag.s);
 	if (r == RES_FAIL && n->reason)
 		ktap_diag(f, ind, n->reason);
 	fprintf(f, "%*s%s %zu %s", ind, "", r == RES_FAIL ? "not ok" : "ok",

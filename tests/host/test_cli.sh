@@ -45,7 +45,7 @@ expect() {
 
 S=(--scenarios "$work/scn" --guest "$work/guest")
 echo "TAP version 13"
-echo "1..60"
+echo "1..62"
 expect no_command 2 '^usage: upcilab'
 expect help 0 '^usage: upcilab' --help
 expect unknown_command 2 "unknown command 'frob'" frob
@@ -111,6 +111,8 @@ expect missing_kernel_option 2 '--kernel /nonexistent/k: no unpacked kernel ther
 	"${S[@]}" --kernel /nonexistent/k run good
 expect list_without_binaries 0 '^good ' --scenarios "$work/only-good" --guest "$work/empty" list
 expect list_reports_bad_files 2 "bad.scenario:2: unknown directive" --scenarios "$work/scn" list
+expect bench_report_without_a_directory 2 '^usage: upcilab bench-report' bench-report --out "$work/br"
+expect bench_report_after_options 2 'bench-report takes no upcilab options' -v bench-report "$work"
 K=(--kernel "$work/kernel" --accel tcg)
 expect mockdma_without_build_script 2 \
 	"scenario 'dma' needs mockdma, which only our QEMU has: mockdevs/build-qemu.sh not found .*--qemu or UPCILAB_QEMU" \
