@@ -6,8 +6,14 @@
  * that drift in the host's load falls on both, and printed with the
  * ratio upci / vfio-pci:
  *
- *   # bench: irq-latency mode=M median_us vfio-pci=X upci=Y ratio=R p99_us ...
- *   # bench: copy desc=S MiB/s vfio-pci=X upci=Y ratio=R
+ *   # bench: irq-latency mode=M median_us vfio-pci=X upci=Y ratio=R
+ *     min_us ... max_us ... p99_us ...
+ *   # bench: irq-latency-pct mode=M us_p1 vfio-pci=X upci=Y us_p5 ...
+ *   # bench: copy desc=S MiB/s vfio-pci=X upci=Y ratio=R min_MiB/s ...
+ *     max_MiB/s ...
+ *
+ * min_ and max_ are the spread: the fastest and slowest round (for
+ * latency, the round's median), beside the figure over all rounds.
  *
  * For latency a ratio above 1 means upci is slower; for throughput, faster.
  * The assertions are on the work (every interrupt arrived, every copy is
@@ -125,12 +131,16 @@ FIXTURE_TEARDOWN(latency)
 	pair_close(&self->p);
 }
 
+/* The percentiles of the latency distribution printed for its plot */
+static const int pct[] = { 1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99 };
+
 TEST_F_TIMEOUT(latency, irq, 300)
 {
 	static double lat[SIDES][MAX_ROUNDS * LAT_SAMPLES];
-	double med[SIDES], p99[SIDES];
+	double med[SIDES], p99[SIDES], lo[SIDES], hi[SIDES], m;
+	char line[1024];
 	unsigned int done;
-	int rounds = bench_rounds(_metadata), r, s, ret;
+	int rounds = bench_rounds(_metadata), r, s, i, len, ret;
 
 	for (r = 0; r < rounds; r++) {
 		for (s = 0; s < SIDES; s++) {
@@ -142,14 +152,31 @@ TEST_F_TIMEOUT(latency, irq, 300)
 				       variant->mode, r, done, strerror(-ret));
 		}
 	}
+	/* the spread: the fastest and slowest round's median */
+	for (s = 0; s < SIDES; s++) {
+		lo[s] = hi[s] = 0;
+		for (r = 0; r < rounds; r++) {
+			m = irq_percentile(lat[s] + r * LAT_SAMPLES, LAT_SAMPLES, 50);
+			lo[s] = r && lo[s] < m ? lo[s] : m;
+			hi[s] = r && hi[s] > m ? hi[s] : m;
+		}
+	}
 	for (s = 0; s < SIDES; s++) {
 		med[s] = irq_percentile(lat[s], rounds * LAT_SAMPLES, 50);
 		p99[s] = irq_percentile(lat[s], rounds * LAT_SAMPLES, 99);
 	}
-	ksft_print_msg("bench: irq-latency mode=%s median_us vfio-pci=%.1f upci=%.1f ratio=%.2f p99_us vfio-pci=%.1f upci=%.1f ratio=%.2f n=%d\n",
+	ksft_print_msg("bench: irq-latency mode=%s median_us vfio-pci=%.1f upci=%.1f ratio=%.2f min_us vfio-pci=%.1f upci=%.1f max_us vfio-pci=%.1f upci=%.1f p99_us vfio-pci=%.1f upci=%.1f ratio=%.2f n=%d\n",
 		       variant->mode, med[VFIO_PCI], med[UPCI],
-		       ratio(med[UPCI], med[VFIO_PCI]), p99[VFIO_PCI], p99[UPCI],
+		       ratio(med[UPCI], med[VFIO_PCI]), lo[VFIO_PCI], lo[UPCI],
+		       hi[VFIO_PCI], hi[UPCI], p99[VFIO_PCI], p99[UPCI],
 		       ratio(p99[UPCI], p99[VFIO_PCI]), rounds * LAT_SAMPLES);
+	len = snprintf(line, sizeof(line), "bench: irq-latency-pct mode=%s", variant->mode);
+	for (i = 0; i < (int)(sizeof(pct) / sizeof(pct[0])); i++)
+		len += snprintf(line + len, sizeof(line) - len,
+				" us_p%d vfio-pci=%.1f upci=%.1f", pct[i],
+				irq_percentile(lat[VFIO_PCI], rounds * LAT_SAMPLES, pct[i]),
+				irq_percentile(lat[UPCI], rounds * LAT_SAMPLES, pct[i]));
+	ksft_print_msg("%s\n", line);
 }
 
 /* ---- COPY throughput through the vIOMMU ---- */
@@ -179,6 +206,7 @@ FIXTURE_TEARDOWN(copy)
 TEST_F_TIMEOUT(copy, throughput, 200)
 {
 	double bytes[SIDES] = { 0 }, secs[SIDES] = { 0 }, mibs[SIDES];
+	double lo[SIDES], hi[SIDES], m;
 	int rounds = bench_rounds(_metadata), r, s, ret;
 	uint64_t ms = bench_knob(_metadata, "UPCILAB_BENCH_COPY_MS", "upcilab.bench_copy_ms=",
 				 COPY_MS, 10, MAX_COPY_MS);
@@ -196,13 +224,18 @@ TEST_F_TIMEOUT(copy, throughput, 200)
 							side_driver[s]);
 			bytes[s] += b.bytes;
 			secs[s] += b.secs;
+			/* the spread: the slowest and fastest round */
+			m = b.bytes / (1024.0 * 1024.0) / b.secs;
+			lo[s] = r && lo[s] < m ? lo[s] : m;
+			hi[s] = r && hi[s] > m ? hi[s] : m;
 		}
 	}
 	for (s = 0; s < SIDES; s++)
 		mibs[s] = bytes[s] / (1024.0 * 1024.0) / secs[s];
-	ksft_print_msg("bench: copy desc=%s MiB/s vfio-pci=%.0f upci=%.0f ratio=%.2f rounds=%d\n",
+	ksft_print_msg("bench: copy desc=%s MiB/s vfio-pci=%.0f upci=%.0f ratio=%.2f min_MiB/s vfio-pci=%.0f upci=%.0f max_MiB/s vfio-pci=%.0f upci=%.0f rounds=%d\n",
 		       variant->name, mibs[VFIO_PCI], mibs[UPCI],
-		       ratio(mibs[UPCI], mibs[VFIO_PCI]), rounds);
+		       ratio(mibs[UPCI], mibs[VFIO_PCI]), lo[VFIO_PCI], lo[UPCI],
+		       hi[VFIO_PCI], hi[UPCI], rounds);
 }
 
 LAB_HARNESS_MAIN
