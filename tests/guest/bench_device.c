@@ -37,48 +37,12 @@
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
 #include "lab_harness.h"
+#include "bench_pair.h"
 
-#define ROUNDS		3
-#define MAX_ROUNDS	10
 #define BAR_MS		100	/* per round and driver */
 #define BATCH		1000
 #define LIVES		5	/* device lives per round and driver */
 #define VECTORS		16
-
-enum { VFIO_PCI, UPCI, SIDES };
-
-static const char *const side_driver[SIDES] = { "vfio-pci", "upci" };
-static const char *const side_device[SIDES] = { "mdmav", "mdmau" };
-
-static int bench_rounds(struct __test_metadata *_metadata)
-{
-	uint64_t v = lab_knob("UPCILAB_BENCH_ROUNDS", "upcilab.bench_rounds=", ROUNDS);
-
-	ASSERT_TRUE(v >= 1 && v <= MAX_ROUNDS)
-		TH_LOG("upcilab.bench_rounds=%llu: 1 to %d", (unsigned long long)v,
-		       MAX_ROUNDS);
-	return v;
-}
-
-static double ratio(double upci, double vfio)
-{
-	return vfio > 0 ? upci / vfio : 0;
-}
-
-/* median, then min and max of n samples per side, after "bench: WHAT" */
-static void print_spread(const char *what, const char *unit,
-			 double *v[SIDES], int n)
-{
-	double med[SIDES];
-	int s;
-
-	for (s = 0; s < SIDES; s++)
-		med[s] = irq_percentile(v[s], n, 50);	/* sorts them */
-	ksft_print_msg("bench: %s median_%s vfio-pci=%.2f upci=%.2f ratio=%.2f min_%s vfio-pci=%.2f upci=%.2f max_%s vfio-pci=%.2f upci=%.2f n=%d\n",
-		       what, unit, med[VFIO_PCI], med[UPCI],
-		       ratio(med[UPCI], med[VFIO_PCI]), unit, v[VFIO_PCI][0],
-		       v[UPCI][0], unit, v[VFIO_PCI][n - 1], v[UPCI][n - 1], n);
-}
 
 /* ---- BAR access ---- */
 

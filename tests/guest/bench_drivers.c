@@ -37,17 +37,11 @@
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
 #include "lab_harness.h"
+#include "bench_pair.h"
 
-#define ROUNDS		3
-#define MAX_ROUNDS	10
 #define LAT_SAMPLES	1000
 #define COPY_MS		2000
 #define MAX_COPY_MS	60000
-
-enum { VFIO_PCI, UPCI, SIDES };
-
-static const char *const side_driver[SIDES] = { "vfio-pci", "upci" };
-static const char *const side_device[SIDES] = { "mdmav", "mdmau" };
 
 struct pair {
 	struct mockdma m[SIDES];
@@ -81,29 +75,6 @@ static void pair_close(struct pair *p)
 		irq_quiet(&p->m[s]);
 		mockdma_close(&p->m[s]);
 	}
-}
-
-/* A knob of the run (lab_knob.h), failing the test unless it is lo to hi */
-static uint64_t bench_knob(struct __test_metadata *_metadata, const char *env,
-			   const char *key, uint64_t def, uint64_t lo, uint64_t hi)
-{
-	uint64_t v = lab_knob(env, key, def);
-
-	ASSERT_TRUE(v >= lo && v <= hi)
-		TH_LOG("%s%llu: %llu to %llu", key, (unsigned long long)v,
-		       (unsigned long long)lo, (unsigned long long)hi);
-	return v;
-}
-
-static int bench_rounds(struct __test_metadata *_metadata)
-{
-	return bench_knob(_metadata, "UPCILAB_BENCH_ROUNDS", "upcilab.bench_rounds=",
-			  ROUNDS, 1, MAX_ROUNDS);
-}
-
-static double ratio(double upci, double vfio)
-{
-	return vfio > 0 ? upci / vfio : 0;
 }
 
 /* ---- interrupt delivery latency: device trigger to eventfd read ---- */

@@ -47,9 +47,8 @@
 #define TH_LOG_STREAM stdout
 #include "kselftest_harness.h"
 #include "lab_harness.h"
+#include "bench_pair.h"
 
-#define ROUNDS		3
-#define MAX_ROUNDS	10
 #define PAGE		4096ul
 #define HUGE_PAGE	(2ul << 20)
 #define MIB		(1ul << 20)
@@ -57,11 +56,8 @@
 #define IOVA_BASE	(1ull << 32)	/* above the MSI window, 2 MiB aligned */
 #define HUGEPAGES	"/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 
-enum { VFIO_PCI, UPCI, SIDES };
 enum { OP_MAP, OP_UNMAP, OP_UNMAP_ALL, OPS };
 
-static const char *const side_driver[SIDES] = { "vfio-pci", "upci" };
-static const char *const side_device[SIDES] = { "mdmav", "mdmau" };
 static const char *const op_name[OPS] = { "map", "unmap", "unmap-all" };
 
 struct side {
@@ -83,17 +79,6 @@ FIXTURE_VARIANT(map) {
 
 FIXTURE_VARIANT_ADD(map, page_4k) { false, "4k" };
 FIXTURE_VARIANT_ADD(map, hugetlb_2m) { true, "2M" };
-
-static uint64_t bench_knob(struct __test_metadata *_metadata, const char *env,
-			   const char *key, uint64_t def, uint64_t lo, uint64_t hi)
-{
-	uint64_t v = lab_knob(env, key, def);
-
-	ASSERT_TRUE(v >= lo && v <= hi)
-		TH_LOG("%s%llu: %llu to %llu", key, (unsigned long long)v,
-		       (unsigned long long)lo, (unsigned long long)hi);
-	return v;
-}
 
 static long read_long(const char *path)
 {
@@ -198,25 +183,16 @@ static int timed(int container, int op, const uint8_t *buf, uint64_t size,
 	return ret;
 }
 
-static double ratio(double upci, double vfio)
-{
-	return vfio > 0 ? upci / vfio : 0;
-}
-
 static void print_figures(const char *backing, uint64_t size, uint64_t calls,
 			  int op, double ms[SIDES][MAX_ROUNDS], int rounds)
 {
-	double med[SIDES];
-	int s;
+	double *v[SIDES] = { ms[VFIO_PCI], ms[UPCI] };
+	char what[128];
 
-	for (s = 0; s < SIDES; s++)
-		med[s] = irq_percentile(ms[s], rounds, 50);	/* sorts them */
-	ksft_print_msg("bench: dma-map backing=%s size=%luMiB calls=%llu op=%s median_ms vfio-pci=%.2f upci=%.2f ratio=%.2f min_ms vfio-pci=%.2f upci=%.2f max_ms vfio-pci=%.2f upci=%.2f n=%d\n",
-		       backing, (unsigned long)(size / MIB),
-		       (unsigned long long)calls, op_name[op], med[VFIO_PCI],
-		       med[UPCI], ratio(med[UPCI], med[VFIO_PCI]),
-		       ms[VFIO_PCI][0], ms[UPCI][0], ms[VFIO_PCI][rounds - 1],
-		       ms[UPCI][rounds - 1], rounds);
+	snprintf(what, sizeof(what), "dma-map backing=%s size=%luMiB calls=%llu op=%s",
+		 backing, (unsigned long)(size / MIB), (unsigned long long)calls,
+		 op_name[op]);
+	print_spread(what, "ms", v, rounds);
 }
 
 /*
@@ -244,8 +220,7 @@ static void page_check(struct __test_metadata *_metadata, struct mockdma *m,
 TEST_F_TIMEOUT(map, map_unmap, 1800)
 {
 	static double ms[OPS][SIDES][MAX_ROUNDS];
-	int rounds = bench_knob(_metadata, "UPCILAB_BENCH_ROUNDS",
-				"upcilab.bench_rounds=", ROUNDS, 1, MAX_ROUNDS);
+	int rounds = bench_rounds(_metadata);
 	uint64_t max_mb = bench_knob(_metadata, "UPCILAB_BENCH_MAP_MAX_MB",
 				     "upcilab.bench_map_max_mb=", MAX_MB, 64, MAX_MB);
 	static const uint64_t sizes[] = { 64 * MIB, 1024 * MIB };
