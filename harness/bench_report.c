@@ -14,18 +14,32 @@
 #define EXIT_BAD 1
 #define EXIT_USAGE 2
 
+/* "irq-latency-pct": a distribution, drawn (and tabled in report.md) */
+static bool is_distribution(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && !strcmp(name + n - 4, "-pct");
+}
+
 static void print_table(const struct bench_set *set, FILE *out)
 {
 	static const char *const head[] = { "benchmark", "parameters", "metric",
 					    "vfio-pci", "upci", "ratio", "spread" };
 	struct text_table t = { .ncols = ARRAY_SIZE(head) };
+	size_t hidden = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(head); i++)
 		strv_add(&t.cells, head[i]);
 	for (size_t i = 0; i < set->n; i++) {
 		const struct bench_line *l = &set->lines[i];
-		char *params = bench_params_text(l);
+		char *params;
 
+		if (is_distribution(l->name)) {
+			hidden++;
+			continue;
+		}
+		params = bench_params_text(l);
 		for (size_t k = 0; k < l->nmetrics; k++) {
 			const struct bench_metric *m = &l->metrics[k];
 			int u = bench_upci_side(&m->val);
@@ -48,6 +62,9 @@ static void print_table(const struct bench_set *set, FILE *out)
 	}
 	text_table_print(&t, out);
 	text_table_free(&t);
+	if (hidden)
+		fprintf(out, "(%zu distributions (-pct) not shown: in report.md and the plots)\n",
+			hidden);
 }
 
 /* The moved ratios and the summary line; how many moved */

@@ -453,6 +453,16 @@ TEST_F(br, results_json_has_every_measurement_in_a_stable_order)
 	free(json);
 }
 
+/* a distribution's percentiles are for the plot and report.md, not the terminal */
+TEST_F(br, the_terminal_table_leaves_out_distributions)
+{
+	write_in(self->results, "results.ktap", KTAP_RUN);
+	ASSERT_EQ(0, run_without_gnuplot(self)) TH_LOG("%s", self->err);
+	EXPECT_EQ(NULL, line_starting(self->out, "irq-latency-pct ")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "(1 distributions (-pct) not shown: in report.md and the plots)"))
+		TH_LOG("%s", self->out);
+}
+
 TEST_F(br, the_terminal_table_has_aligned_columns)
 {
 	char *head, *row;
