@@ -231,6 +231,20 @@ TEST_F_TIMEOUT(map, map_unmap, 1800)
 	ASSERT_TRUE(max_mb == 64 || max_mb == MAX_MB)
 		TH_LOG("upcilab.bench_map_max_mb=%llu: 64 or %d",
 		       (unsigned long long)max_mb, MAX_MB);
+	/* one mapping per 4 KiB call: each driver's dma_entry_limit must allow them */
+	for (s = 0; s < SIDES; s++) {
+		char path[128];
+		long limit;
+
+		ASSERT_EQ(0, vfio_lab_select_driver(side_driver[s]));
+		ASSERT_EQ(0, vfio_lab_entry_limit_path(path, sizeof(path)));
+		limit = read_long(path);
+		ASSERT_LE(0, limit) TH_LOG("%s: cannot read %s", side_driver[s], path);
+		ASSERT_LE(max_mb * MIB / PAGE, (uint64_t)limit)
+			TH_LOG("%s: %s is %ld, below the %llu mappings of the 4 KiB maps (the scenario's modparam raises it)",
+			       side_driver[s], path, limit,
+			       (unsigned long long)(max_mb * MIB / PAGE));
+	}
 	self->buf_len = max_mb * MIB;
 	self->buf = map_buffer(_metadata, self, variant->huge, self->buf_len);
 
