@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -180,19 +179,18 @@ static const char *const step_name[STEPS] = { "open", "set-irqs-msix16", "reset"
 
 FIXTURE(life) {
 	struct vfio_lab_dev d[SIDES];
-	int efd[VECTORS];
+	int32_t efd[VECTORS];
 };
 
 FIXTURE_SETUP(life)
 {
 	char bdf[PCI_TOPO_BDF_SIZE], why[256];
-	int s, i, ret;
+	int s, ret;
 
 	for (s = 0; s < SIDES; s++)
 		self->d[s] = (struct vfio_lab_dev){ .container = -1, .group = -1,
 						    .fd = -1 };
-	for (i = 0; i < VECTORS; i++)
-		self->efd[i] = -1;
+	ASSERT_EQ(0, irq_efds(self->efd, VECTORS));
 	for (s = 0; s < SIDES; s++) {
 		ASSERT_EQ(0, vfio_lab_select_driver(side_driver[s]));
 		ret = mockdma_device_bdf(side_device[s], bdf, why, sizeof(why));
@@ -203,45 +201,22 @@ FIXTURE_SETUP(life)
 				      sizeof(why));
 		ASSERT_EQ(0, ret) TH_LOG("%s: %s", side_driver[s], why);
 	}
-	for (i = 0; i < VECTORS; i++) {
-		self->efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		ASSERT_LE(0, self->efd[i]);
-	}
 }
 
 FIXTURE_TEARDOWN(life)
 {
-	int s, i;
+	int s;
 
 	for (s = 0; s < SIDES; s++)
 		vfio_lab_close(&self->d[s]);
-	for (i = 0; i < VECTORS; i++)
-		if (self->efd[i] >= 0)
-			close(self->efd[i]);
-}
-
-static int set_irqs(int fd, const int *efd, uint32_t count)
-{
-	char buf[sizeof(struct vfio_irq_set) + VECTORS * sizeof(int)];
-	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
-
-	*set = (struct vfio_irq_set){
-		.argsz = sizeof(*set) + count * sizeof(int),
-		.flags = (count ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE) |
-			 VFIO_IRQ_SET_ACTION_TRIGGER,
-		.index = VFIO_PCI_MSIX_IRQ_INDEX,
-		.count = count,
-	};
-	memcpy(set->data, efd, count * sizeof(int));
-	return ioctl(fd, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
+	irq_efds_close(self->efd, VECTORS);
 }
 
 /* One life of the device behind d; each step's time into us[step] */
-static int one_life(struct vfio_lab_dev *d, const int *efd, double us[STEPS],
+static int one_life(struct vfio_lab_dev *d, const int32_t *efd, double us[STEPS],
 		    const char **failed)
 {
-	struct vfio_irq_info info = { .argsz = sizeof(info),
-				      .index = VFIO_PCI_MSIX_IRQ_INDEX };
+	struct vfio_irq_info info;
 	double t0 = lab_now_ms();
 	int fd, ret;
 
@@ -251,17 +226,17 @@ static int one_life(struct vfio_lab_dev *d, const int *efd, double us[STEPS],
 	if (fd < 0)
 		return fd;
 	*failed = "VFIO_DEVICE_GET_IRQ_INFO (MSI-X): fewer than 16 vectors";
-	if (ioctl(fd, VFIO_DEVICE_GET_IRQ_INFO, &info) || info.count < VECTORS) {
+	if (irq_info(fd, VFIO_PCI_MSIX_IRQ_INDEX, &info) || info.count < VECTORS) {
 		close(fd);
 		return -ERANGE;
 	}
 	*failed = step_name[STEP_IRQS];
 	t0 = lab_now_ms();
-	ret = set_irqs(fd, efd, VECTORS);
+	ret = irq_trigger_fds(fd, VFIO_PCI_MSIX_IRQ_INDEX, 0, VECTORS, efd);
 	us[STEP_IRQS] = (lab_now_ms() - t0) * 1e3;
 	if (!ret) {
 		*failed = "SET_IRQS MSI-X off";
-		ret = set_irqs(fd, efd, 0);
+		ret = irq_disable(fd, VFIO_PCI_MSIX_IRQ_INDEX);
 	}
 	if (!ret) {
 		*failed = step_name[STEP_RESET];
