@@ -80,19 +80,6 @@ FIXTURE_VARIANT(map) {
 FIXTURE_VARIANT_ADD(map, page_4k) { false, "4k" };
 FIXTURE_VARIANT_ADD(map, hugetlb_2m) { true, "2M" };
 
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 /* size bytes of memory, faulted in: 4 KiB pages, or 2 MiB hugetlbfs pages */
 static uint8_t *map_buffer(struct __test_metadata *_metadata,
 			   FIXTURE_DATA(map) *self, bool huge, size_t size)
@@ -102,14 +89,14 @@ static uint8_t *map_buffer(struct __test_metadata *_metadata,
 	void *p;
 
 	if (huge) {
-		self->hugepages_before = read_long(HUGEPAGES);
+		self->hugepages_before = pci_topo_read_long(HUGEPAGES);
 		if (self->hugepages_before < 0)
 			SKIP(return NULL, "no %s: a kernel without hugetlbfs", HUGEPAGES);
 		snprintf(want, sizeof(want), "%lu",
 			 self->hugepages_before + size / HUGE_PAGE);
 		ASSERT_EQ(0, pci_topo_write_file(HUGEPAGES, want));
 		ASSERT_EQ(self->hugepages_before + (long)(size / HUGE_PAGE),
-			  read_long(HUGEPAGES))
+			  pci_topo_read_long(HUGEPAGES))
 			TH_LOG("the kernel could not reserve %zu 2 MiB pages",
 			       size / HUGE_PAGE);
 		flags |= MAP_HUGETLB;	/* x86's default size: 2 MiB */
@@ -238,7 +225,7 @@ TEST_F_TIMEOUT(map, map_unmap, 1800)
 
 		ASSERT_EQ(0, vfio_lab_select_driver(side_driver[s]));
 		ASSERT_EQ(0, vfio_lab_entry_limit_path(path, sizeof(path)));
-		limit = read_long(path);
+		limit = pci_topo_read_long(path);
 		ASSERT_LE(0, limit) TH_LOG("%s: cannot read %s", side_driver[s], path);
 		ASSERT_LE(max_mb * MIB / PAGE, (uint64_t)limit)
 			TH_LOG("%s: %s is %ld, below the %llu mappings of the 4 KiB maps (the scenario's modparam raises it)",

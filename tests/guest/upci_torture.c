@@ -1098,15 +1098,7 @@ static void *unbinder_main(void *arg)
 /* /sys/module/upci/refcnt, or -errno */
 static long module_refcnt(void)
 {
-	FILE *f = fopen("/sys/module/upci/refcnt", "re");
-	long v = -EIO;
-
-	if (!f)
-		return -errno;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -EIO;
-	fclose(f);
-	return v;
+	return pci_topo_read_long("/sys/module/upci/refcnt");
 }
 
 /* Open every slot of a device as a VFIO client would, into container 0 */

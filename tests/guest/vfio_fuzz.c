@@ -366,7 +366,6 @@ static int side_env(struct __test_metadata *_metadata, struct fz_env *e, int s,
 {
 	char path[300];
 	long limit;
-	FILE *f;
 	int ret;
 
 	snprintf(e->driver, sizeof(e->driver), "%s", side_driver[s]);
@@ -382,14 +381,11 @@ static int side_env(struct __test_metadata *_metadata, struct fz_env *e, int s,
 	EXPECT_EQ(0, vfio_lab_container_path(e->container_path, sizeof(e->container_path)));
 	EXPECT_EQ(0, vfio_lab_group_path(e->group_id, e->group_path, sizeof(e->group_path)));
 	EXPECT_EQ(0, vfio_lab_entry_limit_path(path, sizeof(path)));
-	f = fopen(path, "re");
-	if (!f || fscanf(f, "%ld", &limit) != 1) {
+	limit = pci_topo_read_long(path);
+	if (limit < 0) {
 		snprintf(why, size, "cannot read %.200s", path);
-		if (f)
-			fclose(f);
 		return -ENOENT;
 	}
-	fclose(f);
 	e->entry_limit = limit;
 	ret = pci_topo_config_read(e->bdf, 0, e->raw_cfg, sizeof(e->raw_cfg));
 	if (ret) {

@@ -686,12 +686,11 @@ int pci_topo_bind(const char *bdf, const char *driver)
 	return pci_topo_write_file(path, bdf);
 }
 
-long pci_topo_attr_long(const char *bdf, const char *attr)
+long pci_topo_read_long(const char *path)
 {
-	char path[PCI_TOPO_PATH_SIZE + PCI_TOPO_NAME_SIZE], buf[32] = "";
+	char buf[32] = "";
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, attr);
 	f = fopen(path, "r");
 	if (!f)
 		return -errno;
@@ -699,4 +698,12 @@ long pci_topo_attr_long(const char *bdf, const char *attr)
 		buf[0] = '\0';
 	fclose(f);
 	return buf[0] ? strtol(buf, NULL, 10) : -EIO;
+}
+
+long pci_topo_attr_long(const char *bdf, const char *attr)
+{
+	char path[PCI_TOPO_PATH_SIZE + PCI_TOPO_NAME_SIZE];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, attr);
+	return pci_topo_read_long(path);
 }

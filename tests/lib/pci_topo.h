@@ -119,6 +119,8 @@ int pci_topo_bar_read32(const char *bdf, int bar, uint64_t off, uint32_t *val);
  * counter): the value, or -errno (-EIO when it is empty).
  */
 long pci_topo_attr_long(const char *bdf, const char *attr);
+/* The same for any file (a module parameter, a sysctl). */
+long pci_topo_read_long(const char *path);
 /* Write val to a sysfs file (no newline added). */
 int pci_topo_write_file(const char *path, const char *val);
 /* Unbind from whatever driver is bound (0 if none); bind to driver. */
