@@ -1838,6 +1838,58 @@ TEST_F(dma, rogue_write_and_read_unmapped)
 	mockdma_buf_free(&self->m, &gone);
 }
 
+/*
+ * One UNMAP over many one-page mappings syncs the IOTLB once for all of
+ * them (upci_dmas_destroy): each page the device had translated, and so
+ * cached in the vIOMMU's IOTLB, faults after it; a page next to them that
+ * stays mapped still translates. Then the same over pages 2 apart.
+ */
+#define IOVA_MANY	0x800000ul
+#define IOVA_SPARSE	0xa00000ul
+#define MANY		16
+
+TEST_F(dma, unmap_over_many_mappings_flushes_each)
+{
+	uint8_t *mem = vfio_lab_buffer(2 * MANY * PAGE);
+	int c = self->m.dev.container;
+	uint64_t size = 0, done = 0;
+
+	ASSERT_NE(MAP_FAILED, mem);
+	for (unsigned long i = 0; i <= MANY; i++) {
+		ASSERT_EQ(0, vfio_lab_map(c, (uintptr_t)mem + i * PAGE,
+					  IOVA_MANY + i * PAGE, PAGE, VFIO_LAB_RW));
+	}
+	for (unsigned long i = 0; i < MANY; i++) {
+		ASSERT_EQ(0, vfio_lab_map(c, (uintptr_t)mem + (MANY + 1 + i % (MANY - 1)) * PAGE,
+					  IOVA_SPARSE + 2 * i * PAGE, PAGE, VFIO_LAB_RW));
+	}
+	/* the device translates each: the vIOMMU's IOTLB has them all */
+	for (unsigned long i = 0; i <= MANY; i++) {
+		ASSERT_EQ(0, mockdma_iommu_page(&self->m, IOVA_MANY + i * PAGE, &size));
+	}
+	for (unsigned long i = 0; i < MANY; i++) {
+		ASSERT_EQ(0, mockdma_iommu_page(&self->m, IOVA_SPARSE + 2 * i * PAGE, &size));
+	}
+
+	ASSERT_EQ(0, vfio_lab_unmap(c, IOVA_MANY, MANY * PAGE, 0, &done));
+	EXPECT_EQ(MANY * PAGE, done);
+	for (unsigned long i = 0; i < MANY; i++) {
+		EXPECT_EQ(-EFAULT, mockdma_iommu_page(&self->m, IOVA_MANY + i * PAGE, &size))
+			TH_LOG("page %lu still translates after the UNMAP", i);
+	}
+	EXPECT_EQ(0, mockdma_iommu_page(&self->m, IOVA_MANY + MANY * PAGE, &size))
+		TH_LOG("the page after them lost its mapping");
+
+	ASSERT_EQ(0, vfio_lab_unmap(c, IOVA_SPARSE, 2 * MANY * PAGE, 0, &done));
+	EXPECT_EQ(MANY * PAGE, done);
+	for (unsigned long i = 0; i < MANY; i++) {
+		EXPECT_EQ(-EFAULT, mockdma_iommu_page(&self->m, IOVA_SPARSE + 2 * i * PAGE, &size))
+			TH_LOG("page %lu (2 apart) still translates after the UNMAP", i);
+	}
+	EXPECT_EQ(0, vfio_lab_unmap(c, IOVA_MANY + MANY * PAGE, PAGE, 0, NULL));
+	munmap(mem, 2 * MANY * PAGE);
+}
+
 /* HALT_ON_ERR stops the ring after a failed descriptor; CTRL 0->1 resumes. */
 TEST_F(dma, halt_on_err_stops_and_resumes)
 {
