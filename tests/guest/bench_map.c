@@ -295,6 +295,51 @@ TEST_F_TIMEOUT(map, map_unmap, 1800)
 }
 
 /*
+ * The floor under every 4 KiB-call figure: an UNMAP_DMA of a page where
+ * nothing is mapped (0 bytes unmapped, success on both drivers), as many
+ * times as the 4 KiB unmaps make: the system call, the container's ioctl
+ * dispatch, the lock and the lookup, and nothing to unmap. What a one-page
+ * unmap costs above it is the IOMMU's, the unpinning's and the accounting's.
+ */
+TEST_F_TIMEOUT(map, ioctl_floor, 600)
+{
+	static double ms[SIDES][MAX_ROUNDS];
+	double *v[SIDES] = { ms[VFIO_PCI], ms[UPCI] };
+	int rounds = bench_rounds(_metadata);
+	uint64_t max_mb = bench_knob(_metadata, "UPCILAB_BENCH_MAP_MAX_MB",
+				     "upcilab.bench_map_max_mb=", MAX_MB, 64, MAX_MB);
+	uint64_t calls = max_mb * MIB / PAGE, unmapped, n;
+	char what[96];
+	int r, i, s, ret;
+
+	if (variant->huge)
+		SKIP(return, "the floor maps nothing: measured once, with page_4k");
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < SIDES; i++) {
+			double t0;
+
+			s = (r + i) % SIDES;
+			t0 = lab_now_ms();
+			for (n = 0, ret = 0; n < calls && !ret; n++) {
+				unmapped = 1;
+				ret = vfio_lab_unmap(self->s[s].m.dev.container,
+						     IOVA_BASE + n * PAGE, PAGE, 0,
+						     &unmapped);
+			}
+			ms[s][r] = lab_now_ms() - t0;
+			ASSERT_EQ(0, ret) TH_LOG("%s: UNMAP of nothing: %s",
+						 side_driver[s], strerror(-ret));
+			ASSERT_EQ(0, unmapped) TH_LOG("%s: UNMAP of nothing unmapped %llu bytes",
+						      side_driver[s],
+						      (unsigned long long)unmapped);
+		}
+	}
+	snprintf(what, sizeof(what), "dma-map backing=none size=%luMiB calls=%llu op=unmap-nothing",
+		 (unsigned long)max_mb, (unsigned long long)calls);
+	print_spread(what, "ms", v, rounds);
+}
+
+/*
  * Where a map's and an unmap's time goes, from the function_graph tracer:
  * the share of each in the kernel functions the two drivers share with
  * the rest of the kernel.  Pinning: vfio_iommu_type1 pins with
