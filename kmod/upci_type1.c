@@ -34,6 +34,7 @@
 #include <linux/rbtree.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -370,20 +371,42 @@ unwind:
 	return 0;
 }
 
+/* Whether an unmap of dma may free a page-table page: it covers a 2 MiB block. */
+static bool upci_dma_frees_tables(const struct upci_dma *dma)
+{
+	dma_addr_t block = ALIGN(dma->iova, SZ_2M);
+
+	/* without an overflow at the top of the address space */
+	return dma->mapped >= SZ_2M && block >= dma->iova &&
+	       block - dma->iova <= dma->mapped - SZ_2M;
+}
+
+/* The IOTLB of what the gather holds, if it holds anything. */
+static void upci_gather_sync(struct iommu_domain *domain,
+			     struct iommu_iotlb_gather *gather)
+{
+	if (gather->start <= gather->end)
+		iommu_iotlb_sync(domain, gather);
+}
+
 /*
  * Undoes the mappings on a list (linked by ->reap) in the only safe order:
- * out of every domain, each domain's IOTLB synced once for all of them,
- * then unpinned, then uncharged. One sync instead of one a mapping makes
- * an UNMAP over many small mappings, and a container's teardown, as fast
- * as one over a single large mapping. Works on a mapping that failed
- * halfway as well as on a complete one. Returns their total size.
+ * out of every domain, each domain's IOTLB synced for them, then unpinned,
+ * then uncharged. The small ones share one gather, so an UNMAP over many
+ * one-page mappings (and UNMAP_ALL, and a container's teardown) syncs as
+ * few times as the IOMMU driver allows, not once a mapping. One that may
+ * free a page-table page is unmapped and synced on its own, the gather
+ * synced before it: intel-iommu frees the tables it gathered at the first
+ * sync, which may come before their own range's flush. Nothing mapped,
+ * nothing synced. Works on a mapping that failed halfway as well as on a
+ * complete one. Returns their total size.
  */
 static size_t upci_dmas_destroy(struct upci_iommu *iommu, struct upci_dma *list)
 {
 	struct iommu_iotlb_gather gather;
 	struct upci_dma *dma, *next;
 	struct upci_domain *d;
-	size_t size = 0;
+	size_t size = 0, n;
 
 	/* before: a fault on the way out is still after the event */
 	for (dma = list; dma; dma = dma->reap)
@@ -392,12 +415,22 @@ static size_t upci_dmas_destroy(struct upci_iommu *iommu, struct upci_dma *list)
 					     dma->mapped);
 	list_for_each_entry(d, &iommu->domains, next) {
 		iommu_iotlb_gather_init(&gather);
-		for (dma = list; dma; dma = dma->reap)
-			if (dma->mapped)
+		for (dma = list, n = 0; dma; dma = dma->reap) {
+			if (!dma->mapped)
+				continue;
+			if (upci_dma_frees_tables(dma)) {
+				upci_gather_sync(d->domain, &gather);
+				WARN_ON(iommu_unmap(d->domain, dma->iova,
+						    dma->mapped) != dma->mapped);
+			} else {
 				WARN_ON(iommu_unmap_fast(d->domain, dma->iova,
 							 dma->mapped, &gather) !=
 					dma->mapped);
-		iommu_iotlb_sync(d->domain, &gather);
+			}
+			if (!(++n % 512))
+				cond_resched();
+		}
+		upci_gather_sync(d->domain, &gather);
 	}
 	for (dma = list; dma; dma = next) {
 		next = dma->reap;
