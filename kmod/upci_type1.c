@@ -381,12 +381,17 @@ static bool upci_dma_frees_tables(const struct upci_dma *dma)
 	       block - dma->iova <= dma->mapped - SZ_2M;
 }
 
-/* The IOTLB of what the gather holds, if it holds anything. */
+/*
+ * The IOTLB of what was unmapped into the gather, if anything was. Not
+ * the gather's range: virtio-iommu queues its requests and leaves the
+ * range empty, and the sync is what sends them.
+ */
 static void upci_gather_sync(struct iommu_domain *domain,
-			     struct iommu_iotlb_gather *gather)
+			     struct iommu_iotlb_gather *gather, bool *gathered)
 {
-	if (gather->start <= gather->end)
+	if (*gathered)
 		iommu_iotlb_sync(domain, gather);
+	*gathered = false;
 }
 
 /*
@@ -414,23 +419,26 @@ static size_t upci_dmas_destroy(struct upci_iommu *iommu, struct upci_dma *list)
 			trace_upci_dma_unmap(iommu->id, ++iommu->seq, dma->iova,
 					     dma->mapped);
 	list_for_each_entry(d, &iommu->domains, next) {
+		bool gathered = false;
+
 		iommu_iotlb_gather_init(&gather);
 		for (dma = list, n = 0; dma; dma = dma->reap) {
 			if (!dma->mapped)
 				continue;
 			if (upci_dma_frees_tables(dma)) {
-				upci_gather_sync(d->domain, &gather);
+				upci_gather_sync(d->domain, &gather, &gathered);
 				WARN_ON(iommu_unmap(d->domain, dma->iova,
 						    dma->mapped) != dma->mapped);
 			} else {
 				WARN_ON(iommu_unmap_fast(d->domain, dma->iova,
 							 dma->mapped, &gather) !=
 					dma->mapped);
+				gathered = true;
 			}
 			if (!(++n % 512))
 				cond_resched();
 		}
-		upci_gather_sync(d->domain, &gather);
+		upci_gather_sync(d->domain, &gather, &gathered);
 	}
 	for (dma = list; dma; dma = next) {
 		next = dma->reap;

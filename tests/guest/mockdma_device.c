@@ -1891,10 +1891,12 @@ TEST_F(dma, unmap_over_many_mappings_flushes_each)
 	munmap(mem, 2 * MANY * PAGE);
 }
 
-/* intel-iommu's IOTLB flushes (its cache_tag_flush_range event) counted */
-#define FLUSH_EVENT "/sys/kernel/tracing/events/intel_iommu/cache_tag_flush_range/enable"
+/* intel-iommu's trace events: cache_tag_flush_range (its IOTLB flushes), qi_submit */
+#define INTEL_EVENT(e) "/sys/kernel/tracing/events/intel_iommu/" e "/enable"
+#define FLUSH_EVENT INTEL_EVENT("cache_tag_flush_range")
 
-static int flush_events_on(bool on)
+/* One event on (the trace emptied first) or off. */
+static int trace_event_on(const char *enable, bool on)
 {
 	int fd, ok;
 
@@ -1905,12 +1907,17 @@ static int flush_events_on(bool on)
 			return -errno;
 		close(fd);
 	}
-	fd = open(FLUSH_EVENT, O_WRONLY);
+	fd = open(enable, O_WRONLY);
 	if (fd < 0)
 		return -errno;
 	ok = write(fd, on ? "1" : "0", 1) == 1;
 	close(fd);
 	return ok ? 0 : -EIO;
+}
+
+static int flush_events_on(bool on)
+{
+	return trace_event_on(FLUSH_EVENT, on);
 }
 
 static int flush_events(void)
@@ -1961,6 +1968,96 @@ TEST_F(dma, nothing_unmapped_flushes_nothing)
 	EXPECT_EQ(0, vfio_lab_unmap(c, IOVA_MANY, PAGE, 0, &done));
 	ASSERT_EQ(0, flush_events_on(false));
 	EXPECT_LE(1, flush_events()) TH_LOG("an unmap of a mapped page flushed nothing: the count is blind");
+}
+
+/*
+ * intel-iommu's invalidation descriptors (qi_submit) that cover iova:
+ * PSI ones whose invalidation hint is set (leaf entries only: page-table
+ * pages freed under them may stay cached), and all of them (domain-wide
+ * ones cover it too, and drop every cached entry)
+ */
+static int hinted_flushes(uint64_t iova, int *covering)
+{
+	FILE *f = fopen("/sys/kernel/tracing/trace", "r");
+	unsigned long long qw0, qw1;
+	char line[512], *p;
+	int hinted = 0;
+
+	*covering = 0;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, "iotlb_inv ");
+		if (!p || strstr(line, "p_iotlb_inv") || !(p = strchr(p, ':')) ||
+		    sscanf(p + 1, " %llx %llx", &qw0, &qw1) != 2)
+			continue;
+		if (((qw0 >> 4) & 3) != 3) {	/* not page-selective */
+			(*covering)++;
+			continue;
+		}
+		if (iova < (qw1 & ~0xfffull) ||
+		    iova - (qw1 & ~0xfffull) >= (PAGE << (qw1 & 0x3f)))
+			continue;
+		(*covering)++;
+		hinted += !!(qw1 & (1 << 6));
+	}
+	fclose(f);
+	return hinted;
+}
+
+/*
+ * One UNMAP over a one-page mapping and, after it, a 2 MiB block of 4 KiB
+ * IOMMU pages: the block's unmap frees its page table, and intel-iommu
+ * must flush the block without the invalidation hint (IH=0), so that no
+ * cached directory entry keeps pointing at the freed table. Gathered with
+ * the page, the table went at the sync the page's range forced, and the
+ * block's own flush carried IH=1 (review of 449528b). QEMU caches no
+ * paging structures, so the descriptors are what the lab can check.
+ */
+#define IOVA_TABLE	0x1000000ul
+#define HUGE_SZ		(2ul << 20)
+
+TEST_F(dma, unmap_freeing_a_page_table_flushes_it_without_the_hint)
+{
+	const char *viommu = getenv("UPCILAB_VIOMMU");
+	size_t len = 4 * HUGE_SZ;
+	int c = self->m.dev.container, covering = 0, hinted, ret;
+	uint64_t page = 0, done = 0;
+	uint8_t *mem, *block;
+
+	if (!viommu || strcmp(viommu, "intel-iommu"))
+		SKIP(return, "reads intel-iommu's invalidation descriptors (this is %s)",
+		     viommu ? viommu : "no vIOMMU");
+	/* an intended difference: the hint is right where no table is freed */
+	if (vfio_lab_driver() == VFIO_LAB_VFIO_PCI)
+		SKIP(return, "vfio_iommu_type1 unmaps 4 KiB pages run by run: no unmap covers the block's table, which stays, so IH=1 is right");
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	block = (uint8_t *)(((uintptr_t)mem + HUGE_SZ - 1) & ~(HUGE_SZ - 1));
+	ASSERT_EQ(0, madvise(mem, len, MADV_NOHUGEPAGE));
+	memset(mem, 0x5a, len);
+	ASSERT_EQ(0, vfio_lab_map(c, (uintptr_t)mem, IOVA_TABLE, PAGE, VFIO_LAB_RW));
+	ASSERT_EQ(0, vfio_lab_map(c, (uintptr_t)block, IOVA_TABLE + HUGE_SZ, HUGE_SZ,
+				  VFIO_LAB_RW));
+	ASSERT_EQ(0, mockdma_iommu_page(&self->m, IOVA_TABLE + HUGE_SZ, &page));
+	if (page != PAGE) {
+		vfio_lab_unmap(c, IOVA_TABLE, 2 * HUGE_SZ, 0, NULL);
+		munmap(mem, len);
+		SKIP(return, "the block came out as one %llu KiB IOMMU page: no table to free",
+		     (unsigned long long)page / 1024);
+	}
+	ret = trace_event_on(INTEL_EVENT("qi_submit"), true);
+	if (ret == -ENOENT)
+		SKIP(return, "no intel_iommu/qi_submit event in this kernel");
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(0, vfio_lab_unmap(c, IOVA_TABLE, 2 * HUGE_SZ, 0, &done));
+	EXPECT_EQ(PAGE + HUGE_SZ, done);
+	ASSERT_EQ(0, trace_event_on(INTEL_EVENT("qi_submit"), false));
+	hinted = hinted_flushes(IOVA_TABLE + HUGE_SZ, &covering);
+	EXPECT_LE(1, covering) TH_LOG("no invalidation covered the unmapped block");
+	EXPECT_EQ(0, hinted) TH_LOG("%d of %d flushes of the block kept cached page-table entries (IH=1)",
+				    hinted, covering);
+	munmap(mem, len);
 }
 
 /* HALT_ON_ERR stops the ring after a failed descriptor; CTRL 0->1 resumes. */
