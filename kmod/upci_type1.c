@@ -395,23 +395,57 @@ static void upci_gather_sync(struct iommu_domain *domain,
 }
 
 /*
+ * A mapping that may free page tables out of a domain, in pieces of one
+ * page size each (a 4 KiB head up to a 2 MiB boundary, 2 MiB pieces up to
+ * a 1 GiB boundary, 1 GiB ones, then 2 MiB and 4 KiB tails), each synced
+ * on its own. In one iommu_unmap() over all of it, intel-iommu syncs the
+ * previous piece's range when the page size changes and frees every table
+ * gathered so far, the new piece's too, before that piece is flushed,
+ * which it then flushes as if no table had gone (IH=1).
+ */
+static size_t upci_unmap_pieces(struct iommu_domain *domain, dma_addr_t iova,
+				size_t size)
+{
+	size_t done = 0, len, got;
+
+	while (done < size) {
+		dma_addr_t at = iova + done;
+		size_t left = size - done;
+
+		if (!IS_ALIGNED(at, SZ_2M))
+			len = min_t(u64, left, ALIGN(at, SZ_2M) - at);
+		else if (!IS_ALIGNED(at, SZ_1G))
+			len = min_t(u64, round_down(left, SZ_2M), ALIGN(at, SZ_1G) - at);
+		else
+			len = round_down(left, SZ_1G) ?: round_down(left, SZ_2M);
+		if (!len)
+			len = left;
+		got = iommu_unmap(domain, at, len);
+		done += got;
+		if (got != len)
+			break;
+	}
+	return done;
+}
+
+/*
  * Undoes the mappings on a list (linked by ->reap) in the only safe order:
  * out of every domain, each domain's IOTLB synced for them, then unpinned,
  * then uncharged. The small ones share one gather, so an UNMAP over many
  * one-page mappings (and UNMAP_ALL, and a container's teardown) syncs as
  * few times as the IOMMU driver allows, not once a mapping. One that may
- * free a page-table page is unmapped and synced on its own, the gather
- * synced before it: intel-iommu frees the tables it gathered at the first
- * sync, which may come before their own range's flush. Nothing mapped,
- * nothing synced. Works on a mapping that failed halfway as well as on a
- * complete one. Returns their total size.
+ * free a page-table page goes alone, the gather synced before it, in
+ * pieces (upci_unmap_pieces()): intel-iommu frees the tables it gathered
+ * at the first sync, which may come before their own range's flush.
+ * Nothing unmapped, nothing synced. Works on a mapping that failed
+ * halfway as well as on a complete one. Returns their total size.
  */
 static size_t upci_dmas_destroy(struct upci_iommu *iommu, struct upci_dma *list)
 {
 	struct iommu_iotlb_gather gather;
 	struct upci_dma *dma, *next;
 	struct upci_domain *d;
-	size_t size = 0, n;
+	size_t size = 0, n, got;
 
 	/* before: a fault on the way out is still after the event */
 	for (dma = list; dma; dma = dma->reap)
@@ -427,14 +461,14 @@ static size_t upci_dmas_destroy(struct upci_iommu *iommu, struct upci_dma *list)
 				continue;
 			if (upci_dma_frees_tables(dma)) {
 				upci_gather_sync(d->domain, &gather, &gathered);
-				WARN_ON(iommu_unmap(d->domain, dma->iova,
-						    dma->mapped) != dma->mapped);
+				got = upci_unmap_pieces(d->domain, dma->iova,
+							dma->mapped);
 			} else {
-				WARN_ON(iommu_unmap_fast(d->domain, dma->iova,
-							 dma->mapped, &gather) !=
-					dma->mapped);
-				gathered = true;
+				got = iommu_unmap_fast(d->domain, dma->iova,
+						       dma->mapped, &gather);
+				gathered |= got != 0;
 			}
+			WARN_ON(got != dma->mapped);
 			if (!(++n % 512))
 				cond_resched();
 		}

@@ -2006,23 +2006,26 @@ static int hinted_flushes(uint64_t iova, int *covering)
 }
 
 /*
- * One UNMAP over a one-page mapping and, after it, a 2 MiB block of 4 KiB
- * IOMMU pages: the block's unmap frees its page table, and intel-iommu
- * must flush the block without the invalidation hint (IH=0), so that no
- * cached directory entry keeps pointing at the freed table. Gathered with
- * the page, the table went at the sync the page's range forced, and the
- * block's own flush carried IH=1 (review of 449528b). QEMU caches no
- * paging structures, so the descriptors are what the lab can check.
+ * An UNMAP that frees the page table of a 2 MiB block of 4 KiB IOMMU
+ * pages: intel-iommu must flush the block without the invalidation hint
+ * (IH=0), so that no cached directory entry keeps pointing at the freed
+ * table. QEMU caches no paging structures, so the descriptors are what the
+ * lab can check. Two layouts: a one-page mapping and, after it, the block
+ * (gathered with the page, the table went at the sync the page's range
+ * forced: review of 449528b); and one mapping from 4 KiB before the block
+ * to 4 KiB after it (inside one iommu_unmap() the page size changes
+ * twice, with the same effect: second review).
  */
 #define IOVA_TABLE	0x1000000ul
 #define HUGE_SZ		(2ul << 20)
 
-TEST_F(dma, unmap_freeing_a_page_table_flushes_it_without_the_hint)
+static void table_hint(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(dma) *self, bool one_mapping)
 {
 	const char *viommu = getenv("UPCILAB_VIOMMU");
 	size_t len = 4 * HUGE_SZ;
 	int c = self->m.dev.container, covering = 0, hinted, ret;
-	uint64_t page = 0, done = 0;
+	uint64_t page = 0, done = 0, want;
 	uint8_t *mem, *block;
 
 	if (!viommu || strcmp(viommu, "intel-iommu"))
@@ -2033,17 +2036,25 @@ TEST_F(dma, unmap_freeing_a_page_table_flushes_it_without_the_hint)
 		SKIP(return, "vfio_iommu_type1 unmaps 4 KiB pages run by run: no unmap covers the block's table, which stays, so IH=1 is right");
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, mem);
-	block = (uint8_t *)(((uintptr_t)mem + HUGE_SZ - 1) & ~(HUGE_SZ - 1));
+	/* 2 MiB aligned, with a page before it and one after it */
+	block = (uint8_t *)(((uintptr_t)mem + HUGE_SZ) & ~(HUGE_SZ - 1));
 	/* EINVAL: a kernel without transparent hugepages, 4 KiB pages anyway */
 	ASSERT_TRUE(!madvise(mem, len, MADV_NOHUGEPAGE) || errno == EINVAL)
 		TH_LOG("madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
 	memset(mem, 0x5a, len);
-	ASSERT_EQ(0, vfio_lab_map(c, (uintptr_t)mem, IOVA_TABLE, PAGE, VFIO_LAB_RW));
-	ASSERT_EQ(0, vfio_lab_map(c, (uintptr_t)block, IOVA_TABLE + HUGE_SZ, HUGE_SZ,
-				  VFIO_LAB_RW));
+	if (one_mapping) {
+		want = HUGE_SZ + 2 * PAGE;
+		ASSERT_EQ(0, vfio_lab_map(c, (uintptr_t)block - PAGE,
+					  IOVA_TABLE + HUGE_SZ - PAGE, want, VFIO_LAB_RW));
+	} else {
+		want = HUGE_SZ + PAGE;
+		ASSERT_EQ(0, vfio_lab_map(c, (uintptr_t)mem, IOVA_TABLE, PAGE, VFIO_LAB_RW));
+		ASSERT_EQ(0, vfio_lab_map(c, (uintptr_t)block, IOVA_TABLE + HUGE_SZ,
+					  HUGE_SZ, VFIO_LAB_RW));
+	}
 	ASSERT_EQ(0, mockdma_iommu_page(&self->m, IOVA_TABLE + HUGE_SZ, &page));
 	if (page != PAGE) {
-		vfio_lab_unmap(c, IOVA_TABLE, 2 * HUGE_SZ, 0, NULL);
+		vfio_lab_unmap(c, IOVA_TABLE, 3 * HUGE_SZ, 0, NULL);
 		munmap(mem, len);
 		SKIP(return, "the block came out as one %llu KiB IOMMU page: no table to free",
 		     (unsigned long long)page / 1024);
@@ -2052,14 +2063,24 @@ TEST_F(dma, unmap_freeing_a_page_table_flushes_it_without_the_hint)
 	if (ret == -ENOENT)
 		SKIP(return, "no intel_iommu/qi_submit event in this kernel");
 	ASSERT_EQ(0, ret);
-	EXPECT_EQ(0, vfio_lab_unmap(c, IOVA_TABLE, 2 * HUGE_SZ, 0, &done));
-	EXPECT_EQ(PAGE + HUGE_SZ, done);
+	EXPECT_EQ(0, vfio_lab_unmap(c, IOVA_TABLE, 3 * HUGE_SZ, 0, &done));
+	EXPECT_EQ(want, done);
 	ASSERT_EQ(0, trace_event_on(INTEL_EVENT("qi_submit"), false));
 	hinted = hinted_flushes(IOVA_TABLE + HUGE_SZ, &covering);
 	EXPECT_LE(1, covering) TH_LOG("no invalidation covered the unmapped block");
 	EXPECT_EQ(0, hinted) TH_LOG("%d of %d flushes of the block kept cached page-table entries (IH=1)",
 				    hinted, covering);
 	munmap(mem, len);
+}
+
+TEST_F(dma, unmap_freeing_a_page_table_flushes_it_without_the_hint)
+{
+	table_hint(_metadata, self, false);
+}
+
+TEST_F(dma, unmap_of_one_mapping_across_page_sizes_flushes_without_the_hint)
+{
+	table_hint(_metadata, self, true);
 }
 
 /* HALT_ON_ERR stops the ring after a failed descriptor; CTRL 0->1 resumes. */
