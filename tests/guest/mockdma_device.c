@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,13 +30,13 @@
 #include <sys/ioctl.h>
 #include <pthread.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
 
 #include "klog.h"
 #include "mockdma.h"
 #include "vfio_lab.h"
+#include "ftrace_time.h"
 #include "viommu.h"
 
 /* Keep diagnostics in the TAP stream, in order with the results. */
@@ -1892,32 +1893,31 @@ TEST_F(dma, unmap_over_many_mappings_flushes_each)
 }
 
 /* intel-iommu's trace events: cache_tag_flush_range (its IOTLB flushes), qi_submit */
-#define INTEL_EVENT(e) "/sys/kernel/tracing/events/intel_iommu/" e "/enable"
+#define INTEL_EVENT(e) "events/intel_iommu/" e "/enable"
 #define FLUSH_EVENT INTEL_EVENT("cache_tag_flush_range")
 
 /* One event on (the trace emptied first) or off. */
 static int trace_event_on(const char *enable, bool on)
 {
-	int fd, ok;
+	int ret = 0;
 
-	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
-	if (on) {
-		fd = open("/sys/kernel/tracing/trace", O_WRONLY | O_TRUNC);
-		if (fd < 0)
-			return -errno;
-		close(fd);
-	}
-	fd = open(enable, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	ok = write(fd, on ? "1" : "0", 1) == 1;
-	close(fd);
-	return ok ? 0 : -EIO;
+	ftrace_mount();
+	if (on)
+		ret = ftrace_put("trace", "", O_TRUNC);
+	return ret ? ret : ftrace_put(enable, on ? "1" : "0", O_TRUNC);
 }
 
-static int flush_events_on(bool on)
+/* The test's SKIP reason unless this VM's vIOMMU is intel-iommu, else NULL */
+static const char *not_intel_iommu(char *why, size_t size)
 {
-	return trace_event_on(FLUSH_EVENT, on);
+	struct viommu vi;
+
+	if (viommu_get(&vi, why, size))
+		return why;
+	if (vi.model == VIOMMU_INTEL)
+		return NULL;
+	snprintf(why, size, "reads intel-iommu's trace events (this is %s)", vi.name);
+	return why;
 }
 
 static int flush_events(void)
@@ -1942,31 +1942,30 @@ static int flush_events(void)
  */
 TEST_F(dma, nothing_unmapped_flushes_nothing)
 {
-	const char *viommu = getenv("UPCILAB_VIOMMU");
 	int c = self->m.dev.container, ret;
 	uint64_t done = 1;
+	char why[256];
 	uint8_t *gone;
 
-	if (!viommu || strcmp(viommu, "intel-iommu"))
-		SKIP(return, "counts intel-iommu's flush events (this is %s)",
-		     viommu ? viommu : "no vIOMMU");
+	if (not_intel_iommu(why, sizeof(why)))
+		SKIP(return, "%s", why);
 	gone = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, gone);
 	munmap(gone, PAGE);
-	ret = flush_events_on(true);
+	ret = trace_event_on(FLUSH_EVENT, true);
 	if (ret == -ENOENT)
 		SKIP(return, "no intel_iommu/cache_tag_flush_range event in this kernel");
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ(0, vfio_lab_unmap(c, IOVA_MANY, 256 * PAGE, 0, &done));
 	EXPECT_EQ(0, done);
 	EXPECT_EQ(-EFAULT, vfio_lab_map(c, (uintptr_t)gone, IOVA_MANY, PAGE, VFIO_LAB_RW));
-	ASSERT_EQ(0, flush_events_on(false));
+	ASSERT_EQ(0, trace_event_on(FLUSH_EVENT, false));
 	EXPECT_EQ(0, flush_events()) TH_LOG("IOTLB flushes for nothing unmapped");
 
-	ASSERT_EQ(0, flush_events_on(true));
+	ASSERT_EQ(0, trace_event_on(FLUSH_EVENT, true));
 	EXPECT_EQ(0, vfio_lab_map(c, (uintptr_t)self->b.va, IOVA_MANY, PAGE, VFIO_LAB_RW));
 	EXPECT_EQ(0, vfio_lab_unmap(c, IOVA_MANY, PAGE, 0, &done));
-	ASSERT_EQ(0, flush_events_on(false));
+	ASSERT_EQ(0, trace_event_on(FLUSH_EVENT, false));
 	EXPECT_LE(1, flush_events()) TH_LOG("an unmap of a mapped page flushed nothing: the count is blind");
 }
 
@@ -2022,15 +2021,14 @@ static int hinted_flushes(uint64_t iova, int *covering)
 static void table_hint(struct __test_metadata *_metadata,
 		       FIXTURE_DATA(dma) *self, bool one_mapping)
 {
-	const char *viommu = getenv("UPCILAB_VIOMMU");
 	size_t len = 4 * HUGE_SZ;
 	int c = self->m.dev.container, covering = 0, hinted, ret;
 	uint64_t page = 0, done = 0, want;
 	uint8_t *mem, *block;
+	char why[256];
 
-	if (!viommu || strcmp(viommu, "intel-iommu"))
-		SKIP(return, "reads intel-iommu's invalidation descriptors (this is %s)",
-		     viommu ? viommu : "no vIOMMU");
+	if (not_intel_iommu(why, sizeof(why)))
+		SKIP(return, "%s", why);
 	/* an intended difference: the hint is right where no table is freed */
 	if (vfio_lab_driver() == VFIO_LAB_VFIO_PCI)
 		SKIP(return, "vfio_iommu_type1 unmaps 4 KiB pages run by run: no unmap covers the block's table, which stays, so IH=1 is right");

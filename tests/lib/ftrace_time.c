@@ -9,7 +9,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-static int put(const char *file, const char *val, int flags)
+int ftrace_put(const char *file, const char *val, int flags)
 {
 	char path[128];
 	size_t len = strlen(val);
@@ -25,11 +25,17 @@ static int put(const char *file, const char *val, int flags)
 	return ret;
 }
 
+void ftrace_mount(void)
+{
+	if (access(FTRACE_TIME_DIR "/trace", F_OK))
+		mount("tracefs", FTRACE_TIME_DIR, "tracefs", 0, NULL);
+}
+
 static void tracer_off(void)
 {
-	put("tracing_on", "0", O_TRUNC);
-	put("current_tracer", "nop", O_TRUNC);
-	put("set_ftrace_filter", "", O_TRUNC);
+	ftrace_put("tracing_on", "0", O_TRUNC);
+	ftrace_put("current_tracer", "nop", O_TRUNC);
+	ftrace_put("set_ftrace_filter", "", O_TRUNC);
 }
 
 int ftrace_time_start(const struct ftrace_fn *fns, size_t n, char *why,
@@ -38,8 +44,7 @@ int ftrace_time_start(const struct ftrace_fn *fns, size_t n, char *why,
 	size_t i, known = 0;
 	int ret;
 
-	if (access(FTRACE_TIME_DIR "/trace", F_OK))
-		mount("tracefs", FTRACE_TIME_DIR, "tracefs", 0, NULL);
+	ftrace_mount();
 	if (access(FTRACE_TIME_DIR "/set_ftrace_filter", W_OK)) {
 		snprintf(why, size, "no %s/set_ftrace_filter (no function tracer)",
 			 FTRACE_TIME_DIR);
@@ -47,24 +52,24 @@ int ftrace_time_start(const struct ftrace_fn *fns, size_t n, char *why,
 	}
 	tracer_off();
 	for (i = 0; i < n; i++)
-		if (!put("set_ftrace_filter", fns[i].name, O_APPEND))
+		if (!ftrace_put("set_ftrace_filter", fns[i].name, O_APPEND))
 			known++;
 	if (!known) {
 		snprintf(why, size, "the kernel traces none of the %zu functions (first: %s)",
 			 n, n ? fns[0].name : "none");
 		return -EINVAL;
 	}
-	ret = put("buffer_size_kb", "16384", O_TRUNC);
+	ret = ftrace_put("buffer_size_kb", "16384", O_TRUNC);
 	if (!ret)
-		ret = put("current_tracer", "function_graph", O_TRUNC);
+		ret = ftrace_put("current_tracer", "function_graph", O_TRUNC);
 	if (ret) {
 		snprintf(why, size, "current_tracer function_graph: %s", strerror(-ret));
 		tracer_off();
 		return ret == -EINVAL ? -ENOENT : ret;
 	}
-	ret = put("trace", "", O_TRUNC);	/* empty the buffer */
+	ret = ftrace_put("trace", "", O_TRUNC);	/* empty the buffer */
 	if (!ret)
-		ret = put("tracing_on", "1", O_TRUNC);
+		ret = ftrace_put("tracing_on", "1", O_TRUNC);
 	if (ret) {
 		snprintf(why, size, "starting the trace: %s", strerror(-ret));
 		tracer_off();
@@ -109,7 +114,7 @@ int ftrace_time_stop(struct ftrace_fn *fns, size_t n)
 	FILE *f;
 	int ret = 0;
 
-	put("tracing_on", "0", O_TRUNC);
+	ftrace_put("tracing_on", "0", O_TRUNC);
 	for (i = 0; i < n; i++) {
 		fns[i].us = 0;
 		fns[i].calls = 0;

@@ -41,4 +41,9 @@ int ftrace_time_stop(struct ftrace_fn *fns, size_t n);
  */
 double ftrace_time_line_us(const char *line, char *name, size_t size);
 
+/* tracefs, mounted if it is not */
+void ftrace_mount(void);
+/* val into FTRACE_TIME_DIR/file, opened with flags (O_TRUNC, O_APPEND) */
+int ftrace_put(const char *file, const char *val, int flags);
+
 #endif
